@@ -1,0 +1,5 @@
+import sys
+
+from nlq.cli import main
+
+sys.exit(main())

@@ -1,0 +1,109 @@
+"""The answer: one data object that the browser, the CLI, the tests (and later the history) all consume.
+
+It holds evidence, not presentation: the SQL that ran, the rows, the chosen chart, what each step cost and,
+when something failed, a typed error report. Rendering decisions stay with each front end.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from nlq.charts import TABLE_ONLY, ChartSpec
+from nlq.errors import ErrorReport
+
+FILENAME_WORDS = 8
+
+
+@dataclass
+class Answer:
+    question: str
+    route: str = "model"
+    model: str | None = None
+    database: str | None = None
+    sql: str | None = None
+    frame: pd.DataFrame | None = None
+    truncated: bool = False
+    total_rows: int | None = None
+    chart: ChartSpec = TABLE_ONLY
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    model_reply: str | None = None
+    error: ErrorReport | None = None
+    asked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def row_count(self) -> int:
+        return 0 if self.frame is None else len(self.frame)
+
+    @property
+    def empty(self) -> bool:
+        return self.ok and self.row_count == 0
+
+    @property
+    def summary(self) -> str:
+        """The one line above an answer: "5 rows · 1.2 s · qwen2.5-coder:7b"."""
+        seconds = self.timings_ms.get("total", 0.0) / 1000
+        parts = [] if not self.ok else [f"{self.row_count:,} row{'s' if self.row_count != 1 else ''}"]
+        parts.append(f"{seconds:.1f} s")
+        if self.model:
+            parts.append(self.model)
+        return " · ".join(parts)
+
+    @property
+    def row_note(self) -> str | None:
+        """Said whenever the table does not hold the whole result."""
+        if not self.truncated:
+            return None
+        total = f"{self.total_rows:,}" if self.total_rows is not None else "more"
+        return f"Showing the first {self.row_count:,} of {total} rows."
+
+    def csv_bytes(self) -> bytes:
+        if self.frame is None:
+            return b""
+        return self.frame.to_csv(index=False).encode("utf-8")
+
+    @property
+    def csv_filename(self) -> str:
+        return f"{slugify(self.question) or 'nlq-answer'}.csv"
+
+    def rows_as_json(self, limit: int) -> list[list[Any]]:
+        if self.frame is None:
+            return []
+        # pandas' JSON writer knows dates, NaN and numpy scalars; round-trip through it for plain values.
+        return json.loads(self.frame.head(limit).to_json(orient="values", date_format="iso"))
+
+    def to_dict(self, limit: int = 1000) -> dict[str, Any]:
+        """The CLI's --json shape; field names are a public contract."""
+        return {
+            "question": self.question,
+            "route": self.route,
+            "model": self.model,
+            "sql": self.sql,
+            "columns": [] if self.frame is None else [str(c) for c in self.frame.columns],
+            "rows": self.rows_as_json(limit),
+            "row_count": self.row_count,
+            "total_rows": self.total_rows,
+            "truncated": self.truncated,
+            "chart": self.chart.to_dict(),
+            "timings_ms": {name: round(ms, 1) for name, ms in self.timings_ms.items()},
+            "tokens": {"prompt": self.prompt_tokens, "completion": self.completion_tokens},
+            "error": None if self.error is None else self.error.to_dict(),
+        }
+
+
+def slugify(text: str) -> str:
+    """A safe file name from the question: ASCII words joined by hyphens, at most eight of them."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    words = "".join(ch if ch.isalnum() else " " for ch in ascii_text).split()
+    return "-".join(words[:FILENAME_WORDS])

@@ -1,0 +1,147 @@
+"""Connections to the questioned database, opened so that they can only read where the driver allows it.
+
+SQLite files are opened with ``mode=ro`` (the engine itself refuses writes); PostgreSQL transactions are
+``READ ONLY`` with a ``statement_timeout``. These guard behind the vetting step, never instead of it: the
+real barrier on PostgreSQL is a least-privilege role (see the README).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from nlq.errors import DatabaseUnreachable
+
+# SQLAlchemy dialect name -> sqlglot dialect name.
+SQLGLOT_DIALECTS = {
+    "postgresql": "postgres",
+    "sqlite": "sqlite",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "mssql": "tsql",
+    "oracle": "oracle",
+    "snowflake": "snowflake",
+    "bigquery": "bigquery",
+    "duckdb": "duckdb",
+    "redshift": "redshift",
+    "trino": "trino",
+}
+SQLITE_PROGRESS_STEPS = 10_000  # VM instructions between deadline checks: cheap, yet a check every ~ms
+
+
+@dataclass(frozen=True)
+class DatabaseInfo:
+    """What the UI shows about the database; never the password."""
+
+    name: str
+    dialect: str
+    safe_url: str
+
+
+class Database:
+    """One SQLAlchemy engine plus the knowledge of how to run a read-only, time-limited query on it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+        self.engine: Engine = _create_engine(self.url)
+        self.dialect_name = self.engine.dialect.name
+        self.sqlglot_dialect = SQLGLOT_DIALECTS.get(self.dialect_name, self.dialect_name)
+
+    @property
+    def info(self) -> DatabaseInfo:
+        if self.url.get_backend_name() == "sqlite":
+            name = Path(self.url.database or "memory").name
+        else:
+            name = self.url.database or self.url.host or self.dialect_name
+        return DatabaseInfo(name=name, dialect=self.dialect_name,
+                            safe_url=self.url.render_as_string(hide_password=True))
+
+    @contextmanager
+    def read_only(self, timeout_s: float) -> Iterator[Connection]:
+        """A connection inside a read-only transaction that the database aborts after ``timeout_s``."""
+        try:
+            connection = self.engine.connect()
+        except SQLAlchemyError as error:
+            raise DatabaseUnreachable(
+                f"Could not connect to the database {self.info.safe_url}: {first_line(error)}",
+                "Check NLQ_DATABASE_URL, that the database server is running, and the network path to it.",
+            ) from None
+        try:
+            with connection.begin():
+                _limit_transaction(connection, self.dialect_name, timeout_s)
+                yield connection
+        finally:
+            _clear_sqlite_deadline(connection)
+            connection.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def execute_sql(connection: Connection, sql: str, *, stream: bool = False) -> CursorResult:
+    """Send vetted SQL text to the driver as it is, with no bind-parameter processing.
+
+    Drivers with "format"/"pyformat" placeholders (psycopg) would read the ``%`` of ``LIKE '%e%'`` as a
+    placeholder, so it is doubled for them, as SQLAlchemy documents for ``exec_driver_sql``.
+    """
+    if connection.dialect.paramstyle in ("format", "pyformat"):
+        sql = sql.replace("%", "%%")
+    if stream:
+        connection = connection.execution_options(stream_results=True)
+    return connection.exec_driver_sql(sql)
+
+
+def _create_engine(url: URL) -> Engine:
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        path = Path(url.database).resolve()
+        if not path.exists():
+            raise DatabaseUnreachable(
+                f"The SQLite database file {path} does not exist.",
+                "Check NLQ_DATABASE_URL, or leave it empty to use the built-in demo database.",
+            )
+        ro = URL.create("sqlite", database=f"file:{path}?mode=ro", query={"uri": "true"})
+        engine = create_engine(ro)
+        event.listen(engine, "connect", _sqlite_defensive)
+        return engine
+    if url.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True, execution_options={"postgresql_readonly": True})
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _limit_transaction(connection: Connection, dialect: str, timeout_s: float) -> None:
+    if dialect == "postgresql":
+        # set_config(..., true) is SET LOCAL with bound parameters: no SQL text is assembled here.
+        connection.execute(text("SELECT set_config('statement_timeout', :ms, true)"),
+                           {"ms": str(int(timeout_s * 1000))})
+    elif dialect == "sqlite":
+        raw = connection.connection.driver_connection
+        if isinstance(raw, sqlite3.Connection):
+            deadline = time.monotonic() + timeout_s
+            raw.set_progress_handler(lambda: int(time.monotonic() > deadline), SQLITE_PROGRESS_STEPS)
+
+
+def _clear_sqlite_deadline(connection: Connection) -> None:
+    if connection.closed or connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.driver_connection
+    if isinstance(raw, sqlite3.Connection):
+        raw.set_progress_handler(None, 0)
+
+
+def first_line(error: BaseException) -> str:
+    original = getattr(error, "orig", None) or error
+    return str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+
+
+def _sqlite_defensive(dbapi_connection: object, _record: object) -> None:
+    """No ATTACH: a query must not open a second database file beside the one nlq exposes."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)

@@ -1,0 +1,146 @@
+"""What the database holds — tables, columns, types, keys, comments, sample values — read once per database.
+
+The model writes good SQL only when it sees the real names and a few real values ("'Europe'", not
+"'EU'"), so low-cardinality text columns carry their distinct values. Samples come from a bounded slice
+of each table, so introspection stays fast on large production tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, String, column, func, inspect, select, table
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.types import TypeEngine
+
+from nlq.database import Database
+
+SAMPLE_ROWS = 5000  # rows scanned per table when looking for sample values
+MAX_SAMPLE_VALUES = 10  # a column with more distinct values than this gets none listed
+MAX_SAMPLE_LENGTH = 40
+SCHEMA_TIMEOUT_S = 20.0
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    name: str
+    type: str
+    nullable: bool = True
+    primary_key: bool = False
+    comment: str | None = None
+    references: str | None = None  # "table.column" of a foreign key
+    samples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    name: str
+    columns: tuple[ColumnInfo, ...]
+    comment: str | None = None
+
+    def column(self, name: str) -> ColumnInfo | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+@dataclass(frozen=True)
+class SchemaInfo:
+    dialect: str
+    tables: tuple[TableInfo, ...] = field(default_factory=tuple)
+
+    @property
+    def table_names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.tables)
+
+    def table(self, name: str) -> TableInfo | None:
+        return next((t for t in self.tables if t.name == name), None)
+
+    def render(self) -> str:
+        """Compact DDL: the form code models have seen most, with comments and samples inline."""
+        return "\n\n".join(_render_table(t) for t in self.tables)
+
+
+def inspect_schema(database: Database) -> SchemaInfo:
+    with database.read_only(SCHEMA_TIMEOUT_S) as connection:
+        inspector = inspect(connection)
+        tables = []
+        for name in sorted(inspector.get_table_names()):
+            tables.append(_inspect_table(connection, inspector, name))
+    return SchemaInfo(dialect=database.dialect_name, tables=tuple(tables))
+
+
+def _inspect_table(connection: Connection, inspector, name: str) -> TableInfo:  # noqa: ANN001 (Inspector)
+    primary = set(inspector.get_pk_constraint(name).get("constrained_columns") or ())
+    references = {}
+    for fk in inspector.get_foreign_keys(name):
+        for local, remote in zip(fk["constrained_columns"], fk["referred_columns"], strict=False):
+            references[local] = f"{fk['referred_table']}.{remote}"
+    try:
+        comment = inspector.get_table_comment(name).get("text")
+    except NotImplementedError:  # SQLite has no comments
+        comment = None
+    columns = []
+    for raw in inspector.get_columns(name):
+        column_type: TypeEngine = raw["type"]
+        samples = _sample_values(connection, name, raw["name"]) if isinstance(column_type, String) else ()
+        columns.append(ColumnInfo(
+            name=raw["name"],
+            type=_type_name(column_type),
+            nullable=bool(raw.get("nullable", True)),
+            primary_key=raw["name"] in primary,
+            comment=raw.get("comment"),
+            references=references.get(raw["name"]),
+            samples=samples,
+        ))
+    return TableInfo(name=name, columns=tuple(columns), comment=comment)
+
+
+def _type_name(column_type: TypeEngine) -> str:
+    try:
+        return str(column_type.compile())
+    except Exception:  # some dialect-specific types cannot compile without their dialect
+        return type(column_type).__name__.upper()
+
+
+def _sample_values(connection: Connection, table_name: str, column_name: str) -> tuple[str, ...]:
+    """Distinct values of a text column when there are few of them, most frequent first."""
+    target = column(column_name)
+    sliced = select(target).select_from(table(table_name, target)).limit(SAMPLE_ROWS).subquery()
+    counted = (
+        select(sliced.c[column_name], func.count().label("n"))
+        .where(sliced.c[column_name].is_not(None))
+        .group_by(sliced.c[column_name])
+        .order_by(func.count().desc(), sliced.c[column_name])
+        .limit(MAX_SAMPLE_VALUES + 1)
+    )
+    try:
+        with connection.begin_nested():
+            values = [row[0] for row in connection.execute(counted)]
+    except SQLAlchemyError:
+        return ()  # a column we cannot sample is still usable; the prompt just lacks its values
+    if len(values) > MAX_SAMPLE_VALUES or any(len(str(v)) > MAX_SAMPLE_LENGTH for v in values):
+        return ()
+    return tuple(str(v) for v in values)
+
+
+def _render_table(info: TableInfo) -> str:
+    header = f"CREATE TABLE {info.name} (" + (f"  -- {info.comment}" if info.comment else "")
+    lines = []
+    for index, col in enumerate(info.columns):
+        parts = [f"  {col.name} {col.type}"]
+        if col.primary_key:
+            parts.append("PRIMARY KEY")
+        if col.references:
+            remote_table, _, remote_column = col.references.partition(".")
+            parts.append(f"REFERENCES {remote_table}({remote_column})")
+        line = " ".join(parts) + ("," if index < len(info.columns) - 1 else "")
+        notes = [col.comment] if col.comment else []
+        if col.samples:
+            notes.append("values: " + ", ".join(_quote(v) for v in col.samples))
+        if notes:
+            line += "  -- " + "; ".join(notes)
+        lines.append(line)
+    return "\n".join([header, *lines, ")"])
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"

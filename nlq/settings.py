@@ -1,0 +1,157 @@
+"""nlq's one settings object: every knob is declared here once, with its default and its help text.
+
+Values come from ``NLQ_*`` environment variables and, below them in priority, from the same names as
+top-level keys of ``.streamlit/secrets.toml``. A misspelt or malformed setting stops nlq at start with a
+message naming the variable: silently falling back to a default would point a user at the wrong database.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+
+from nlq.errors import SettingsError
+
+ENV_PREFIX = "NLQ_"
+MODEL_PROVIDERS = ("ollama",)
+DEFAULT_SECRETS_PATH = Path(".streamlit/secrets.toml")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid")
+
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL of the database to question (e.g. postgresql://user:pw@host/db). "
+        "Empty: the built-in demo database, created on first use.",
+    )
+    model: str = Field(
+        "ollama:qwen2.5-coder:7b",
+        description="Model that writes SQL, as provider:name. Provider: ollama.",
+    )
+    model_url: str = Field("http://localhost:11434", description="Base URL of the self-hosted model server.")
+    model_timeout_s: float = Field(120, gt=0, description="Seconds to wait for the model's whole reply.")
+    model_max_tokens: int = Field(1024, ge=64, le=32768, description="Longest model reply, in tokens.")
+    max_rows: int = Field(10000, ge=1, le=1_000_000, description="Most rows fetched for one answer.")
+    query_timeout_s: float = Field(30, gt=0, description="Seconds a query may run on the database.")
+    data_dir: Path = Field(Path("data"), description="Folder for nlq's own files (the demo database).")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # load_settings merges environment and secrets itself (environment wins), so one source suffices.
+        return (init_settings,)
+
+    @field_validator("model")
+    @classmethod
+    def _model_is_provider_and_name(cls, value: str) -> str:
+        provider, sep, name = value.partition(":")
+        if not sep or not name:
+            raise ValueError(f"expected provider:name such as ollama:qwen2.5-coder:7b, got {value!r}")
+        if provider not in MODEL_PROVIDERS:
+            raise ValueError(f"unknown provider {provider!r}; known: {', '.join(MODEL_PROVIDERS)}")
+        return value
+
+    @field_validator("model_url")
+    @classmethod
+    def _model_url_is_http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_parses(cls, value: str) -> str:
+        if value:
+            try:
+                make_url(value)
+            except Exception as error:  # SQLAlchemy raises ArgumentError; any failure means unusable
+                raise ValueError(f"not a database URL ({error})") from None
+        return value
+
+    @property
+    def model_provider(self) -> str:
+        return self.model.partition(":")[0]
+
+    @property
+    def model_name(self) -> str:
+        return self.model.partition(":")[2]
+
+    @property
+    def uses_demo_database(self) -> bool:
+        return not self.database_url
+
+    @property
+    def demo_database_path(self) -> Path:
+        return self.data_dir / "demo.sqlite"
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return URL.create("sqlite", database=str(self.demo_database_path)).render_as_string()
+
+
+def env_name(field: str) -> str:
+    return ENV_PREFIX + field.upper()
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, secrets_path: Path | None = DEFAULT_SECRETS_PATH
+) -> Settings:
+    """Build the settings from the environment and secrets file, refusing unknown or malformed values."""
+    environ = os.environ if environ is None else environ
+    known = {env_name(name) for name in Settings.model_fields}
+    from_env = {key: value for key, value in environ.items() if key.startswith(ENV_PREFIX)}
+    from_secrets = _read_secrets(secrets_path)
+    unknown = sorted((set(from_env) | set(from_secrets)) - known)
+    if unknown:
+        raise SettingsError(
+            f"Unknown setting {', '.join(unknown)}.",
+            f"Known settings: {', '.join(sorted(known))}. Check the spelling, or remove the variable.",
+        )
+    merged = {**from_secrets, **from_env}
+    try:
+        return Settings(**{key[len(ENV_PREFIX) :].lower(): value for key, value in merged.items()})
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{env_name(str(issue['loc'][0]))}: {issue['msg']} (got {issue['input']!r})"
+            for issue in error.errors()
+            if issue["loc"]
+        )
+        raise SettingsError(
+            f"Invalid setting — {problems}.", "Fix the value in your environment or .streamlit/secrets.toml."
+        ) from None
+
+
+def _read_secrets(path: Path | None) -> dict[str, Any]:
+    if path is None or not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise SettingsError(f"Could not read {path}: {error}.", "Fix the TOML syntax of that file.") from None
+    return {key: value for key, value in data.items() if key.startswith(ENV_PREFIX)}
+
+
+def settings_table() -> list[tuple[str, str, str]]:
+    """(variable, default, help) rows: the README's settings table is generated from this."""
+    rows = []
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        shown = "(demo database)" if name == "database_url" else str(default)
+        rows.append((env_name(name), shown, field.description or ""))
+    return rows
