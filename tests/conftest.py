@@ -1,0 +1,85 @@
+"""Shared fixtures: the demo database on real SQLite and real PostgreSQL, and the stand-in model server."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from nlq.demo import build_demo, ensure_demo_file
+from nlq.pipeline import Resources, open_resources
+from nlq.settings import Settings, load_settings
+from tests.support.postgres import PostgresServer
+from tests.support.standin_model import Script, StandinModelServer
+
+SUPPORT = Path(__file__).parent / "support"
+DEMO_SCRIPT = SUPPORT / "demo_script.json"
+ROOT = Path(__file__).parent.parent
+
+
+def demo_script() -> Script:
+    return Script.from_dict(json.loads(DEMO_SCRIPT.read_text()))
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's own NLQ_* variables must not change what the tests see."""
+    for key in [k for k in os.environ if k.startswith("NLQ_")]:
+        monkeypatch.delenv(key)
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder holding the SQLite demo database, built once per test run."""
+    folder = tmp_path_factory.mktemp("nlq-data")
+    ensure_demo_file(folder / "demo.sqlite")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_demo_url(postgres: PostgresServer) -> str:
+    url = postgres.create_database("demo")
+    build_demo(url)
+    return url
+
+
+@pytest.fixture
+def standin() -> Iterator[StandinModelServer]:
+    server = StandinModelServer(demo_script()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def make_settings(demo_dir: Path, standin: StandinModelServer) -> Callable[..., Settings]:
+    """Settings for the demo database and the stand-in model; keyword arguments override (NLQ_ names)."""
+
+    def make(**overrides: str) -> Settings:
+        environ = {"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url, **overrides}
+        return load_settings(environ, secrets_path=None)
+
+    return make
+
+
+@pytest.fixture
+def make_resources(make_settings: Callable[..., Settings]) -> Iterator[Callable[..., Resources]]:
+    opened: list[Resources] = []
+
+    def make(**overrides: str) -> Resources:
+        resources = open_resources(make_settings(**overrides))
+        opened.append(resources)
+        return resources
+
+    yield make
+    for resources in opened:
+        resources.close()

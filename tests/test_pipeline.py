@@ -1,0 +1,118 @@
+"""Question to answer on real databases, with the real model client over HTTP to the stand-in."""
+
+from collections.abc import Callable
+
+import pytest
+
+from nlq.pipeline import MAX_QUESTION_CHARS, Resources, ask
+from tests.support.postgres import free_port
+from tests.support.standin_model import Rule, StandinModelServer
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def resources(request: pytest.FixtureRequest, make_resources: Callable[..., Resources]) -> Resources:
+    if request.param == "sqlite":
+        return make_resources()
+    return make_resources(NLQ_DATABASE_URL=request.getfixturevalue("pg_demo_url"))
+
+
+def _reply_with(standin: StandinModelServer, match: str, reply: str) -> None:
+    standin.script.rules.insert(0, Rule(match=match, reply=reply))
+
+
+def test_question_becomes_sql_table_and_chart(make_resources: Callable[..., Resources]) -> None:
+    steps: list[str] = []
+    answer = ask("Revenue by region in 2024", make_resources(), on_step=lambda step, _label: steps.append(step))
+    assert answer.ok, answer.error
+    assert steps == ["schema", "generate", "vet", "execute", "chart"]
+    assert answer.row_count == 5
+    assert set(answer.frame["region"]) == {"North America", "Europe", "Asia Pacific", "Latin America",
+                                           "Middle East & Africa"}
+    assert answer.frame["revenue"].is_monotonic_decreasing
+    assert answer.chart.type == "bar"
+    assert answer.sql.startswith("SELECT")
+    assert answer.prompt_tokens and answer.completion_tokens
+    assert {"total", "generate", "execute", "database"} <= set(answer.timings_ms)
+    assert answer.summary.startswith("5 rows · ") and answer.summary.endswith(" · qwen2.5-coder:7b")
+    assert answer.csv_filename == "revenue-by-region-in-2024.csv"
+    assert answer.csv_bytes().decode().splitlines()[0] == "region,revenue"
+
+
+def test_same_question_on_postgres(make_resources: Callable[..., Resources], standin: StandinModelServer,
+                                   pg_demo_url: str) -> None:
+    on_sqlite = ask("Revenue by region in 2024", make_resources())
+    _reply_with(standin, "revenue by region", """```sql
+SELECT r.name AS region, ROUND(SUM(ol.quantity * ol.unit_price * (1 - ol.discount)), 2) AS revenue
+FROM orders o JOIN order_lines ol ON ol.order_id = o.order_id
+JOIN customers c ON c.customer_id = o.customer_id JOIN countries co ON co.country_id = c.country_id
+JOIN regions r ON r.region_id = co.region_id
+WHERE o.status <> 'cancelled' AND EXTRACT(YEAR FROM o.order_date) = 2024
+GROUP BY r.name ORDER BY revenue DESC
+```""")
+    on_postgres = ask("Revenue by region in 2024", make_resources(NLQ_DATABASE_URL=pg_demo_url))
+    assert on_postgres.ok, on_postgres.error
+    assert "postgresql" in standin.requests[-1]["messages"][0]["content"].lower()
+    assert list(on_postgres.frame["region"]) == list(on_sqlite.frame["region"])
+    assert list(on_postgres.frame["revenue"]) == pytest.approx(list(on_sqlite.frame["revenue"]), abs=0.05)
+
+
+def test_kpi_and_time_series(make_resources: Callable[..., Resources]) -> None:
+    resources = make_resources()
+    assert ask("Total revenue", resources).chart.type == "kpi"
+    monthly = ask("Monthly revenue in 2025", resources)
+    assert monthly.chart.type == "line" and monthly.row_count == 12
+
+
+def test_capped_result_says_how_many_rows_exist(make_resources: Callable[..., Resources]) -> None:
+    answer = ask("Show all order lines", make_resources(NLQ_MAX_ROWS="250"))
+    assert answer.truncated and answer.row_count == 250
+    assert answer.row_note == f"Showing the first 250 of {answer.total_rows:,} rows."
+    assert answer.total_rows >= 50_000
+
+
+def test_empty_result_is_an_answer_not_an_error(resources: Resources, standin: StandinModelServer) -> None:
+    _reply_with(standin, "atlantis", "```sql\nSELECT name FROM regions WHERE name = 'Atlantis'\n```")
+    answer = ask("Revenue in Atlantis", resources)
+    assert answer.ok and answer.empty
+    assert list(answer.frame.columns) == ["name"]
+
+
+def test_reply_without_sql(resources: Resources) -> None:
+    answer = ask("What is the meaning of life?", resources)
+    assert answer.error.kind == "no_sql"
+    assert "cannot answer" in answer.error.message
+    assert answer.model_reply
+
+
+def test_write_from_the_model_is_refused_not_run(resources: Resources, standin: StandinModelServer) -> None:
+    _reply_with(standin, "clean up", "```sql\nDELETE FROM returns\n```")
+    answer = ask("Please clean up the returns table", resources)
+    assert answer.error.kind == "refused"
+    assert answer.sql == "DELETE FROM returns"
+    assert ask("Which categories have the most returns?", resources).row_count == 8, "nothing was deleted"
+
+
+def test_database_error_shows_message_and_sql(resources: Resources, standin: StandinModelServer) -> None:
+    _reply_with(standin, "profit", "```sql\nSELECT SUM(profit) FROM orders\n```")
+    answer = ask("Total profit", resources)
+    assert answer.error.kind == "database_error"
+    assert "profit" in answer.error.message
+    assert "SUM(profit)" in answer.sql
+
+
+@pytest.mark.parametrize(("question", "fragment"), [("", "empty"), ("   \n", "empty"),
+                                                    ("x" * (MAX_QUESTION_CHARS + 1), "limit is 2,000")])
+def test_bad_questions_never_reach_the_model(make_resources: Callable[..., Resources],
+                                             standin: StandinModelServer, question: str, fragment: str) -> None:
+    answer = ask(question, make_resources())
+    assert answer.error.kind == "bad_question"
+    assert fragment in answer.error.message
+    assert standin.requests == []
+
+
+def test_model_failures_become_answers_with_errors(make_resources: Callable[..., Resources]) -> None:
+    down = ask("Total revenue", make_resources(NLQ_MODEL_URL=f"http://127.0.0.1:{free_port()}"))
+    assert down.error.kind == "model_unreachable"
+    assert "ollama serve" in down.error.hint
+    missing = ask("Total revenue", make_resources(NLQ_MODEL="ollama:not-pulled"))
+    assert missing.error.kind == "model_not_found"

@@ -1,0 +1,1 @@
+"""Streamlit rendering shared by the app's pages. Only this package and the page scripts import streamlit."""

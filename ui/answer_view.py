@@ -1,0 +1,76 @@
+"""Draw one answer: summary, chart (switchable), table, SQL and CSV download, or a friendly error."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from nlq.answer import Answer
+from nlq.charts import build_figure, format_number
+
+CHART_LABELS = {
+    "kpi": "Number",
+    "line": "Line",
+    "area": "Area",
+    "bar": "Bar",
+    "grouped_bar": "Grouped bar",
+    "stacked_bar": "Stacked bar",
+    "pie": "Pie",
+    "scatter": "Scatter",
+    "table": "Table only",
+}
+
+
+def render_answer(answer: Answer, key: str) -> None:
+    st.caption(answer.summary)
+    if answer.error is not None:
+        _render_error(answer)
+        return
+    if answer.empty:
+        st.info("**No rows matched your question.** Try a wider period, fewer filters, or check the values "
+                "you named (see the SQL below).")
+    else:
+        _render_chart(answer, key)
+        st.dataframe(answer.frame, hide_index=True)
+        if answer.row_note:
+            st.caption(answer.row_note)
+    _render_sql(answer)
+    if not answer.empty:
+        st.download_button("Download CSV", data=answer.csv_bytes(), file_name=answer.csv_filename,
+                           mime="text/csv", key=f"csv-{key}", on_click="ignore", icon=":material/download:")
+
+
+def _render_error(answer: Answer) -> None:
+    error = answer.error
+    assert error is not None
+    st.error(f"**{error.message}**" + (f"\n\n{error.hint}" if error.hint else ""), icon=":material/error:")
+    if answer.sql:
+        st.code(answer.sql, language="sql")
+    if error.kind == "no_sql" and answer.model_reply:
+        with st.expander("What the model replied"):
+            st.text(answer.model_reply)
+
+
+def _render_chart(answer: Answer, key: str) -> None:
+    spec = answer.chart
+    if spec.type == "table" or answer.frame is None:
+        return
+    chosen = spec.type
+    if len(spec.alternatives) > 1:
+        chosen = st.segmented_control("Chart type", options=list(spec.alternatives), default=spec.type,
+                                      format_func=CHART_LABELS.get, key=f"chart-{key}",
+                                      label_visibility="collapsed") or spec.type
+    if chosen == "kpi":
+        row = answer.frame.iloc[0]
+        for column, name in zip(st.columns(len(spec.y)), spec.y, strict=True):
+            column.metric(name.replace("_", " ").capitalize(), format_number(row[name]))
+    elif chosen != "table":
+        figure = build_figure(answer.frame, spec, chosen)
+        if figure is not None:
+            st.plotly_chart(figure, key=f"figure-{key}-{chosen}")
+    if spec.note:
+        st.caption(spec.note)
+
+
+def _render_sql(answer: Answer) -> None:
+    if answer.sql:
+        st.code(answer.sql, language="sql")

@@ -1,0 +1,41 @@
+"""The sidebar: which database, whether the model server is ready, and a fresh start."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from nlq.errors import NlqError
+from nlq.model import ModelServerStatus, check_model_server
+from nlq.pipeline import Resources
+from nlq.settings import Settings
+
+MODEL_STATUS_TTL_S = 15
+
+
+@st.cache_data(ttl=MODEL_STATUS_TTL_S, show_spinner=False)
+def _model_status(settings_json: str) -> ModelServerStatus:
+    return check_model_server(Settings.model_validate_json(settings_json))
+
+
+def render_sidebar(resources: Resources) -> bool:
+    """Draws the sidebar; True when the user asked for a new chat."""
+    settings = resources.settings
+    with st.sidebar:
+        new_chat = st.button("New chat", icon=":material/add_comment:", width="stretch")
+        st.subheader("Database")
+        info = resources.database.info
+        try:
+            tables = len(resources.schema().tables)
+            label = "demo retail database" if settings.uses_demo_database else info.name
+            st.markdown(f"**{label}** · {info.dialect} · {tables} tables")
+        except NlqError as error:
+            st.error(f"{error.message}\n\n{error.hint}")
+        st.subheader("Model")
+        status = _model_status(settings.model_dump_json())
+        st.markdown(f"**{settings.model_name}** at `{settings.model_url}`")
+        if status.reachable and status.model_present:
+            st.success("Model server ready", icon=":material/check_circle:")
+        elif status.problem is not None:
+            st.warning(f"{status.problem.message}\n\n{status.problem.hint}", icon=":material/warning:")
+        st.caption("Questions, schema and rows stay on your infrastructure.")
+    return new_chat
