@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from nlq.answer import Answer
@@ -30,7 +31,7 @@ def render_answer(answer: Answer, key: str) -> None:
                 "you named (see the SQL below).")
     else:
         _render_chart(answer, key)
-        st.dataframe(answer.frame, hide_index=True)
+        st.dataframe(answer.frame, hide_index=True, column_config=_number_formats(answer))
         if answer.row_note:
             st.caption(answer.row_note)
     _render_sql(answer)
@@ -69,6 +70,17 @@ def _render_chart(answer: Answer, key: str) -> None:
             st.plotly_chart(figure, key=f"figure-{key}-{chosen}")
     if spec.note:
         st.caption(spec.note)
+
+
+def _number_formats(answer: Answer) -> dict[str, object]:
+    """Thousands separators for measures; identifiers and years stay plain (2024, not 2,024)."""
+    frame = answer.frame
+    assert frame is not None
+    formats: dict[str, object] = {}
+    for name in frame.columns:
+        if pd.api.types.is_float_dtype(frame[name]):
+            formats[str(name)] = st.column_config.NumberColumn(format="localized")
+    return formats
 
 
 def _render_sql(answer: Answer) -> None:

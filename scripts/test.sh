@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Run the whole test suite on a fresh Debian machine: installs PostgreSQL's server binaries and Debian's
+# Chromium if missing (the tests start their own throwaway PostgreSQL and browser), then pytest.
+# Extra arguments go to pytest (e.g. -k browser).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+missing=()
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium fonts-dejavu-core)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || { echo "Please install: ${missing[*]}" >&2; exit 1; }
+    sudo=sudo
+  fi
+  echo "Installing system packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+source scripts/venv.sh requirements-dev.txt
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,120 @@
+"""The chat page through Streamlit's AppTest: what a user sees after each interaction."""
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.support.postgres import free_port
+from tests.support.standin_model import StandinModelServer
+
+APP = str(Path(__file__).parent.parent / "streamlit_app.py")
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch, demo_dir: Path, standin: StandinModelServer) -> Callable[..., AppTest]:
+    def start(**environ: str) -> AppTest:
+        for key, value in {"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url, **environ}.items():
+            monkeypatch.setenv(key, value)
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    return start
+
+
+def _figure_types(at: AppTest) -> list[str]:
+    return [trace["type"] for chart in at.get("plotly_chart") for trace in json.loads(chart.proto.spec)["data"]]
+
+
+def test_welcome_offers_examples_and_a_sidebar(app: Callable[..., AppTest]) -> None:
+    at = app()
+    examples = [b for b in at.button if b.key and b.key.startswith("example-")]
+    assert 6 <= len(examples) <= 8
+    sidebar = " ".join(m.value for m in at.sidebar.markdown)
+    assert "demo retail database" in sidebar and "sqlite" in sidebar and "10 tables" in sidebar
+    assert "qwen2.5-coder:7b" in sidebar
+    assert [s.value for s in at.sidebar.success] == ["Model server ready"]
+    assert at.chat_input
+
+
+def test_clicking_an_example_gives_a_full_answer(app: Callable[..., AppTest]) -> None:
+    at = app()
+    at.button(key="example-0").click().run()
+    assert not at.exception
+    assert at.chat_message[0].markdown[0].value == "Revenue by region in 2024"
+    assert at.caption[0].value.startswith("5 rows · ")
+    assert at.caption[0].value.endswith("qwen2.5-coder:7b")
+    assert [s.label for s in at.status] == ["Answered"]
+    assert _figure_types(at) == ["bar"]
+    assert len(at.dataframe) == 1 and at.dataframe[0].value.shape == (5, 2)
+    assert at.code[0].language == "sql" and "FROM orders" in at.code[0].value
+    assert at.download_button[0].label == "Download CSV"
+    assert not [b for b in at.button if b.key and b.key.startswith("example-")], "welcome gone once chatting"
+
+
+def test_chart_type_can_be_switched(app: Callable[..., AppTest]) -> None:
+    at = app()
+    at.chat_input[0].set_value("Revenue by region in 2024").run()
+    control = at.segmented_control[0]
+    assert control.value == "bar" and control.options == ["Bar", "Pie", "Line", "Table only"]
+    control.set_value("pie").run()
+    assert _figure_types(at) == ["pie"]
+    at.segmented_control[0].set_value("table").run()
+    assert _figure_types(at) == [] and len(at.dataframe) == 1
+
+
+def test_single_value_is_a_metric_and_history_persists(app: Callable[..., AppTest]) -> None:
+    at = app()
+    at.chat_input[0].set_value("Monthly revenue in 2025").run()
+    at.chat_input[0].set_value("Total revenue").run()
+    assert [m.label for m in at.metric] == ["Total revenue"]
+    assert at.metric[0].value.replace(",", "").replace(".", "").isdigit()
+    assert len(at.chat_message) == 4
+    assert _figure_types(at) == ["scatter"], "the earlier line chart is still on the page"  # px.line draws scatter
+    at.sidebar.button[0].click().run()
+    assert len(at.chat_message) == 0
+
+
+def test_capped_results_say_so(app: Callable[..., AppTest]) -> None:
+    at = app(NLQ_MAX_ROWS="100")
+    at.chat_input[0].set_value("all order lines").run()
+    assert any(c.value.startswith("Showing the first 100 of ") for c in at.caption)
+
+
+@pytest.mark.parametrize(
+    ("question", "environ", "expected"),
+    [
+        ("What is the meaning of life?", {}, "The model replied without any SQL"),
+        ("Total revenue", {"NLQ_MODEL": "ollama:missing-model"}, "ollama pull missing-model"),
+        ("Total revenue", {"NLQ_MODEL_URL": "UNREACHABLE"}, "ollama serve"),
+    ],
+)
+def test_failures_are_friendly_messages(app: Callable[..., AppTest], question: str, environ: dict[str, str],
+                                        expected: str) -> None:
+    if environ.get("NLQ_MODEL_URL") == "UNREACHABLE":
+        environ = {"NLQ_MODEL_URL": f"http://127.0.0.1:{free_port()}"}
+    at = app(**environ)
+    at.chat_input[0].set_value(question).run()
+    assert not at.exception
+    assert expected in at.error[0].value
+    assert "Traceback" not in at.error[0].value
+    assert [s.label for s in at.status] == ["Could not answer"]
+
+
+def test_sidebar_warns_when_the_model_is_not_ready(app: Callable[..., AppTest]) -> None:
+    at = app(NLQ_MODEL="ollama:not-pulled-yet")
+    assert "ollama pull not-pulled-yet" in at.sidebar.warning[0].value
+
+
+def test_bad_settings_stop_the_app_with_a_message(app: Callable[..., AppTest],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NLQ_MAX_ROWS", "plenty")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert "NLQ_MAX_ROWS" in at.error[0].value
+    assert not at.chat_input

@@ -1,0 +1,106 @@
+"""One real browser session: Debian's Chromium, driven by Playwright, against ``streamlit run`` on loopback.
+
+It clicks an example question, waits for the chart, the table, the SQL and the download button, downloads
+the CSV and checks its rows, and saves a screenshot (tests/artifacts/answer.png; the README shows it).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.support.postgres import free_port
+from tests.support.standin_model import StandinModelServer
+
+ROOT = Path(__file__).parent.parent
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+START_TIMEOUT_S = 60
+
+
+def _wait_healthy(url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early:\n{process.stdout.read() if process.stdout else ''}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("streamlit did not become healthy in time")
+
+
+@pytest.fixture
+def app_url(demo_dir: Path, standin: StandinModelServer) -> Iterator[str]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NLQ_")}
+    env.update({"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    assert shutil.which(CHROMIUM), "Debian's chromium is missing: scripts/test.sh installs it"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 2100}, accept_downloads=True)
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def test_example_question_in_a_real_browser(app_url: str, page: Page, tmp_path: Path) -> None:
+    page.goto(app_url)
+    page.get_by_role("button", name="Revenue by region in 2024").click()
+
+    chart = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot')
+    expect(chart).to_be_visible(timeout=30_000)
+    expect(page.locator('[data-testid="stDataFrame"]')).to_be_visible()
+    expect(page.locator('[data-testid="stCode"]').first).to_contain_text("FROM orders")
+    expect(page.get_by_text("5 rows · ")).to_be_visible()
+    download_button = page.locator('[data-testid="stDownloadButton"] button')
+    expect(download_button).to_be_visible()
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.wait_for_timeout(500)  # let Plotly finish its transition before the picture
+    page.screenshot(path=str(ARTIFACTS / "answer.png"), full_page=True)
+
+    with page.expect_download() as download_info:
+        download_button.click()
+    download = download_info.value
+    assert download.suggested_filename == "revenue-by-region-in-2024.csv"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    with saved.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["region", "revenue"]
+    assert len(rows) == 6
+    assert {r[0] for r in rows[1:]} == {"North America", "Europe", "Asia Pacific", "Latin America",
+                                        "Middle East & Africa"}
+    assert all(float(r[1]) > 0 for r in rows[1:])
+    assert (ARTIFACTS / "answer.png").stat().st_size > 20_000
