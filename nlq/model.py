@@ -7,7 +7,7 @@ nlq's typed errors with a next step, because "Connection refused" means nothing 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -15,6 +15,7 @@ import ollama
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from langchain_ollama import ChatOllama
+from langsmith import tracing_context
 
 from nlq.errors import ErrorReport, ModelFailed, NlqError, model_not_found, model_timeout, model_unreachable
 from nlq.settings import Settings
@@ -64,29 +65,38 @@ def generate(
     """Stream the reply (so the UI can show progress) and stop it at the model timeout."""
     started = time.perf_counter()
     deadline = started + settings.model_timeout_s
-    pieces: list[str] = []
-    usage: dict[str, int] = {}
     try:
-        for chunk in chat_model.stream(list(messages)):
-            text = chunk.content if isinstance(chunk.content, str) else ""
-            pieces.append(text)
-            if chunk.usage_metadata:
-                usage = dict(chunk.usage_metadata)
-            if on_token and text:
-                on_token(text)
-            if time.perf_counter() > deadline:
-                raise model_timeout(settings.model_timeout_s)
+        # Tracing would send the question and schema to LangSmith if the environment enabled it: never.
+        with tracing_context(enabled=False):
+            chunks = list(_stream(chat_model, messages, deadline, settings, on_token))
     except NlqError:
         raise
     except Exception as error:
         raise _as_model_error(error, settings) from None
+    usage = next((chunk_usage for _, chunk_usage in reversed(chunks) if chunk_usage), {})
     return ModelReply(
-        text="".join(pieces),
+        text="".join(text for text, _ in chunks),
         model=settings.model_name,
         prompt_tokens=usage.get("input_tokens"),
         completion_tokens=usage.get("output_tokens"),
         seconds=time.perf_counter() - started,
     )
+
+
+def _stream(
+    chat_model: BaseChatModel,
+    messages: Sequence[BaseMessage],
+    deadline: float,
+    settings: Settings,
+    on_token: TokenCallback | None,
+) -> Iterator[tuple[str, dict[str, int]]]:
+    for chunk in chat_model.stream(list(messages)):
+        text = chunk.content if isinstance(chunk.content, str) else ""
+        if on_token and text:
+            on_token(text)
+        yield text, dict(chunk.usage_metadata or {})
+        if time.perf_counter() > deadline:
+            raise model_timeout(settings.model_timeout_s)
 
 
 def _as_model_error(error: Exception, settings: Settings) -> NlqError:
