@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 
 
@@ -59,8 +59,9 @@ class PostgresServer:
     def create_database(self, name: str) -> str:
         engine = create_engine(self.url(), isolation_level="AUTOCOMMIT")
         with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))  # test-only, fixed names
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            quoted = connection.dialect.identifier_preparer.quote(name)
+            connection.exec_driver_sql("DROP DATABASE IF EXISTS " + quoted)
+            connection.exec_driver_sql("CREATE DATABASE " + quoted)
         engine.dispose()
         return self.url(name)
 
