@@ -18,7 +18,9 @@ from nlq.answer import Answer
 from nlq.demo import build_demo, ensure_demo_file
 from nlq.errors import NlqError
 from nlq.pipeline import ask, open_resources
+from nlq.roles import apply_role, plan_role, role_url
 from nlq.settings import load_settings, settings_table
+from nlq.vet import VetPolicy, vet
 
 EXIT_ANSWERED, EXIT_UNANSWERED, EXIT_USAGE = 0, 1, 2
 TERMINAL_ROWS = 20
@@ -36,6 +38,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo_cmd = commands.add_parser("demo", help="build the demo retail database")
     demo_cmd.add_argument("--url", help="target database URL (default: the SQLite file in NLQ_DATA_DIR)")
     commands.add_parser("settings", help="list every setting with its default and meaning")
+    vet_cmd = commands.add_parser("vet", help="vet SQL statements (JSON lines with id and sql) without running them")
+    source = vet_cmd.add_mutually_exclusive_group()
+    source.add_argument("--db", metavar="URL", help="take the dialect and the exposed tables from this database")
+    source.add_argument("--dialect", default="postgres", help="dialect without --db (default postgres)")
+    vet_cmd.add_argument("--tables", default="", help="comma-separated exposed tables, without --db")
+    vet_cmd.add_argument("--jsonl", type=argparse.FileType("r"), default=sys.stdin,
+                         help="input file (default: standard input)")
+    role_cmd = commands.add_parser("setup-role", help="create the least-privilege PostgreSQL role nlq should use")
+    role_cmd.add_argument("--db", metavar="ADMIN_URL", required=True, help="an administrator's database URL")
+    role_cmd.add_argument("--role", default="nlq_reader")
+    role_cmd.add_argument("--tables", default="", help="comma-separated tables (default: all exposed tables)")
+    role_cmd.add_argument("--password", help="the role's password (default: a random one, printed)")
+    role_cmd.add_argument("--apply", action="store_true", help="run the SQL instead of only printing it")
     return parser
 
 
@@ -46,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _ask(args)
         if args.command == "demo":
             return _demo(args)
+        if args.command == "vet":
+            return _vet(args)
+        if args.command == "setup-role":
+            return _setup_role(args)
         return _settings()
     except NlqError as error:  # settings or connection problems before any answer exists
         print(f"error: {error.message}", file=sys.stderr)
@@ -104,6 +123,52 @@ def _demo(args: argparse.Namespace) -> int:
     for table, count in build.row_counts.items():
         print(f"  {table:<20} {count:>7,}")
     return EXIT_ANSWERED
+
+
+def _vet(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if args.db:
+        resources = open_resources(load_settings({**os.environ, "NLQ_DATABASE_URL": args.db}))
+        policy = resources.policy()
+        resources.close()
+    else:
+        policy = VetPolicy.for_tables(args.dialect, _names(args.tables), max_rows=settings.max_rows)
+    for number, line in enumerate(args.jsonl, start=1):
+        if line.strip():
+            print(json.dumps(_vet_line(line, number, policy), ensure_ascii=False), flush=True)
+    return EXIT_ANSWERED
+
+
+def _vet_line(line: str, number: int, policy: VetPolicy) -> dict[str, object]:
+    try:
+        item = json.loads(line)
+        statement_id, statement = item.get("id", number), item["sql"]
+    except (ValueError, KeyError, AttributeError, TypeError):
+        return {"id": number, "allowed": False, "kind": "bad_input",
+                "reason": 'each line must be a JSON object with "sql" (and "id")', "sql": None}
+    try:
+        query = vet(str(statement), policy)
+    except NlqError as error:
+        return {"id": statement_id, "allowed": False, "kind": getattr(error, "rule", error.kind),
+                "reason": error.message, "sql": None}
+    return {"id": statement_id, "allowed": True, "kind": None, "reason": None, "sql": query.sql}
+
+
+def _setup_role(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    plan = plan_role(args.db, args.role, _names(args.tables) or None, settings.excluded_table_patterns,
+                     args.password)
+    print(plan.script(), end="")
+    if args.apply:
+        apply_role(args.db, plan)
+        print(f"-- Applied. Connect nlq with:\nNLQ_DATABASE_URL={role_url(args.db, plan)}")
+    elif not args.password:
+        print("-- Dry run: nothing was changed. Add --apply to run it (the password above is random).")
+    return EXIT_ANSWERED
+
+
+def _names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
 
 
 def _settings() -> int:

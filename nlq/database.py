@@ -38,6 +38,15 @@ SQLITE_PROGRESS_STEPS = 10_000  # VM instructions between deadline checks: cheap
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Per-transaction time limits; lock and idle limits apply where the database supports them."""
+
+    statement_s: float
+    lock_s: float = 5.0
+    idle_s: float = 60.0
+
+
+@dataclass(frozen=True)
 class DatabaseInfo:
     """What the UI shows about the database; never the password."""
 
@@ -65,8 +74,10 @@ class Database:
                             safe_url=self.url.render_as_string(hide_password=True))
 
     @contextmanager
-    def read_only(self, timeout_s: float) -> Iterator[Connection]:
-        """A connection inside a read-only transaction that the database aborts after ``timeout_s``."""
+    def read_only(self, limits: Limits | float) -> Iterator[Connection]:
+        """A connection inside a read-only, time-limited transaction that is always rolled back."""
+        if not isinstance(limits, Limits):
+            limits = Limits(statement_s=limits)
         try:
             connection = self.engine.connect()
         except SQLAlchemyError as error:
@@ -74,11 +85,12 @@ class Database:
                 f"Could not connect to the database {self.info.safe_url}: {first_line(error)}",
                 "Check NLQ_DATABASE_URL, that the database server is running, and the network path to it.",
             ) from None
+        transaction = connection.begin()
         try:
-            with connection.begin():
-                _limit_transaction(connection, self.dialect_name, timeout_s)
-                yield connection
+            _limit_transaction(connection, self.dialect_name, limits)
+            yield connection
         finally:
+            transaction.rollback()  # nothing a query did may persist, even where writing were possible
             _clear_sqlite_deadline(connection)
             connection.close()
 
@@ -116,16 +128,24 @@ def _create_engine(url: URL) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def _limit_transaction(connection: Connection, dialect: str, timeout_s: float) -> None:
+def _limit_transaction(connection: Connection, dialect: str, limits: Limits) -> None:
     if dialect == "postgresql":
         # set_config(..., true) is SET LOCAL with bound parameters: no SQL text is assembled here.
-        connection.execute(text("SELECT set_config('statement_timeout', :ms, true)"),
-                           {"ms": str(int(timeout_s * 1000))})
+        connection.execute(
+            text("SELECT set_config('statement_timeout', :statement, true), "
+                 "set_config('lock_timeout', :lock, true), "
+                 "set_config('idle_in_transaction_session_timeout', :idle, true)"),
+            {"statement": _ms(limits.statement_s), "lock": _ms(limits.lock_s), "idle": _ms(limits.idle_s)},
+        )
     elif dialect == "sqlite":
         raw = connection.connection.driver_connection
         if isinstance(raw, sqlite3.Connection):
-            deadline = time.monotonic() + timeout_s
+            deadline = time.monotonic() + limits.statement_s
             raw.set_progress_handler(lambda: int(time.monotonic() > deadline), SQLITE_PROGRESS_STEPS)
+
+
+def _ms(seconds: float) -> str:
+    return str(max(1, int(seconds * 1000)))
 
 
 def _clear_sqlite_deadline(connection: Connection) -> None:
@@ -142,6 +162,7 @@ def first_line(error: BaseException) -> str:
 
 
 def _sqlite_defensive(dbapi_connection: object, _record: object) -> None:
-    """No ATTACH: a query must not open a second database file beside the one nlq exposes."""
+    """No ATTACH (no second database file) and query_only on top of the read-only file mode."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
+        dbapi_connection.execute("PRAGMA query_only = ON")

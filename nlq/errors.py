@@ -55,9 +55,15 @@ class NoSqlInReply(NlqError):
 
 
 class SqlRefused(NlqError):
-    """The SQL is not a single read-only query nlq may run; never retried into something else."""
+    """The SQL is not a single read-only query nlq may run; never retried into something else.
+
+    ``rule`` names which rule refused it (write, forbidden_table, forbidden_function, ...)."""
 
     kind = "refused"
+
+    def __init__(self, message: str, hint: str = "", *, sql: str | None = None, rule: str = "refused"):
+        super().__init__(message, hint, sql=sql, detail=rule)
+        self.rule = rule
 
 
 class SqlSyntaxError(NlqError):
@@ -74,6 +80,10 @@ class QueryFailed(NlqError):
 
 class QueryTimeout(NlqError):
     kind = "query_timeout"
+
+
+class QueryTooExpensive(NlqError):
+    kind = "too_expensive"
 
 
 @dataclass(frozen=True)

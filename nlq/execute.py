@@ -6,6 +6,7 @@ full count asked for (with the same timeout), so the user reads "the first 10,00
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -13,10 +14,10 @@ from decimal import Decimal
 
 import pandas as pd
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlglot import exp
+from sqlalchemy import Connection
 
-from nlq.database import Database, execute_sql, first_line
-from nlq.errors import NlqError, QueryFailed, QueryTimeout
+from nlq.database import Database, Limits, execute_sql, first_line
+from nlq.errors import NlqError, QueryFailed, QueryTimeout, QueryTooExpensive
 from nlq.vet import VettedQuery
 
 POSTGRES_QUERY_CANCELED = "57014"
@@ -31,37 +32,60 @@ class QueryResult:
     count_seconds: float = 0.0
 
 
-def run_query(database: Database, query: VettedQuery, max_rows: int, timeout_s: float) -> QueryResult:
+def run_query(database: Database, query: VettedQuery, max_rows: int, limits: Limits | float,
+              max_cost: float = 0) -> QueryResult:
+    """Run a vetted query; ``max_cost`` > 0 first asks PostgreSQL's planner and refuses runaway plans."""
+    limits = limits if isinstance(limits, Limits) else Limits(statement_s=limits)
     started = time.perf_counter()
-    with database.read_only(timeout_s) as connection:
+    with database.read_only(limits) as connection:
         try:
+            if max_cost and query.explain_sql():
+                _check_cost(connection, query, max_cost)
             result = execute_sql(connection, query.sql, stream=True)
             columns = list(result.keys())
             rows = result.fetchmany(max_rows + 1)
             result.close()
         except SQLAlchemyError as error:
-            raise _as_query_error(error, query.sql, timeout_s) from None
+            raise _as_query_error(error, query.sql, limits.statement_s) from None
     seconds = time.perf_counter() - started
-    truncated = len(rows) > max_rows
     frame = _to_frame(rows[:max_rows], columns)
+    # nlq's own LIMIT equals the cap, so a full page may or may not be the whole result: count to know.
+    maybe_cut = len(rows) > max_rows or (query.limited and len(rows) >= max_rows)
     total: int | None = len(frame)
     count_seconds = 0.0
-    if truncated:
+    if maybe_cut:
         count_started = time.perf_counter()
-        total = count_rows(database, query, timeout_s)
+        total = count_rows(database, query, limits)
         count_seconds = time.perf_counter() - count_started
+    truncated = maybe_cut and (total is None or total > len(frame))
     return QueryResult(frame=frame, truncated=truncated, total_rows=total, seconds=seconds,
                        count_seconds=count_seconds)
 
 
-def count_rows(database: Database, query: VettedQuery, timeout_s: float) -> int | None:
+def count_rows(database: Database, query: VettedQuery, limits: Limits) -> int | None:
     """The full row count of a capped result, or None when counting itself fails or times out."""
-    counting = exp.select(exp.Count(this=exp.Star())).from_(query.tree.copy().subquery("nlq_rows"))
+    counting = query.count_sql()
+    if counting is None:
+        return None
     try:
-        with database.read_only(timeout_s) as connection:
-            return int(execute_sql(connection, counting.sql(dialect=query.dialect)).scalar_one())
+        with database.read_only(limits) as connection:
+            return int(execute_sql(connection, counting).scalar_one())
     except (SQLAlchemyError, NlqError):
         return None
+
+
+def _check_cost(connection: Connection, query: VettedQuery, max_cost: float) -> None:
+    plan = execute_sql(connection, query.explain_sql() or "").scalar_one()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    cost = float(plan[0]["Plan"]["Total Cost"])
+    if cost > max_cost:
+        raise QueryTooExpensive(
+            f"The database estimates this query would be very expensive (cost {cost:,.0f}; the limit is "
+            f"{max_cost:,.0f}), so nlq did not run it.",
+            "Narrow the question: a shorter period, fewer groups, or a filter. An administrator can raise "
+            "NLQ_MAX_COST.",
+            sql=query.sql,
+        )
 
 
 def _to_frame(rows: list, columns: list[str]) -> pd.DataFrame:

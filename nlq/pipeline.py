@@ -17,7 +17,7 @@ from langchain_core.language_models import BaseChatModel
 
 from nlq.answer import Answer
 from nlq.charts import choose_chart
-from nlq.database import Database
+from nlq.database import Database, Limits
 from nlq.demo import ensure_demo_file
 from nlq.errors import ErrorReport, NlqError, NoSqlInReply, QuestionError
 from nlq.execute import run_query
@@ -26,7 +26,7 @@ from nlq.model import TokenCallback, build_chat_model, generate
 from nlq.prompt import build_messages
 from nlq.schema import SchemaInfo, inspect_schema
 from nlq.settings import Settings
-from nlq.vet import vet
+from nlq.vet import VetPolicy, vet
 
 MAX_QUESTION_CHARS = 2000
 log = logging.getLogger("nlq")
@@ -51,8 +51,19 @@ class Resources:
 
     def schema(self) -> SchemaInfo:
         if self._schema is None:
-            self._schema = inspect_schema(self.database)
+            self._schema = inspect_schema(self.database, self.settings.excluded_table_patterns)
         return self._schema
+
+    def policy(self) -> VetPolicy:
+        """What any SQL may read here: the exposed tables, capped at NLQ_MAX_ROWS."""
+        schema = self.schema()
+        schemas = {schema.default_schema} if schema.default_schema else None
+        return VetPolicy.for_tables(self.database.sqlglot_dialect, schema.table_names,
+                                    max_rows=self.settings.max_rows, schemas=schemas)
+
+    def limits(self) -> Limits:
+        settings = self.settings
+        return Limits(settings.query_timeout_s, settings.lock_timeout_s, settings.idle_timeout_s)
 
     def refresh_schema(self) -> SchemaInfo:
         self._schema = None
@@ -94,10 +105,11 @@ def ask(
             if sql is None:
                 raise _no_sql(reply.text)
             answer.sql = sql
-            query = vet(sql, resources.database.sqlglot_dialect)
+            query = vet(sql, resources.policy())
             answer.sql = query.sql
         with timer("execute"):
-            result = run_query(resources.database, query, settings.max_rows, settings.query_timeout_s)
+            result = run_query(resources.database, query, settings.max_rows, resources.limits(),
+                               settings.max_cost)
         answer.frame, answer.truncated, answer.total_rows = result.frame, result.truncated, result.total_rows
         answer.timings_ms["database"] = (result.seconds + result.count_seconds) * 1000
         with timer("chart"):

@@ -7,6 +7,7 @@ of each table, so introspection stays fast on large production tables.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, String, column, func, inspect, select, table
@@ -14,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.types import TypeEngine
 
 from nlq.database import Database
+from nlq.vet.policy import excluded
 
 SAMPLE_ROWS = 5000  # rows scanned per table when looking for sample values
 MAX_SAMPLE_VALUES = 10  # a column with more distinct values than this gets none listed
@@ -46,6 +48,8 @@ class TableInfo:
 class SchemaInfo:
     dialect: str
     tables: tuple[TableInfo, ...] = field(default_factory=tuple)
+    excluded: tuple[str, ...] = ()  # tables that exist but no question may read (NLQ_EXCLUDE_TABLES)
+    default_schema: str | None = None
 
     @property
     def table_names(self) -> tuple[str, ...]:
@@ -59,13 +63,16 @@ class SchemaInfo:
         return "\n\n".join(_render_table(t) for t in self.tables)
 
 
-def inspect_schema(database: Database) -> SchemaInfo:
+def inspect_schema(database: Database, exclude: Sequence[str] = ()) -> SchemaInfo:
+    """The exposed tables in the default schema; excluded ones are listed by name only, never sampled."""
     with database.read_only(SCHEMA_TIMEOUT_S) as connection:
         inspector = inspect(connection)
-        tables = []
-        for name in sorted(inspector.get_table_names()):
-            tables.append(_inspect_table(connection, inspector, name))
-    return SchemaInfo(dialect=database.dialect_name, tables=tuple(tables))
+        names = sorted(inspector.get_table_names())
+        hidden = tuple(n for n in names if excluded(n, exclude))
+        tables = [_inspect_table(connection, inspector, n) for n in names if n not in hidden]
+        default_schema = inspector.default_schema_name
+    return SchemaInfo(dialect=database.dialect_name, tables=tuple(tables), excluded=hidden,
+                      default_schema=default_schema)
 
 
 def _inspect_table(connection: Connection, inspector, name: str) -> TableInfo:  # noqa: ANN001 (Inspector)

@@ -41,6 +41,14 @@ class Settings(BaseSettings):
     model_max_tokens: int = Field(1024, ge=64, le=32768, description="Longest model reply, in tokens.")
     max_rows: int = Field(10000, ge=1, le=1_000_000, description="Most rows fetched for one answer.")
     query_timeout_s: float = Field(30, gt=0, description="Seconds a query may run on the database.")
+    lock_timeout_s: float = Field(5, gt=0, description="Seconds a query may wait for a lock (PostgreSQL).")
+    idle_timeout_s: float = Field(60, gt=0, description="Seconds a transaction may sit idle (PostgreSQL).")
+    max_cost: float = Field(
+        10_000_000, ge=0, description="Refuse PostgreSQL queries whose EXPLAIN cost estimate is higher; 0 = no limit."
+    )
+    exclude_tables: str = Field(
+        "", description="Comma-separated table names or globs (e.g. users,audit_*) no question may read."
+    )
     data_dir: Path = Field(Path("data"), description="Folder for nlq's own files (the demo database).")
 
     @classmethod
@@ -89,6 +97,10 @@ class Settings(BaseSettings):
     @property
     def model_name(self) -> str:
         return self.model.partition(":")[2]
+
+    @property
+    def excluded_table_patterns(self) -> tuple[str, ...]:
+        return tuple(p.strip() for p in self.exclude_tables.split(",") if p.strip())
 
     @property
     def uses_demo_database(self) -> bool:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from sqlalchemy import create_engine
+
 from nlq.demo import build_demo, ensure_demo_file
 from nlq.pipeline import Resources, open_resources
+from nlq.roles import apply_role, plan_role, role_url
 from nlq.settings import Settings, load_settings
 from tests.support.postgres import PostgresServer
 from tests.support.standin_model import Script, StandinModelServer
@@ -51,6 +55,29 @@ def pg_demo_url(postgres: PostgresServer) -> str:
     url = postgres.create_database("demo")
     build_demo(url)
     return url
+
+
+@dataclass(frozen=True)
+class SecureDatabase:
+    """The demo on PostgreSQL plus a secret table, with nlq's least-privilege role set up by setup-role."""
+
+    admin_url: str
+    role_url: str
+    exposed: tuple[str, ...]
+
+
+@pytest.fixture(scope="session")
+def secure_db(postgres: PostgresServer) -> SecureDatabase:
+    admin_url = postgres.create_database("secure")
+    build_demo(admin_url)
+    engine = create_engine(admin_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE app_users (user_id serial PRIMARY KEY, email text, password text)")
+        connection.exec_driver_sql("INSERT INTO app_users (email, password) VALUES ('ceo@example.com', 'hunter2')")
+    engine.dispose()
+    plan = plan_role(admin_url, "nlq_reader", exclude=["app_users"], password="reader-password")
+    apply_role(admin_url, plan)
+    return SecureDatabase(admin_url=admin_url, role_url=role_url(admin_url, plan), exposed=plan.tables)
 
 
 @pytest.fixture

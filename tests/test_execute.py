@@ -4,14 +4,13 @@ import pytest
 from sqlalchemy.exc import DBAPIError
 
 from nlq.database import Database
-from nlq.errors import DatabaseUnreachable, QueryFailed, QueryTimeout
+from nlq.errors import DatabaseUnreachable, QueryFailed, QueryTimeout, QueryTooExpensive
 from nlq.execute import run_query
-from nlq.vet import vet
+from nlq.vet import VetPolicy, vet
 
-SLOW = {
-    "sqlite": "SELECT COUNT(*) FROM order_lines a, order_lines b, order_lines c",
-    "postgres": "SELECT pg_sleep(5)",
-}
+SLOW = "SELECT COUNT(*) FROM order_lines a, order_lines b, order_lines c"
+DEMO_TABLES = ("regions", "countries", "customers", "sales_reps", "product_categories", "products", "orders",
+               "order_lines", "returns", "sales_targets")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -24,8 +23,9 @@ def database(request: pytest.FixtureRequest, demo_dir: Path) -> Database:
     db.dispose()
 
 
-def _run(database: Database, sql: str, max_rows: int = 100, timeout_s: float = 10):
-    return run_query(database, vet(sql, database.sqlglot_dialect), max_rows, timeout_s)
+def _run(database: Database, sql: str, max_rows: int = 100, timeout_s: float = 10, max_cost: float = 0):
+    policy = VetPolicy.for_tables(database.sqlglot_dialect, DEMO_TABLES, max_rows=max_rows)
+    return run_query(database, vet(sql, policy), max_rows, timeout_s, max_cost)
 
 
 def test_rows_are_capped_and_the_total_counted(database: Database) -> None:
@@ -33,6 +33,20 @@ def test_rows_are_capped_and_the_total_counted(database: Database) -> None:
     assert len(result.frame) == 100
     assert result.truncated
     assert result.total_rows == _run(database, "SELECT COUNT(*) AS n FROM order_lines").frame["n"][0]
+
+
+def test_a_result_exactly_at_the_cap_is_not_truncated(database: Database) -> None:
+    result = _run(database, "SELECT name FROM regions", max_rows=5)
+    assert len(result.frame) == 5 and not result.truncated and result.total_rows == 5
+
+
+def test_postgres_refuses_runaway_plans_before_running_them(pg_demo_url: str) -> None:
+    database = Database(pg_demo_url)
+    with pytest.raises(QueryTooExpensive) as caught:
+        _run(database, SLOW, max_cost=1_000_000)
+    assert "NLQ_MAX_COST" in caught.value.hint
+    assert _run(database, "SELECT count(*) AS n FROM orders", max_cost=1_000_000).frame["n"][0] > 0
+    database.dispose()
 
 
 def test_small_results_are_not_truncated(database: Database) -> None:
@@ -66,7 +80,7 @@ def test_database_errors_carry_the_database_message_and_sql(database: Database) 
 
 def test_slow_queries_are_stopped_at_the_timeout(database: Database) -> None:
     with pytest.raises(QueryTimeout) as caught:
-        _run(database, SLOW[database.sqlglot_dialect], timeout_s=0.5)
+        _run(database, SLOW, timeout_s=0.5)
     assert "0.5 seconds" in caught.value.message
 
 

@@ -1,0 +1,112 @@
+"""The least-privilege PostgreSQL role nlq should connect as: the layer that holds even if the others fail.
+
+PostgreSQL's maintainers are clear that READ ONLY transactions are no security barrier; privileges are.
+The role gets SELECT on the exposed tables and nothing else, no temporary tables, no sequences, and
+role-level defaults (read-only transactions, timeouts, memory and temp-file caps, a pinned search_path)
+that apply even to a connection that bypasses nlq. Statements are composed with psycopg's ``sql`` module
+(identifiers and literals quoted by the driver), never by string formatting.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from psycopg import sql
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from nlq.vet.policy import excluded
+
+ROLE_SETTINGS = {
+    "default_transaction_read_only": "on",
+    "statement_timeout": "30s",
+    "lock_timeout": "5s",
+    "idle_in_transaction_session_timeout": "60s",
+    "temp_file_limit": "256MB",
+    "work_mem": "32MB",
+}
+
+
+@dataclass(frozen=True)
+class RolePlan:
+    role: str
+    password: str
+    database: str
+    schema: str
+    tables: tuple[str, ...]
+    exists: bool = False
+
+    def statements(self) -> list[sql.Composed]:
+        role, database, schema = sql.Identifier(self.role), sql.Identifier(self.database), sql.Identifier(self.schema)
+        verb = "ALTER" if self.exists else "CREATE"
+        statements = [
+            sql.SQL(verb + " ROLE {} WITH LOGIN PASSWORD {} NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT "
+                    "NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 20").format(role, sql.Literal(self.password)),
+            sql.SQL("REVOKE ALL ON DATABASE {} FROM {}").format(database, role),
+            sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(database, role),
+            # TEMP and CREATE reach every role through PUBLIC; they can only be taken away there.
+            sql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC").format(database),
+            sql.SQL("REVOKE CREATE ON SCHEMA {} FROM PUBLIC").format(schema),
+            sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(schema, role),
+            sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM {}").format(schema, role),
+            sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA {} FROM {}").format(schema, role),
+        ]
+        if self.tables:
+            names = sql.SQL(", ").join(sql.Identifier(self.schema, t) for t in self.tables)
+            statements.append(sql.SQL("GRANT SELECT ON TABLE {} TO {}").format(names, role))
+        for name, value in ROLE_SETTINGS.items():
+            statements.append(sql.SQL("ALTER ROLE {} SET {} = {}").format(role, sql.Identifier(name),
+                                                                        sql.Literal(value)))
+        statements.append(sql.SQL("ALTER ROLE {} SET search_path = {}").format(role, schema))
+        return statements
+
+    def script(self) -> str:
+        lines = [f"-- Least-privilege role for nlq on database {self.database}: SELECT on {len(self.tables)} "
+                 f"table(s) of schema {self.schema}, nothing else.",
+                 "-- Note: TEMPORARY on the database and CREATE on the schema are revoked from PUBLIC; grant "
+                 "them back to roles that need them."]
+        lines += [statement.as_string(None) + ";" for statement in self.statements()]
+        return "\n".join(lines) + "\n"
+
+
+def plan_role(admin_url: str, role: str, tables: Sequence[str] | None = None, exclude: Sequence[str] = (),
+              password: str | None = None) -> RolePlan:
+    """Read the database (as an administrator) to plan the role; nothing is changed."""
+    engine = _engine(admin_url)
+    try:
+        with engine.connect() as connection:
+            schema = connection.execute(text("SELECT current_schema()")).scalar_one()
+            database = connection.execute(text("SELECT current_database()")).scalar_one()
+            exists = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
+            present = [r[0] for r in connection.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = :s ORDER BY tablename"), {"s": schema})]
+    finally:
+        engine.dispose()
+    chosen = [t for t in (tables or present) if t in present and not excluded(t, exclude)]
+    return RolePlan(role=role, password=password or secrets.token_urlsafe(24), database=database,
+                    schema=schema, tables=tuple(chosen), exists=exists is not None)
+
+
+def apply_role(admin_url: str, plan: RolePlan) -> None:
+    engine = _engine(admin_url)
+    try:
+        with engine.begin() as connection:
+            for statement in plan.statements():
+                connection.exec_driver_sql(statement.as_string(None).replace("%", "%%"))
+    finally:
+        engine.dispose()
+
+
+def role_url(admin_url: str, plan: RolePlan) -> str:
+    """The NLQ_DATABASE_URL for the new role: the admin URL with the role's name and password."""
+    return make_url(admin_url).set(username=plan.role, password=plan.password).render_as_string(
+        hide_password=False)
+
+
+def _engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise ValueError("setup-role works on PostgreSQL only; other databases have their own privilege systems")
+    return create_engine(parsed)

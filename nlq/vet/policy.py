@@ -1,0 +1,88 @@
+"""What a query may read and how much: the exposed tables, the row cap, and the refusal wording.
+
+A policy is built from the introspected schema minus ``NLQ_EXCLUDE_TABLES``, so a table nlq does not show
+to the model is also a table no SQL may name, whoever wrote it (model, rules tier or analyst).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from nlq.errors import SqlRefused
+
+MAX_SERIES_ROWS = 10_000  # generate_series may make at most this many rows
+MAX_REPEAT = 10_000  # repeat/lpad/rpad/zeroblob lengths
+DEFAULT_SCHEMAS = {"postgres": frozenset({"public"}), "sqlite": frozenset({"main"})}
+
+
+@dataclass(frozen=True)
+class VetPolicy:
+    dialect: str  # sqlglot's name: "postgres", "sqlite", ...
+    tables: frozenset[str]
+    max_rows: int | None = None
+    schemas: frozenset[str] = frozenset()
+
+    @classmethod
+    def for_tables(cls, dialect: str, tables: Iterable[str], max_rows: int | None = None,
+                   schemas: Iterable[str] | None = None) -> VetPolicy:
+        chosen = frozenset(schemas) if schemas is not None else DEFAULT_SCHEMAS.get(dialect, frozenset())
+        return cls(dialect=dialect, tables=frozenset(tables), max_rows=max_rows, schemas=chosen)
+
+    def allows_table(self, schema: str | None, name: str) -> bool:
+        if schema is not None and schema not in self.schemas:
+            return False
+        return name in self.tables
+
+
+@dataclass(frozen=True)
+class VettedQuery:
+    """A query that passed vetting. ``sql`` is rendered from the checked tree and is exactly what runs.
+
+    ``limited`` says nlq itself capped the rows (added or lowered a LIMIT); only then can the result have
+    been cut short, and ``count_sql()`` counts the rows the query would have returned without that cap.
+    """
+
+    sql: str
+    dialect: str
+    limited: bool = False
+    tables: frozenset[str] = frozenset()
+    _count_sql: Callable[[], str] | None = field(default=None, repr=False, compare=False)
+    _explain_sql: Callable[[], str] | None = field(default=None, repr=False, compare=False)
+
+    def count_sql(self) -> str | None:
+        return self._count_sql() if self._count_sql else None
+
+    def explain_sql(self) -> str | None:
+        return self._explain_sql() if self._explain_sql else None
+
+
+def excluded(name: str, patterns: Iterable[str]) -> bool:
+    """Whether a table matches one of NLQ_EXCLUDE_TABLES (plain names or globs such as ``audit_*``)."""
+    return any(fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(name.lower(), pattern.lower())
+               for pattern in patterns)
+
+
+# Refusals, worded once. ``rule`` is the stable machine-readable reason (the vet CLI prints it as "kind").
+
+HINT_READ_ONLY = "nlq only reads data. Ask a question about the data instead."
+
+
+def refuse(rule: str, reason: str, sql: str, hint: str = HINT_READ_ONLY) -> SqlRefused:
+    return SqlRefused(f"nlq refused to run this SQL: {reason}.", hint, sql=sql, rule=rule)
+
+
+def refuse_table(name: str, sql: str) -> SqlRefused:
+    return refuse("forbidden_table", f'it reads "{name}", which is not one of the tables open to questions', sql,
+                  "Ask about the tables listed in the sidebar; an administrator decides which tables are open.")
+
+
+def refuse_function(name: str, sql: str) -> SqlRefused:
+    return refuse("forbidden_function", f"it calls {name}(), which is not on nlq's list of allowed functions",
+                  sql, "Functions that compute on the data (sums, dates, text, JSON) are allowed; functions "
+                  "that sleep, lock, read files or settings, or run SQL given as text are not.")
+
+
+def refuse_resource(reason: str, sql: str) -> SqlRefused:
+    return refuse("resource", reason, sql, "Ask for a smaller range (fewer days, a shorter text).")

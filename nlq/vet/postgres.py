@@ -1,0 +1,282 @@
+"""Vetting for PostgreSQL with PostgreSQL's own parser (pglast wraps libpg_query).
+
+Three allowlists decide: node types (anything the walker does not know is refused), functions (after the
+parser has decoded quoting, ``U&`` escapes and the ``pg_catalog.`` prefix) and tables (exposed tables, or a
+CTE name where it is in scope). The row cap is applied by editing the tree, and the SQL that runs is
+deparsed from that tree.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import date, datetime
+from enum import Enum
+
+from pglast import ast, parse_sql
+from pglast.enums import LimitOption, SQLValueFunctionOp
+from pglast.parser import ParseError
+from pglast.stream import IndentedStream, RawStream
+
+from nlq.errors import SqlSyntaxError
+from nlq.vet.functions import POSTGRES, SIZE_ARGUMENTS
+from nlq.vet.policy import (MAX_REPEAT, MAX_SERIES_ROWS, VetPolicy, VettedQuery, refuse, refuse_function,
+                            refuse_resource, refuse_table)
+
+SAFE_NODES = frozenset({
+    "A_ArrayExpr", "A_Const", "A_Expr", "A_Indices", "A_Indirection", "A_Star", "Alias", "BitString",
+    "BoolExpr", "Boolean", "BooleanTest", "CaseExpr", "CaseWhen", "CoalesceExpr", "CollateClause",
+    "ColumnDef", "ColumnRef", "CommonTableExpr", "CTECycleClause", "CTESearchClause", "Float", "FuncCall",
+    "GroupingFunc", "GroupingSet", "Integer", "JoinExpr", "MinMaxExpr", "NullTest", "RangeFunction",
+    "RangeSubselect", "RangeTableSample", "RangeVar", "ResTarget", "RowExpr", "SelectStmt", "SortBy",
+    "SQLValueFunction", "String", "SubLink", "TypeCast", "TypeName", "WindowDef", "WithClause",
+    "JsonAggConstructor", "JsonArgument", "JsonArrayAgg", "JsonArrayConstructor", "JsonArrayQueryConstructor",
+    "JsonBehavior", "JsonFormat", "JsonFuncExpr", "JsonIsPredicate", "JsonKeyValue", "JsonObjectAgg",
+    "JsonObjectConstructor", "JsonOutput", "JsonParseExpr", "JsonReturning", "JsonScalarExpr",
+    "JsonSerializeExpr", "JsonTable", "JsonTableColumn", "JsonTablePathSpec", "JsonValueExpr",
+})
+WRITES = {"InsertStmt": "INSERT", "UpdateStmt": "UPDATE", "DeleteStmt": "DELETE", "MergeStmt": "MERGE"}
+SAFE_VALUE_FUNCTIONS = {SQLValueFunctionOp.SVFOP_CURRENT_DATE, SQLValueFunctionOp.SVFOP_CURRENT_TIME,
+                        SQLValueFunctionOp.SVFOP_CURRENT_TIME_N, SQLValueFunctionOp.SVFOP_CURRENT_TIMESTAMP,
+                        SQLValueFunctionOp.SVFOP_CURRENT_TIMESTAMP_N, SQLValueFunctionOp.SVFOP_LOCALTIME,
+                        SQLValueFunctionOp.SVFOP_LOCALTIME_N, SQLValueFunctionOp.SVFOP_LOCALTIMESTAMP,
+                        SQLValueFunctionOp.SVFOP_LOCALTIMESTAMP_N}
+SAMPLE_METHODS = {"system", "bernoulli"}
+INTERVAL_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800,
+                    "month": 2_592_000, "mon": 2_592_000, "year": 31_536_000}
+
+
+def vet_postgres(sql: str, policy: VetPolicy) -> VettedQuery:
+    stmt = _parse_one(sql)
+    checker = _Checker(policy, sql)
+    checker.visit(stmt, frozenset())
+    original = copy.deepcopy(stmt)
+    limited = _cap_rows(stmt, policy.max_rows)
+    if limited is None:  # the LIMIT is not a plain number: cap the whole query from outside
+        stmt = _wrap_with_limit(stmt, policy.max_rows)
+        limited = True
+    return VettedQuery(
+        sql=IndentedStream()(stmt), dialect="postgres", limited=limited, tables=frozenset(checker.tables),
+        _count_sql=lambda: RawStream()(_count_of(original)),
+        _explain_sql=lambda: RawStream()(ast.ExplainStmt(query=stmt, options=(
+            ast.DefElem(defname="format", arg=ast.String(sval="json")),))),
+    )
+
+
+def _parse_one(sql: str) -> ast.SelectStmt:
+    try:
+        statements = parse_sql(sql)
+    except ParseError as error:
+        where = f" at character {error.location + 1}" if getattr(error, "location", None) is not None else ""
+        message = str(error).split(", at index")[0]
+        raise SqlSyntaxError(f"The SQL could not be parsed{where}: {message}.",
+                             "Rephrase the question, or fix the SQL by hand.", sql=sql) from None
+    if not statements:
+        raise SqlSyntaxError("The SQL is empty.", "Rephrase the question.", sql=sql)
+    if len(statements) > 1:
+        raise refuse("multiple_statements", f"it holds {len(statements)} statements and nlq runs exactly one "
+                     "query", sql)
+    stmt = statements[0].stmt
+    if not isinstance(stmt, ast.SelectStmt):
+        name = type(stmt).__name__
+        if name in WRITES:
+            raise refuse("write", f"it would change data ({WRITES[name]})", sql)
+        label = name.removesuffix("Stmt").upper()
+        raise refuse("not_a_query", f"it is a {label} statement, not a query", sql)
+    return stmt
+
+
+class _Checker:
+    def __init__(self, policy: VetPolicy, sql: str) -> None:
+        self.policy = policy
+        self.sql = sql
+        self.tables: set[str] = set()
+
+    def visit(self, node: object, scope: frozenset[str]) -> None:
+        if node is None or isinstance(node, (str, int, float, bool, Enum)):
+            return
+        if isinstance(node, tuple | list):
+            for item in node:
+                self.visit(item, scope)
+            return
+        name = type(node).__name__
+        if name not in SAFE_NODES:
+            raise self._unsafe_node(name)
+        handler = getattr(self, f"_visit_{name}", None)
+        if handler is not None:
+            handler(node, scope)
+        else:
+            self.children(node, scope)
+
+    def children(self, node: ast.Node, scope: frozenset[str], skip: tuple[str, ...] = ()) -> None:
+        for attribute in node:
+            if attribute not in skip:
+                self.visit(getattr(node, attribute), scope)
+
+    def _unsafe_node(self, name: str) -> Exception:
+        if name in WRITES:
+            return refuse("write", f"it would change data ({WRITES[name]}), inside a WITH clause", self.sql)
+        reasons = {"IntoClause": ("into", "SELECT ... INTO creates a table"),
+                   "LockingClause": ("lock", "it locks rows (FOR UPDATE/SHARE)"),
+                   "ParamRef": ("not_a_query", "it has a parameter placeholder ($1) nlq cannot fill"),
+                   "XmlExpr": ("forbidden_function", "it uses XML functions"),
+                   "XmlSerialize": ("forbidden_function", "it uses XML functions"),
+                   "RangeTableFunc": ("forbidden_function", "it uses XMLTABLE")}
+        rule, reason = reasons.get(name, ("not_a_query", f"it uses {name}, which nlq does not run"))
+        return refuse(rule, reason, self.sql)
+
+    def _visit_SelectStmt(self, node: ast.SelectStmt, scope: frozenset[str]) -> None:  # noqa: N802
+        if node.intoClause is not None:
+            raise self._unsafe_node("IntoClause")
+        if node.lockingClause:
+            raise self._unsafe_node("LockingClause")
+        inner = scope
+        if node.withClause is not None:
+            ctes = node.withClause.ctes or ()
+            names = [cte.ctename for cte in ctes]
+            for index, cte in enumerate(ctes):
+                if type(cte.ctequery).__name__ in WRITES:
+                    raise self._unsafe_node(type(cte.ctequery).__name__)
+                visible = scope | set(names if node.withClause.recursive else names[:index])
+                self.children(cte, frozenset(visible))
+            inner = scope | set(names)
+        self.children(node, frozenset(inner), skip=("withClause",))
+
+    def _visit_RangeVar(self, node: ast.RangeVar, scope: frozenset[str]) -> None:  # noqa: N802
+        if node.catalogname is None and node.schemaname is None and node.relname in scope:
+            return
+        qualified = ".".join(p for p in (node.catalogname, node.schemaname, node.relname) if p)
+        if node.catalogname is not None or node.relname.startswith("pg_") or not self.policy.allows_table(
+                node.schemaname, node.relname):
+            raise refuse_table(qualified, self.sql)
+        self.tables.add(node.relname)
+
+    def _visit_FuncCall(self, node: ast.FuncCall, scope: frozenset[str]) -> None:  # noqa: N802
+        parts = [part.sval for part in node.funcname]
+        name = parts[-1]
+        if len(parts) > 2 or (len(parts) == 2 and parts[0] != "pg_catalog") or name not in POSTGRES:
+            raise refuse_function(".".join(parts), self.sql)
+        if name == "generate_series":
+            _check_series(node.args or (), self.sql)
+        if name in SIZE_ARGUMENTS:
+            _check_size(name, node.args or (), SIZE_ARGUMENTS[name], self.sql)
+        self.children(node, scope, skip=("funcname",))
+
+    def _visit_SQLValueFunction(self, node: ast.SQLValueFunction, scope: frozenset[str]) -> None:  # noqa: N802
+        if node.op not in SAFE_VALUE_FUNCTIONS:
+            label = node.op.name.removeprefix("SVFOP_")
+            raise refuse("forbidden_function", f"it asks for {label}, which describes the session, not the data",
+                         self.sql)
+
+    def _visit_TypeCast(self, node: ast.TypeCast, scope: frozenset[str]) -> None:  # noqa: N802
+        type_name = node.typeName.names[-1].sval
+        if type_name.startswith("reg") or type_name in {"pg_lsn", "txid_snapshot", "pg_snapshot"}:
+            raise refuse("forbidden_function", f"it casts to {type_name}, which looks up database internals",
+                         self.sql)
+        self.children(node, scope)
+
+    def _visit_RangeTableSample(self, node: ast.RangeTableSample, scope: frozenset[str]) -> None:  # noqa: N802
+        method = node.method[-1].sval
+        if method not in SAMPLE_METHODS:
+            raise refuse_function(method, self.sql)
+        self.children(node, scope, skip=("method",))
+
+
+def _constant(node: object) -> object:
+    """The Python value of a literal argument (numbers, strings, and casts of them); None otherwise."""
+    if isinstance(node, ast.TypeCast):
+        return _constant(node.arg)
+    if isinstance(node, ast.A_Expr) and node.name[-1].sval == "-" and node.lexpr is None:
+        value = _constant(node.rexpr)
+        return -value if isinstance(value, int | float) else None
+    if isinstance(node, ast.A_Const) and not node.isnull:
+        value = node.val
+        if isinstance(value, ast.Integer):
+            return value.ival
+        if isinstance(value, ast.Float):
+            return float(value.fval)
+        if isinstance(value, ast.String):
+            return value.sval
+    return None
+
+
+def _check_series(args: tuple, sql: str) -> None:
+    values = [_constant(a) for a in args]
+    if len(values) not in (2, 3) or any(v is None for v in values):
+        raise refuse_resource("generate_series needs literal bounds so its size is known", sql)
+    start, stop = values[0], values[1]
+    step = values[2] if len(values) == 3 else 1
+    if isinstance(start, int | float) and isinstance(stop, int | float) and isinstance(step, int | float):
+        rows = (stop - start) / step + 1 if step else float("inf")
+    else:
+        seconds = _interval_seconds(str(step))
+        rows = (_timestamp(str(stop)) - _timestamp(str(start))).total_seconds() / seconds + 1 if seconds else None
+        if rows is None:
+            raise refuse_resource("generate_series over dates needs a literal step such as '1 day'", sql)
+    if rows == float("inf") or rows > MAX_SERIES_ROWS:
+        raise refuse_resource(f"generate_series would make about {min(rows, 1e18):,.0f} rows; the limit is "
+                              f"{MAX_SERIES_ROWS:,}", sql)
+
+
+def _timestamp(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        return datetime.combine(date.fromisoformat(text.strip()[:10]), datetime.min.time())
+
+
+def _interval_seconds(text: str) -> float | None:
+    words = text.lower().replace("s ", " ").split()
+    total, index = 0.0, 0
+    if len(words) == 1:
+        words = ["1", words[0]]
+    while index + 1 < len(words):
+        try:
+            amount = float(words[index])
+        except ValueError:
+            return None
+        unit = INTERVAL_SECONDS.get(words[index + 1].rstrip("s"))
+        if unit is None:
+            return None
+        total += amount * unit
+        index += 2
+    return total if total > 0 and index == len(words) else None
+
+
+def _check_size(name: str, args: tuple, position: int, sql: str) -> None:
+    size = _constant(args[position]) if len(args) > position else None
+    if not isinstance(size, int) or size > MAX_REPEAT:
+        raise refuse_resource(f"{name}() needs a literal length of at most {MAX_REPEAT:,}", sql)
+
+
+def _cap_rows(stmt: ast.SelectStmt, max_rows: int | None) -> bool | None:
+    """Add or lower the top-level LIMIT; True when nlq capped it, None when it must wrap the query."""
+    if max_rows is None:
+        return False
+    if stmt.limitOption == LimitOption.LIMIT_OPTION_WITH_TIES:
+        return None
+    current = _constant(stmt.limitCount) if stmt.limitCount is not None else None
+    if stmt.limitCount is not None and not (isinstance(stmt.limitCount, ast.A_Const) and stmt.limitCount.isnull):
+        if not isinstance(current, int):
+            return None
+        if current <= max_rows:
+            return False
+    stmt.limitCount = ast.A_Const(val=ast.Integer(ival=max_rows))
+    stmt.limitOption = LimitOption.LIMIT_OPTION_COUNT
+    return True
+
+
+def _wrap_with_limit(stmt: ast.SelectStmt, max_rows: int | None) -> ast.SelectStmt:
+    return ast.SelectStmt(
+        targetList=(ast.ResTarget(val=ast.ColumnRef(fields=(ast.A_Star(),))),),
+        fromClause=(ast.RangeSubselect(subquery=stmt, alias=ast.Alias(aliasname="nlq_capped")),),
+        limitCount=ast.A_Const(val=ast.Integer(ival=max_rows)), limitOption=LimitOption.LIMIT_OPTION_COUNT,
+        op=stmt.op.__class__(0),
+    )
+
+
+def _count_of(stmt: ast.SelectStmt) -> ast.SelectStmt:
+    return ast.SelectStmt(
+        targetList=(ast.ResTarget(val=ast.FuncCall(funcname=(ast.String(sval="count"),), agg_star=True)),),
+        fromClause=(ast.RangeSubselect(subquery=stmt, alias=ast.Alias(aliasname="nlq_rows")),),
+        op=stmt.op.__class__(0),
+    )
