@@ -7,7 +7,7 @@ import streamlit as st
 from nlq.answer import Answer
 from nlq.demo import EXAMPLE_QUESTIONS
 from nlq.errors import NlqError
-from nlq.pipeline import Resources, ask, open_resources
+from nlq.pipeline import Resources, ask, open_resources, run_sql
 from nlq.settings import Settings, load_settings
 from ui.answer_view import render_answer
 from ui.sidebar import render_sidebar
@@ -36,6 +36,10 @@ def _queue(question: str) -> None:
     st.session_state.pending_question = question
 
 
+def _queue_edit(answer: Answer, sql: str) -> None:
+    st.session_state.pending_sql = (answer.question, sql)
+
+
 def _queue_typed() -> None:
     _queue(st.session_state.get("typed_question") or "")
 
@@ -52,7 +56,7 @@ def _welcome(resources: Resources) -> None:
                                       args=(question,))
 
 
-def _answer_live(question: str, resources: Resources) -> Answer:
+def _answer_live(question: str, resources: Resources, edited_sql: str | None = None) -> Answer:
     with st.status("Working on it…", expanded=False) as status:
         preview = st.empty()
         streamed: list[str] = []
@@ -65,7 +69,10 @@ def _answer_live(question: str, resources: Resources) -> Answer:
             streamed.append(text)
             preview.code("".join(streamed)[-STREAM_PREVIEW_CHARS:], language="markdown")
 
-        answer = ask(question, resources, on_step=on_step, on_token=on_token)
+        if edited_sql is None:
+            answer = ask(question, resources, on_step=on_step, on_token=on_token)
+        else:
+            answer = run_sql(edited_sql, resources, question=question, on_step=on_step)
         preview.empty()
         status.update(label="Answered" if answer.ok else "Could not answer",
                       state="complete" if answer.ok else "error")
@@ -79,24 +86,30 @@ def main() -> None:
         messages.clear()
         st.session_state.pop("pending_question", None)
     question = st.session_state.pop("pending_question", None)
+    edit = st.session_state.pop("pending_sql", None)
     st.title("nlq")
-    if not messages and question is None:
+    if not messages and question is None and edit is None:
         _welcome(resources)
     for index, message in enumerate(messages):
         with st.chat_message(message["role"]):
             if message["role"] == "user":
                 st.markdown(message["content"])
             else:
-                render_answer(message["content"], key=str(index))
+                render_answer(message["content"], key=str(index), on_edit=_queue_edit)
     st.chat_input("Ask a question about your data", key="typed_question", on_submit=_queue_typed)
-    if question is None:
+    if edit is not None:
+        question, edited_sql = edit
+        said = f"Run my edited SQL for “{question}”"
+    elif question is not None:
+        edited_sql, said = None, question
+    else:
         return
     with st.chat_message("user"):
-        st.markdown(question)
+        st.markdown(said)
     with st.chat_message("assistant"):
-        answer = _answer_live(question, resources)
-        render_answer(answer, key=str(len(messages) + 1))
-    messages.append({"role": "user", "content": question})
+        answer = _answer_live(question, resources, edited_sql)
+        render_answer(answer, key=str(len(messages) + 1), on_edit=_queue_edit)
+    messages.append({"role": "user", "content": said})
     messages.append({"role": "assistant", "content": answer})
 
 

@@ -87,41 +87,60 @@ def ask(
     on_step: StepCallback | None = None,
     on_token: TokenCallback | None = None,
 ) -> Answer:
-    settings = resources.settings
-    answer = Answer(question=question, model=settings.model_name, database=resources.database.info.name)
-    started = time.perf_counter()
-    timer = _StepTimer(answer.timings_ms, on_step)
-    try:
+    """A question in words: the model writes the SQL, then the common vet → execute → chart path."""
+    answer = Answer(question=question, model=resources.settings.model_name, database=resources.database.info.name)
+    with _answering(answer, on_step) as timer:
         answer.question = check_question(question)
         with timer("schema"):
             schema = resources.schema()
             messages = build_messages(answer.question, schema.render(), schema.dialect)
         with timer("generate"):
-            reply = generate(resources.chat_model, messages, settings, on_token)
+            reply = generate(resources.chat_model, messages, resources.settings, on_token)
         answer.model_reply = reply.text
         answer.prompt_tokens, answer.completion_tokens = reply.prompt_tokens, reply.completion_tokens
-        with timer("vet"):
-            sql = extract_sql(reply.text)
-            if sql is None:
-                raise _no_sql(reply.text)
-            answer.sql = sql
-            query = vet(sql, resources.policy())
-            answer.sql = query.sql
-        with timer("execute"):
-            result = run_query(resources.database, query, settings.max_rows, resources.limits(),
-                               settings.max_cost)
-        answer.frame, answer.truncated, answer.total_rows = result.frame, result.truncated, result.total_rows
-        answer.timings_ms["database"] = (result.seconds + result.count_seconds) * 1000
-        with timer("chart"):
-            answer.chart = choose_chart(result.frame)
+        sql = extract_sql(reply.text)
+        if sql is None:
+            raise _no_sql(reply.text)
+        _vet_run_chart(answer, sql, resources, timer)
+    return answer
+
+
+def run_sql(sql: str, resources: Resources, question: str = "", on_step: StepCallback | None = None) -> Answer:
+    """SQL an analyst wrote or edited: no model, but exactly the same gate as model-written SQL."""
+    answer = Answer(question=question or "Edited SQL", route="edited", database=resources.database.info.name)
+    with _answering(answer, on_step) as timer:
+        _vet_run_chart(answer, sql, resources, timer)
+    return answer
+
+
+def _vet_run_chart(answer: Answer, sql: str, resources: Resources, timer: _StepTimer) -> None:
+    settings = resources.settings
+    with timer("vet"):
+        answer.sql = sql
+        query = vet(sql, resources.policy())
+        answer.sql = query.sql
+    with timer("execute"):
+        result = run_query(resources.database, query, settings.max_rows, resources.limits(), settings.max_cost)
+    answer.frame, answer.truncated, answer.total_rows = result.frame, result.truncated, result.total_rows
+    answer.timings_ms["database"] = (result.seconds + result.count_seconds) * 1000
+    with timer("chart"):
+        answer.chart = choose_chart(result.frame)
+
+
+@contextmanager
+def _answering(answer: Answer, on_step: StepCallback | None) -> Iterator[_StepTimer]:
+    """Times the whole answer and turns any failure into its error: an answer always comes back."""
+    started = time.perf_counter()
+    try:
+        yield _StepTimer(answer.timings_ms, on_step)
     except NlqError as error:
         answer.error = ErrorReport.from_exception(error)
         answer.sql = error.sql or answer.sql
     except Exception as error:  # a bug: keep the traceback in the log, give the user a calm message
-        log.exception("unexpected failure answering %r", question)
+        log.exception("unexpected failure answering %r", answer.question)
         answer.error = ErrorReport.from_exception(error)
-    answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
-    return answer
+    finally:
+        answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
 
 
 def check_question(question: str) -> str:

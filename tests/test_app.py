@@ -118,3 +118,19 @@ def test_bad_settings_stop_the_app_with_a_message(app: Callable[..., AppTest],
     assert not at.exception
     assert "NLQ_MAX_ROWS" in at.error[0].value
     assert not at.chat_input
+
+
+def test_analyst_edits_the_sql_and_it_is_vetted_again(app: Callable[..., AppTest]) -> None:
+    at = app()
+    at.chat_input[0].set_value("Revenue by region in 2024").run()
+    at.text_area(key="edit-1").input("SELECT name AS region FROM regions ORDER BY name").run()
+    at.button(key="run-edit-1").click().run()
+    assert not at.exception
+    assert at.chat_message[2].markdown[0].value == "Run my edited SQL for “Revenue by region in 2024”"
+    assert at.dataframe[1].value.shape == (5, 1)
+    assert at.caption[-1].value.startswith("Edited SQL · 5 rows") or any(
+        c.value.startswith("Edited SQL · 5 rows") for c in at.caption)
+    at.text_area(key="edit-3").input("DELETE FROM regions").run()
+    at.button(key="run-edit-3").click().run()
+    assert "nlq refused to run this SQL: it would change data" in at.warning[0].value
+    assert not at.error, "a refusal is a calm explanation, not an error"

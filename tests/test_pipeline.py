@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 import pytest
 
-from nlq.pipeline import MAX_QUESTION_CHARS, Resources, ask
+from nlq.pipeline import MAX_QUESTION_CHARS, Resources, ask, run_sql
 from tests.support.postgres import free_port
 from tests.support.standin_model import Rule, StandinModelServer
 
@@ -116,3 +116,12 @@ def test_model_failures_become_answers_with_errors(make_resources: Callable[...,
     assert "ollama serve" in down.error.hint
     missing = ask("Total revenue", make_resources(NLQ_MODEL="ollama:not-pulled"))
     assert missing.error.kind == "model_not_found"
+
+
+def test_edited_sql_takes_the_same_gate(resources: Resources, standin: StandinModelServer) -> None:
+    answer = run_sql("SELECT name FROM regions ORDER BY name", resources, question="Regions")
+    assert answer.ok and answer.route == "edited" and answer.row_count == 5
+    assert answer.model is None and standin.requests == []
+    refused = run_sql("SELECT * FROM regions; DROP TABLE regions", resources)
+    assert refused.error.kind == "refused"
+    assert "execute" not in refused.timings_ms

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -21,10 +23,16 @@ CHART_LABELS = {
 }
 
 
-def render_answer(answer: Answer, key: str) -> None:
-    st.caption(answer.summary)
+CALM_KINDS = {"refused", "too_expensive", "bad_question"}  # the system working as intended, not a failure
+EditCallback = Callable[[Answer, str], None]
+
+
+def render_answer(answer: Answer, key: str, on_edit: EditCallback | None = None) -> None:
+    """Draws an answer; ``on_edit(answer, sql)`` is called when the analyst runs an edited statement."""
+    st.caption(("Edited SQL · " if answer.route == "edited" else "") + answer.summary)
     if answer.error is not None:
         _render_error(answer)
+        _render_editor(answer, key, on_edit)
         return
     if answer.empty:
         st.info("**No rows matched your question.** Try a wider period, fewer filters, or check the values "
@@ -38,12 +46,17 @@ def render_answer(answer: Answer, key: str) -> None:
     if not answer.empty:
         st.download_button("Download CSV", data=answer.csv_bytes(), file_name=answer.csv_filename,
                            mime="text/csv", key=f"csv-{key}", on_click="ignore", icon=":material/download:")
+    _render_editor(answer, key, on_edit)
 
 
 def _render_error(answer: Answer) -> None:
     error = answer.error
     assert error is not None
-    st.error(f"**{error.message}**" + (f"\n\n{error.hint}" if error.hint else ""), icon=":material/error:")
+    text = f"**{error.message}**" + (f"\n\n{error.hint}" if error.hint else "")
+    if error.kind in CALM_KINDS:
+        st.warning(text, icon=":material/shield:")
+    else:
+        st.error(text, icon=":material/error:")
     if answer.sql:
         st.code(answer.sql, language="sql")
     if error.kind == "no_sql" and answer.model_reply:
@@ -81,6 +94,16 @@ def _number_formats(answer: Answer) -> dict[str, object]:
         if pd.api.types.is_float_dtype(frame[name]):
             formats[str(name)] = st.column_config.NumberColumn(format="localized")
     return formats
+
+
+def _render_editor(answer: Answer, key: str, on_edit: EditCallback | None) -> None:
+    """Analysts may correct the SQL; the edited statement goes through the same vetting as any other."""
+    if on_edit is None or not answer.sql:
+        return
+    with st.expander("Edit SQL", icon=":material/edit:"):
+        edited = st.text_area("SQL", value=answer.sql, key=f"edit-{key}", height=180, label_visibility="collapsed")
+        st.button("Run edited SQL", key=f"run-edit-{key}", on_click=on_edit, args=(answer, edited),
+                  icon=":material/play_arrow:")
 
 
 def _render_sql(answer: Answer) -> None:
