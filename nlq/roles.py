@@ -10,13 +10,17 @@ that apply even to a connection that bypasses nlq. Statements are composed with 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from psycopg import sql
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
+from nlq.database import first_line
+from nlq.errors import DatabaseUnreachable, SettingsError
 from nlq.vet.policy import excluded
 
 ROLE_SETTINGS = {
@@ -76,7 +80,7 @@ def plan_role(admin_url: str, role: str, tables: Sequence[str] | None = None, ex
     """Read the database (as an administrator) to plan the role; nothing is changed."""
     engine = _engine(admin_url)
     try:
-        with engine.connect() as connection:
+        with _connected(engine) as connection:
             schema = connection.execute(text("SELECT current_schema()")).scalar_one()
             database = connection.execute(text("SELECT current_database()")).scalar_one()
             exists = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
@@ -108,5 +112,16 @@ def role_url(admin_url: str, plan: RolePlan) -> str:
 def _engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "postgresql":
-        raise ValueError("setup-role works on PostgreSQL only; other databases have their own privilege systems")
+        raise SettingsError("setup-role works on PostgreSQL only.",
+                            "Other databases have their own privilege systems: give nlq a read-only user there.")
     return create_engine(parsed)
+
+
+@contextmanager
+def _connected(engine: Engine) -> Iterator[Connection]:
+    try:
+        with engine.connect() as connection:
+            yield connection
+    except OperationalError as error:
+        raise DatabaseUnreachable(f"Could not connect as the administrator: {first_line(error)}",
+                                  "Check the --db URL and that the server is reachable.") from None
