@@ -15,7 +15,7 @@ from sqlglot.errors import ParseError, TokenError
 
 from nlq.errors import SqlSyntaxError
 from nlq.vet.functions import SIZE_ARGUMENTS, allowed_functions
-from nlq.vet.policy import (MAX_REPEAT, MAX_SERIES_ROWS, VetPolicy, VettedQuery, refuse, refuse_function,
+from nlq.vet.policy import (VetPolicy, VettedQuery, check_series_rows, check_size, refuse, refuse_function,
                             refuse_resource, refuse_table)
 
 QUERY_ROOTS = (exp.Select, exp.SetOperation, exp.Values, exp.Subquery)
@@ -167,9 +167,7 @@ def _literal(node: object) -> float | None:
 
 
 def _check_size(name: str, args: list, position: int, sql: str) -> None:
-    size = _literal(args[position]) if len(args) > position else None
-    if size is None or size > MAX_REPEAT:
-        raise refuse_resource(f"{name}() needs a literal length of at most {MAX_REPEAT:,}", sql)
+    check_size(name, _literal(args[position]) if len(args) > position else None, sql)
 
 
 def _check_series(args: list, sql: str) -> None:
@@ -179,9 +177,7 @@ def _check_series(args: list, sql: str) -> None:
         raise refuse_resource("generate_series needs literal numeric bounds so its size is known", sql)
     step = values[2] if len(values) > 2 else 1.0
     rows = (values[1] - values[0]) / step + 1 if step else float("inf")
-    if rows == float("inf") or rows > MAX_SERIES_ROWS:
-        raise refuse_resource(f"generate_series would make about {min(rows, 1e18):,.0f} rows; the limit is "
-                              f"{MAX_SERIES_ROWS:,}", sql)
+    check_series_rows(rows, sql)
 
 
 def _cap_rows(tree: exp.Expression, max_rows: int | None) -> tuple[exp.Expression, bool]:

@@ -86,3 +86,15 @@ def refuse_function(name: str, sql: str) -> SqlRefused:
 
 def refuse_resource(reason: str, sql: str) -> SqlRefused:
     return refuse("resource", reason, sql, "Ask for a smaller range (fewer days, a shorter text).")
+
+
+def check_size(name: str, size: object, sql: str) -> None:
+    """repeat/lpad/rpad lengths: a literal no larger than MAX_REPEAT (each parser extracts the literal)."""
+    if not isinstance(size, int | float) or isinstance(size, bool) or size > MAX_REPEAT:
+        raise refuse_resource(f"{name}() needs a literal length of at most {MAX_REPEAT:,}", sql)
+
+
+def check_series_rows(rows: float, sql: str) -> None:
+    if rows != rows or rows == float("inf") or rows > MAX_SERIES_ROWS:  # NaN, a zero step, or too many
+        shown = "infinitely many" if rows != rows or rows == float("inf") else f"about {rows:,.0f}"
+        raise refuse_resource(f"generate_series would make {shown} rows; the limit is {MAX_SERIES_ROWS:,}", sql)
