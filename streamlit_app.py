@@ -7,7 +7,7 @@ import streamlit as st
 from nlq.answer import Answer
 from nlq.demo import EXAMPLE_QUESTIONS
 from nlq.errors import NlqError
-from nlq.pipeline import Resources, ask, open_resources, run_sql
+from nlq.pipeline import Resources, Turn, ask, open_resources, run_sql
 from nlq.settings import Settings, load_settings
 from ui.answer_view import render_answer
 from ui.sidebar import render_sidebar
@@ -56,7 +56,16 @@ def _welcome(resources: Resources) -> None:
                                       args=(question,))
 
 
-def _answer_live(question: str, resources: Resources, edited_sql: str | None = None) -> Answer:
+def _conversation(messages: list[dict]) -> tuple[Turn, ...]:
+    """The turns a follow-up question builds on: those of the latest answer that had SQL."""
+    for message in reversed(messages):
+        if message["role"] == "assistant" and message["content"].turns():
+            return message["content"].turns()
+    return ()
+
+
+def _answer_live(question: str, resources: Resources, edited_sql: str | None = None,
+                 history: tuple[Turn, ...] = ()) -> Answer:
     with st.status("Working on it…", expanded=False) as status:
         preview = st.empty()
         streamed: list[str] = []
@@ -70,7 +79,7 @@ def _answer_live(question: str, resources: Resources, edited_sql: str | None = N
             preview.code("".join(streamed)[-STREAM_PREVIEW_CHARS:], language="markdown")
 
         if edited_sql is None:
-            answer = ask(question, resources, on_step=on_step, on_token=on_token)
+            answer = ask(question, resources, on_step=on_step, on_token=on_token, history=history)
         else:
             answer = run_sql(edited_sql, resources, question=question, on_step=on_step)
         preview.empty()
@@ -107,7 +116,7 @@ def main() -> None:
     with st.chat_message("user"):
         st.markdown(said)
     with st.chat_message("assistant"):
-        answer = _answer_live(question, resources, edited_sql)
+        answer = _answer_live(question, resources, edited_sql, _conversation(messages))
         render_answer(answer, key=str(len(messages) + 1), on_edit=_queue_edit)
     messages.append({"role": "user", "content": said})
     messages.append({"role": "assistant", "content": answer})

@@ -16,6 +16,7 @@ import pandas as pd
 
 from nlq.charts import TABLE_ONLY, ChartSpec
 from nlq.errors import ErrorReport
+from nlq.prompt import Turn
 
 FILENAME_WORDS = 8
 
@@ -36,6 +37,10 @@ class Answer:
     completion_tokens: int | None = None
     model_reply: str | None = None
     error: ErrorReport | None = None
+    repair_rounds: int = 0
+    tables_in_prompt: tuple[str, ...] = ()
+    notice: str | None = None  # said plainly above the answer, e.g. that a hosted model answered
+    history: tuple[Turn, ...] = ()  # the earlier turns this question followed up on
     asked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -58,6 +63,8 @@ class Answer:
         parts.append(f"{seconds:.1f} s")
         if self.model:
             parts.append(self.model)
+        if self.repair_rounds:
+            parts.append(f"fixed its SQL in {self.repair_rounds} round{'s' if self.repair_rounds > 1 else ''}")
         return " · ".join(parts)
 
     @property
@@ -67,6 +74,12 @@ class Answer:
             return None
         total = f"{self.total_rows:,}" if self.total_rows is not None else "more"
         return f"Showing the first {self.row_count:,} of {total} rows."
+
+    def turns(self) -> tuple[Turn, ...]:
+        """The conversation so far including this answer, for the next follow-up question."""
+        if self.ok and self.sql:
+            return (*self.history, Turn(self.question, self.sql))
+        return self.history
 
     def csv_bytes(self) -> bytes:
         if self.frame is None:
@@ -98,6 +111,10 @@ class Answer:
             "chart": self.chart.to_dict(),
             "timings_ms": {name: round(ms, 1) for name, ms in self.timings_ms.items()},
             "tokens": {"prompt": self.prompt_tokens, "completion": self.completion_tokens},
+            "repair_rounds": self.repair_rounds,
+            "tables_in_prompt": list(self.tables_in_prompt),
+            "notice": self.notice,
+            "history": [{"question": t.question, "sql": t.sql} for t in self.turns()],
             "error": None if self.error is None else self.error.to_dict(),
         }
 

@@ -11,18 +11,21 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import TextIO
 
 import pandas as pd
 
 from nlq.answer import Answer
 from nlq.demo import build_demo, ensure_demo_file
-from nlq.errors import NlqError
-from nlq.pipeline import ask, open_resources
+from nlq.doctor import diagnose
+from nlq.errors import NlqError, SettingsError
+from nlq.pipeline import Turn, ask, open_resources
 from nlq.roles import apply_role, plan_role, role_url
 from nlq.settings import load_settings, settings_table
 from nlq.vet import VetPolicy, vet
 
 EXIT_ANSWERED, EXIT_UNANSWERED, EXIT_USAGE = 0, 1, 2
+DOCTOR_STEPS = ("settings", "database", "model server", "model", "reply")
 TERMINAL_ROWS = 20
 
 
@@ -35,9 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
     ask_cmd.add_argument("--db", metavar="URL", help="database URL (overrides NLQ_DATABASE_URL)")
     ask_cmd.add_argument("--json", action="store_true", help="print one JSON object")
     ask_cmd.add_argument("--limit", type=int, default=1000, help="rows included in --json output (default 1000)")
+    ask_cmd.add_argument("--follow-up-of", type=argparse.FileType("r"), metavar="FILE.json",
+                         help="a previous --json answer: this question follows up on it")
     demo_cmd = commands.add_parser("demo", help="build the demo retail database")
     demo_cmd.add_argument("--url", help="target database URL (default: the SQLite file in NLQ_DATA_DIR)")
     commands.add_parser("settings", help="list every setting with its default and meaning")
+    commands.add_parser("doctor", help="check settings, database and model server, and say how to fix them")
     vet_cmd = commands.add_parser("vet", help="vet SQL statements (JSON lines with id and sql) without running them")
     source = vet_cmd.add_mutually_exclusive_group()
     source.add_argument("--db", metavar="URL", help="take the dialect and the exposed tables from this database")
@@ -65,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _vet(args)
         if args.command == "setup-role":
             return _setup_role(args)
+        if args.command == "doctor":
+            return _doctor()
         return _settings()
     except NlqError as error:  # settings or connection problems before any answer exists
         print(f"error: {error.message}", file=sys.stderr)
@@ -77,9 +85,10 @@ def _ask(args: argparse.Namespace) -> int:
     environ = dict(os.environ)
     if args.db:
         environ["NLQ_DATABASE_URL"] = args.db
+    history = _history_from(args.follow_up_of) if args.follow_up_of else ()
     resources = open_resources(load_settings(environ))
     try:
-        answer = ask(args.question, resources)
+        answer = ask(args.question, resources, history=history)
     finally:
         resources.close()
     if args.json:
@@ -89,8 +98,21 @@ def _ask(args: argparse.Namespace) -> int:
     return EXIT_ANSWERED if answer.ok else EXIT_UNANSWERED
 
 
+def _history_from(handle: TextIO) -> tuple[Turn, ...]:
+    try:
+        previous = json.load(handle)
+        turns = previous.get("history") or ([{"question": previous["question"], "sql": previous["sql"]}]
+                                            if previous.get("sql") else [])
+        return tuple(Turn(str(t["question"]), str(t["sql"])) for t in turns)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise SettingsError(f"{handle.name} is not an answer written by `python -m nlq ask --json`.",
+                            "Pass the file that a previous `ask --json` printed.") from None
+
+
 def _print_answer(answer: Answer) -> None:
     print(answer.summary)
+    if answer.notice:
+        print(answer.notice)
     if answer.error:
         print(f"\n{answer.error.message}", file=sys.stderr)
         if answer.error.hint:
@@ -165,6 +187,17 @@ def _setup_role(args: argparse.Namespace) -> int:
     elif not args.password:
         print("-- Dry run: nothing was changed. Add --apply to run it (the password above is random).")
     return EXIT_ANSWERED
+
+
+def _doctor() -> int:
+    checks = diagnose()
+    for check in checks:
+        print(f"{'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}")
+        if check.fix:
+            print(f"     fix: {check.fix}")
+    healthy = all(check.ok for check in checks) and len(checks) == len(DOCTOR_STEPS)
+    print("All checks passed." if healthy else "Fix the first failed check, then run `python -m nlq doctor` again.")
+    return EXIT_ANSWERED if healthy else EXIT_UNANSWERED
 
 
 def _names(text: str) -> list[str]:

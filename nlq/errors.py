@@ -113,19 +113,22 @@ class ErrorReport:
 # Wording shared by several call sites lives here so that every surface says the same thing.
 
 
-def model_unreachable(url: str, model: str) -> ModelUnreachable:
-    return ModelUnreachable(
-        f"The model server at {url} could not be reached.",
-        f"Start it with `ollama serve`, then `ollama pull {model}`; or set NLQ_MODEL_URL to where your "
-        "model server runs.",
-    )
+def model_unreachable(url: str, model: str, provider: str = "ollama") -> ModelUnreachable:
+    if provider == "ollama":
+        hint = (f"Start it with `ollama serve`, then `ollama pull {model}`; or set NLQ_MODEL_URL to where your "
+                "model server runs.")
+    else:
+        hint = (f"Start your OpenAI-compatible server (e.g. `vllm serve {model}`), or set NLQ_MODEL_URL to where "
+                "it runs.")
+    return ModelUnreachable(f"The model server at {url} could not be reached.", hint)
 
 
-def model_not_found(url: str, model: str) -> ModelNotFound:
-    return ModelNotFound(
-        f"The model server at {url} is running but does not have the model '{model}'.",
-        f"Pull it with `ollama pull {model}`, or set NLQ_MODEL to a model the server has.",
-    )
+def model_not_found(url: str, model: str, provider: str = "ollama") -> ModelNotFound:
+    if provider == "ollama":
+        hint = f"Pull it with `ollama pull {model}`, or set NLQ_MODEL to a model the server has."
+    else:
+        hint = f"Serve it there (e.g. `vllm serve {model}`), or set NLQ_MODEL to one of the server's /v1/models."
+    return ModelNotFound(f"The model server at {url} is running but does not have the model '{model}'.", hint)
 
 
 def model_timeout(seconds: float) -> ModelTimeout:

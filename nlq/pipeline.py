@@ -1,34 +1,37 @@
 """The one path from a question to an answer: schema → prompt → model → extract → vet → execute → chart.
 
-Each step lives in its own module; this one only orders them, times them and turns any failure into the
-answer's error. ``Resources`` holds what is expensive to make (database engine, schema, model client) so
-the app and the CLI build it once; it is not a global and holds no per-question state.
+Each step lives in its own module; this one only orders them, times them, lets the model repair SQL that
+failed, and turns any failure into the answer's error.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
 
 from nlq.answer import Answer
+from nlq.backends import ModelTarget
 from nlq.charts import choose_chart
-from nlq.database import Database, Limits
-from nlq.demo import ensure_demo_file
-from nlq.errors import ErrorReport, NlqError, NoSqlInReply, QuestionError
+from nlq.errors import ErrorReport, NlqError, NoSqlInReply, QueryFailed, QuestionError, SqlRefused, SqlSyntaxError
+from nlq.examples import similar_examples
 from nlq.execute import run_query
 from nlq.extract import extract_sql
-from nlq.model import TokenCallback, build_chat_model, generate
-from nlq.prompt import build_messages
-from nlq.schema import SchemaInfo, inspect_schema
-from nlq.settings import Settings
-from nlq.vet import VetPolicy, vet
+from nlq.linking import link_schema
+from nlq.model import TokenCallback, generate
+from nlq.prompt import Turn, build_messages, repair_messages
+from nlq.resources import Resources, open_resources
+from nlq.vet import vet
+
+__all__ = ["Resources", "Turn", "ask", "open_resources", "run_sql"]
 
 MAX_QUESTION_CHARS = 2000
+REPAIRABLE_RULES = {"unknown_table"}  # a hallucinated table is a mistake; a forbidden one is never "repaired"
+HOSTED_NOTICE = "Answered by a hosted model: your question and schema were sent to AWS Bedrock."
 log = logging.getLogger("nlq")
 
 # Steps as shown to the user while an answer is being made.
@@ -42,66 +45,32 @@ STEP_LABELS = {
 StepCallback = Callable[[str, str], None]
 
 
-@dataclass
-class Resources:
-    settings: Settings
-    database: Database
-    chat_model: BaseChatModel
-    _schema: SchemaInfo | None = field(default=None, repr=False)
-
-    def schema(self) -> SchemaInfo:
-        if self._schema is None:
-            self._schema = inspect_schema(self.database, self.settings.excluded_table_patterns)
-        return self._schema
-
-    def policy(self) -> VetPolicy:
-        """What any SQL may read here: the exposed tables, capped at NLQ_MAX_ROWS."""
-        schema = self.schema()
-        schemas = {schema.default_schema} if schema.default_schema else None
-        return VetPolicy.for_tables(self.database.sqlglot_dialect, schema.table_names,
-                                    max_rows=self.settings.max_rows, schemas=schemas)
-
-    def limits(self) -> Limits:
-        settings = self.settings
-        return Limits(settings.query_timeout_s, settings.lock_timeout_s, settings.idle_timeout_s)
-
-    def refresh_schema(self) -> SchemaInfo:
-        self._schema = None
-        return self.schema()
-
-    def close(self) -> None:
-        self.database.dispose()
-
-
-def open_resources(settings: Settings) -> Resources:
-    """Connect to the configured database (building the demo first if that is the one configured)."""
-    if settings.uses_demo_database:
-        ensure_demo_file(settings.demo_database_path)
-    return Resources(settings=settings, database=Database(settings.effective_database_url),
-                     chat_model=build_chat_model(settings))
-
-
 def ask(
     question: str,
     resources: Resources,
     on_step: StepCallback | None = None,
     on_token: TokenCallback | None = None,
+    history: Sequence[Turn] = (),
 ) -> Answer:
-    """A question in words: the model writes the SQL, then the common vet → execute → chart path."""
-    answer = Answer(question=question, model=resources.settings.model_name, database=resources.database.info.name)
+    """A question in words: the self-hosted model writes the SQL (fixing it when it fails), the common
+    vet → execute → chart path answers, and a configured hosted fallback takes what the first could not."""
+    answer = Answer(question=question, model=resources.target.name, database=resources.database.info.name,
+                    history=tuple(history))
     with _answering(answer, on_step) as timer:
         answer.question = check_question(question)
         with timer("schema"):
-            schema = resources.schema()
-            messages = build_messages(answer.question, schema.render(), schema.dialect)
-        with timer("generate"):
-            reply = generate(resources.chat_model, messages, resources.settings, on_token)
-        answer.model_reply = reply.text
-        answer.prompt_tokens, answer.completion_tokens = reply.prompt_tokens, reply.completion_tokens
-        sql = extract_sql(reply.text)
-        if sql is None:
-            raise _no_sql(reply.text)
-        _vet_run_chart(answer, sql, resources, timer)
+            messages = _prompt(answer, resources, history)
+        try:
+            _write_and_run(answer, messages, resources, resources.target, resources.chat_model, timer, on_token)
+        except (NoSqlInReply, SqlSyntaxError, QueryFailed, SqlRefused) as error:
+            fallback = resources.fallback_model()
+            if fallback is None or (isinstance(error, SqlRefused) and error.rule not in REPAIRABLE_RULES):
+                raise
+            assert resources.fallback is not None
+            answer.route, answer.model = "fallback", resources.fallback.name
+            answer.notice = HOSTED_NOTICE
+            answer.repair_rounds = 0
+            _write_and_run(answer, messages, resources, resources.fallback, fallback, timer, on_token)
     return answer
 
 
@@ -111,6 +80,49 @@ def run_sql(sql: str, resources: Resources, question: str = "", on_step: StepCal
     with _answering(answer, on_step) as timer:
         _vet_run_chart(answer, sql, resources, timer)
     return answer
+
+
+def _prompt(answer: Answer, resources: Resources, history: Sequence[Turn]) -> list[BaseMessage]:
+    schema = resources.schema()
+    earlier_tables = tuple(t for turn in history for t in _tables_of(turn.sql, resources))
+    context = " ".join([turn.question for turn in history] + [answer.question])
+    linked = link_schema(schema, context, resources.settings.prompt_tokens, must_include=earlier_tables)
+    answer.tables_in_prompt = linked.tables
+    examples = similar_examples(resources.examples(), answer.question)
+    return build_messages(answer.question, linked.text, schema.dialect, examples, history,
+                          partial_schema=not linked.complete)
+
+
+def _write_and_run(answer: Answer, messages: list[BaseMessage], resources: Resources, target: ModelTarget,
+                   chat_model: BaseChatModel, timer: _StepTimer, on_token: TokenCallback | None) -> None:
+    """Model → SQL → vet → run, with up to NLQ_REPAIR_ROUNDS retries for SQL that failed to parse, named a
+    table that does not exist, or failed on the database. Security refusals are never retried."""
+    while True:
+        with timer("generate"):
+            reply = generate(chat_model, messages, target, resources.settings.model_timeout_s, on_token)
+        answer.model_reply = reply.text
+        answer.prompt_tokens = (answer.prompt_tokens or 0) + (reply.prompt_tokens or 0)
+        answer.completion_tokens = (answer.completion_tokens or 0) + (reply.completion_tokens or 0)
+        answer.timings_ms["model"] = answer.timings_ms.get("model", 0.0) + reply.seconds * 1000
+        try:
+            sql = extract_sql(reply.text)
+            if sql is None:
+                raise _no_sql(reply.text)
+            _vet_run_chart(answer, sql, resources, timer)
+            return
+        except (SqlSyntaxError, QueryFailed, SqlRefused) as error:
+            repairable = not isinstance(error, SqlRefused) or error.rule in REPAIRABLE_RULES
+            if not repairable or answer.repair_rounds >= resources.settings.repair_rounds:
+                raise
+            answer.repair_rounds += 1
+            messages = messages + repair_messages(reply.text, error.message)
+
+
+def _tables_of(sql: str, resources: Resources) -> list[str]:
+    try:
+        return sorted(vet(sql, resources.policy()).tables)
+    except NlqError:
+        return []
 
 
 def _vet_run_chart(answer: Answer, sql: str, resources: Resources, timer: _StepTimer) -> None:
@@ -177,5 +189,5 @@ class _StepTimer:
         started = time.perf_counter()
         try:
             yield
-        finally:
-            self.timings_ms[step] = (time.perf_counter() - started) * 1000
+        finally:  # steps repeat when the model repairs its SQL: their times add up
+            self.timings_ms[step] = self.timings_ms.get(step, 0.0) + (time.perf_counter() - started) * 1000

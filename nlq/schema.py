@@ -60,7 +60,7 @@ class SchemaInfo:
 
     def render(self) -> str:
         """Compact DDL: the form code models have seen most, with comments and samples inline."""
-        return "\n\n".join(_render_table(t) for t in self.tables)
+        return "\n\n".join(render_table(t) for t in self.tables)
 
 
 def inspect_schema(database: Database, exclude: Sequence[str] = ()) -> SchemaInfo:
@@ -129,7 +129,7 @@ def _sample_values(connection: Connection, table_name: str, column_name: str) ->
     return tuple(str(v) for v in values)
 
 
-def _render_table(info: TableInfo) -> str:
+def render_table(info: TableInfo) -> str:
     header = f"CREATE TABLE {info.name} (" + (f"  -- {info.comment}" if info.comment else "")
     lines = []
     for index, col in enumerate(info.columns):

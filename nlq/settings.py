@@ -20,7 +20,8 @@ from sqlalchemy.engine import URL, make_url
 from nlq.errors import SettingsError
 
 ENV_PREFIX = "NLQ_"
-MODEL_PROVIDERS = ("ollama",)
+MODEL_PROVIDERS = ("ollama", "openai")
+FALLBACK_PROVIDERS = ("bedrock",)
 DEFAULT_SECRETS_PATH = Path(".streamlit/secrets.toml")
 
 
@@ -34,9 +35,21 @@ class Settings(BaseSettings):
     )
     model: str = Field(
         "ollama:qwen2.5-coder:7b",
-        description="Model that writes SQL, as provider:name. Provider: ollama.",
+        description="Model that writes SQL, as provider:name. Providers: ollama, openai (any OpenAI-compatible "
+        "server: vLLM, llama.cpp, LM Studio).",
     )
     model_url: str = Field("http://localhost:11434", description="Base URL of the self-hosted model server.")
+    model_api_key: str = Field("", description="API key for an OpenAI-compatible server that wants one (vLLM --api-key).")
+    fallback_model: str = Field(
+        "", description="Hosted fallback for questions the self-hosted model cannot answer, as bedrock:MODEL_ID. "
+        "Empty (default): never send anything to a hosted model."
+    )
+    fallback_region: str = Field("us-east-1", description="AWS region of the Bedrock fallback.")
+    prompt_tokens: int = Field(3000, ge=500, le=200_000, description="Budget for the schema and examples in the prompt, in tokens.")
+    repair_rounds: int = Field(2, ge=0, le=5, description="Times the model may fix SQL that failed to parse or run.")
+    examples_file: Path | None = Field(
+        None, description="JSONL file of curated question/sql examples (default: the demo's, on the demo database)."
+    )
     model_timeout_s: float = Field(120, gt=0, description="Seconds to wait for the model's whole reply.")
     model_max_tokens: int = Field(1024, ge=64, le=32768, description="Longest model reply, in tokens.")
     max_rows: int = Field(10000, ge=1, le=1_000_000, description="Most rows fetched for one answer.")
@@ -71,6 +84,14 @@ class Settings(BaseSettings):
             raise ValueError(f"expected provider:name such as ollama:qwen2.5-coder:7b, got {value!r}")
         if provider not in MODEL_PROVIDERS:
             raise ValueError(f"unknown provider {provider!r}; known: {', '.join(MODEL_PROVIDERS)}")
+        return value
+
+    @field_validator("fallback_model")
+    @classmethod
+    def _fallback_is_hosted_provider(cls, value: str) -> str:
+        provider, sep, name = value.partition(":")
+        if value and (not sep or not name or provider not in FALLBACK_PROVIDERS):
+            raise ValueError(f"expected bedrock:MODEL_ID (e.g. bedrock:anthropic.claude-3-5-haiku-20241022-v1:0), got {value!r}")
         return value
 
     @field_validator("model_url")
@@ -164,6 +185,6 @@ def settings_table() -> list[tuple[str, str, str]]:
     rows = []
     for name, field in Settings.model_fields.items():
         default = field.default
-        shown = "(demo database)" if name == "database_url" else str(default)
+        shown = "(demo database)" if name == "database_url" else "" if default is None else str(default)
         rows.append((env_name(name), shown, field.description or ""))
     return rows

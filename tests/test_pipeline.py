@@ -125,3 +125,59 @@ def test_edited_sql_takes_the_same_gate(resources: Resources, standin: StandinMo
     refused = run_sql("SELECT * FROM regions; DROP TABLE regions", resources)
     assert refused.error.kind == "refused"
     assert "execute" not in refused.timings_ms
+
+
+@pytest.mark.parametrize("provider", ["ollama", "openai"])
+def test_failed_sql_is_repaired_by_the_model(make_resources: Callable[..., Resources], standin: StandinModelServer,
+                                             provider: str) -> None:
+    _reply_with(standin, "did not work", "```sql\nSELECT name AS region FROM regions ORDER BY name\n```")
+    _reply_with(standin, "list the regions", "```sql\nSELECT region_name FROM regionz\n```")
+    answer = ask("List the regions", make_resources(NLQ_MODEL=f"{provider}:qwen2.5-coder:7b"))
+    assert answer.ok, answer.error
+    assert answer.repair_rounds == 1 and "fixed its SQL in 1 round" in answer.summary
+    repair = standin.requests[-1]["messages"]
+    assert "regionz" in repair[-1]["content"], "the model is told which table does not exist"
+    assert repair[-2]["role"] == "assistant" and "regionz" in repair[-2]["content"]
+
+
+def test_database_errors_are_repaired_and_rounds_are_bounded(make_resources: Callable[..., Resources],
+                                                            standin: StandinModelServer) -> None:
+    _reply_with(standin, "did not work", "```sql\nSELECT nope FROM regions\n```")
+    _reply_with(standin, "region names", "```sql\nSELECT nope FROM regions\n```")
+    answer = ask("Region names", make_resources(NLQ_REPAIR_ROUNDS="2"))
+    assert answer.error.kind == "database_error"
+    assert answer.repair_rounds == 2
+    assert len(standin.requests) == 3
+    assert answer.completion_tokens > 0 and answer.timings_ms["model"] > 0
+
+
+def test_security_refusals_are_never_repaired(make_resources: Callable[..., Resources],
+                                              standin: StandinModelServer) -> None:
+    _reply_with(standin, "did not work", "```sql\nSELECT 1\n```")
+    _reply_with(standin, "wipe", "```sql\nDELETE FROM orders\n```")
+    answer = ask("Wipe the orders", make_resources())
+    assert answer.error.kind == "refused" and answer.repair_rounds == 0
+    assert len(standin.requests) == 1
+
+
+def test_follow_up_questions_carry_the_conversation(make_resources: Callable[..., Resources],
+                                                    standin: StandinModelServer) -> None:
+    resources = make_resources()
+    first = ask("Revenue by region in 2024", resources)
+    _reply_with(standin, "now by month", "```sql\nSELECT strftime('%m', order_date) AS month, COUNT(*) AS n "
+                "FROM orders GROUP BY month\n```")
+    second = ask("Now by month", resources, history=first.turns())
+    assert second.ok
+    sent = standin.requests[-1]["messages"]
+    assert [m["role"] for m in sent[-3:]] == ["user", "assistant", "user"]
+    assert sent[-3]["content"] == "Revenue by region in 2024"
+    assert "FROM orders" in sent[-2]["content"]
+    assert {"orders", "regions"} <= set(second.tables_in_prompt)
+    assert [t.question for t in second.turns()] == ["Revenue by region in 2024", "Now by month"]
+
+
+def test_examples_most_like_the_question_go_into_the_prompt(make_resources: Callable[..., Resources],
+                                                           standin: StandinModelServer) -> None:
+    ask("Top 5 customers by revenue in 2025", make_resources())
+    sent = standin.requests[-1]["messages"]
+    assert any(m["content"] == "Top 5 customers by revenue" for m in sent if m["role"] == "user")

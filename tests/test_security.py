@@ -86,9 +86,9 @@ def test_model_obeying_a_prompt_injection_changes_nothing(make_resources: Callab
     assert _count(secure_db.admin_url, "SELECT count(*) FROM app_users") == 1
 
 
-def _nlq(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NLQ_")}
-    return subprocess.run([sys.executable, "-m", "nlq", *args], cwd=ROOT, env=env, input=stdin,
+def _nlq(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("NLQ_")}
+    return subprocess.run([sys.executable, "-m", "nlq", *args], cwd=ROOT, env={**clean, **(env or {})}, input=stdin,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -103,10 +103,13 @@ def test_vet_cli_reads_json_lines(secure_db: SecureDatabase) -> None:
     verdicts = [json.loads(line) for line in done.stdout.splitlines()]
     assert [v["allowed"] for v in verdicts] == [True, False, False, False]
     assert verdicts[0]["sql"].endswith("LIMIT 10000") and verdicts[0]["kind"] is None
-    assert [v["kind"] for v in verdicts[1:]] == ["forbidden_table", "forbidden_function", "bad_input"]
+    assert [v["kind"] for v in verdicts[1:]] == ["unknown_table", "forbidden_function", "bad_input"]
     assert set(verdicts[1]) == {"id", "allowed", "kind", "reason", "sql"}
-    from_db = _nlq("vet", "--db", secure_db.admin_url, stdin=json.dumps({"id": 1, "sql": "SELECT * FROM orders"}))
-    assert json.loads(from_db.stdout)["allowed"] is True
+    both = json.dumps({"id": 1, "sql": "SELECT * FROM orders"}) + "\n" + json.dumps({"id": 2, "sql": "TABLE app_users"})
+    from_db = _nlq("vet", "--db", secure_db.admin_url, stdin=both, env={"NLQ_EXCLUDE_TABLES": "app_users"})
+    first, second = (json.loads(line) for line in from_db.stdout.splitlines())
+    assert first["allowed"] is True
+    assert second["kind"] == "forbidden_table", "an excluded table that exists is a security refusal"
 
 
 def test_setup_role_prints_a_dry_run_and_applies(secure_db: SecureDatabase) -> None:

@@ -30,6 +30,8 @@ EditCallback = Callable[[Answer, str], None]
 def render_answer(answer: Answer, key: str, on_edit: EditCallback | None = None) -> None:
     """Draws an answer; ``on_edit(answer, sql)`` is called when the analyst runs an edited statement."""
     st.caption(("Edited SQL · " if answer.route == "edited" else "") + answer.summary)
+    if answer.notice:
+        st.info(answer.notice, icon=":material/cloud:")
     if answer.error is not None:
         _render_error(answer)
         _render_editor(answer, key, on_edit)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from nlq.errors import NlqError
-from nlq.model import ModelServerStatus, check_model_server
+from nlq.backends import ModelServerStatus, check_server, primary_target
+from nlq.doctor import check_setup
 from nlq.pipeline import Resources
 from nlq.settings import Settings
 
@@ -14,7 +15,7 @@ MODEL_STATUS_TTL_S = 15
 
 @st.cache_data(ttl=MODEL_STATUS_TTL_S, show_spinner=False)
 def _model_status(settings_json: str) -> ModelServerStatus:
-    return check_model_server(Settings.model_validate_json(settings_json))
+    return check_server(primary_target(Settings.model_validate_json(settings_json)))
 
 
 def render_sidebar(resources: Resources) -> bool:
@@ -37,5 +38,10 @@ def render_sidebar(resources: Resources) -> bool:
             st.success("Model server ready", icon=":material/check_circle:")
         elif status.problem is not None:
             st.warning(f"{status.problem.message}\n\n{status.problem.hint}", icon=":material/warning:")
+        with st.expander("Check setup", icon=":material/stethoscope:"):
+            if st.button("Run checks", key="run-doctor", width="stretch"):
+                for check in check_setup(settings):
+                    mark = ":material/check_circle:" if check.ok else ":material/cancel:"
+                    st.markdown(f"{mark} **{check.name}**: {check.detail}" + (f"\n\n{check.fix}" if check.fix else ""))
         st.caption("Questions, schema and rows stay on your infrastructure.")
     return new_chat

@@ -16,7 +16,7 @@ from sqlglot.errors import ParseError, TokenError
 from nlq.errors import SqlSyntaxError
 from nlq.vet.functions import SIZE_ARGUMENTS, allowed_functions
 from nlq.vet.policy import (VetPolicy, VettedQuery, check_series_rows, check_size, refuse, refuse_function,
-                            refuse_resource, refuse_table)
+                            refuse_resource)
 
 QUERY_ROOTS = (exp.Select, exp.SetOperation, exp.Values, exp.Subquery)
 WRITE_NODES: dict[type[exp.Expression], str] = {
@@ -133,7 +133,8 @@ class _Checker:
             return
         if node.text("catalog") or name.lower().startswith(("sqlite_", "pg_")) or not self.policy.allows_table(
                 schema, name):
-            raise refuse_table(".".join(p for p in (node.text("catalog"), schema, name) if p), self.sql)
+            qualified = ".".join(p for p in (node.text("catalog"), schema, name) if p)
+            raise self.policy.refuse_table(qualified, name, self.sql)
         self.tables.add(name)
 
     def _function(self, node: exp.Func) -> None:

@@ -23,12 +23,23 @@ class VetPolicy:
     tables: frozenset[str]
     max_rows: int | None = None
     schemas: frozenset[str] = frozenset()
+    hidden: frozenset[str] = frozenset()  # tables that exist but are excluded: naming one is a security refusal
 
     @classmethod
     def for_tables(cls, dialect: str, tables: Iterable[str], max_rows: int | None = None,
-                   schemas: Iterable[str] | None = None) -> VetPolicy:
+                   schemas: Iterable[str] | None = None, hidden: Iterable[str] = ()) -> VetPolicy:
         chosen = frozenset(schemas) if schemas is not None else DEFAULT_SCHEMAS.get(dialect, frozenset())
-        return cls(dialect=dialect, tables=frozenset(tables), max_rows=max_rows, schemas=chosen)
+        return cls(dialect=dialect, tables=frozenset(tables), max_rows=max_rows, schemas=chosen,
+                   hidden=frozenset(hidden))
+
+    def refuse_table(self, qualified: str, name: str, sql: str) -> SqlRefused:
+        """A table nlq may not read: forbidden when it exists but is hidden (or is a system table, or sits in
+        another schema); merely unknown when nothing of that name exists, which a model may correct."""
+        system = name.lower().startswith(("pg_", "sqlite_")) or qualified.lower().startswith("information_schema")
+        if name in self.hidden or system or qualified != name:
+            return refuse_table(qualified, sql)
+        return refuse("unknown_table", f'it reads "{name}", which is not a table in this database', sql,
+                      "Ask about the tables listed in the sidebar.")
 
     def allows_table(self, schema: str | None, name: str) -> bool:
         if schema is not None and schema not in self.schemas:

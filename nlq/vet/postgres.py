@@ -20,7 +20,7 @@ from pglast.stream import IndentedStream, RawStream
 from nlq.errors import SqlSyntaxError
 from nlq.vet.functions import POSTGRES, SIZE_ARGUMENTS
 from nlq.vet.policy import (VetPolicy, VettedQuery, check_series_rows, check_size, refuse, refuse_function,
-                            refuse_resource, refuse_table)
+                            refuse_resource)
 
 SAFE_NODES = frozenset({
     "A_ArrayExpr", "A_Const", "A_Expr", "A_Indices", "A_Indirection", "A_Star", "Alias", "BitString",
@@ -147,7 +147,7 @@ class _Checker:
         qualified = ".".join(p for p in (node.catalogname, node.schemaname, node.relname) if p)
         if node.catalogname is not None or node.relname.startswith("pg_") or not self.policy.allows_table(
                 node.schemaname, node.relname):
-            raise refuse_table(qualified, self.sql)
+            raise self.policy.refuse_table(qualified, node.relname, self.sql)
         self.tables.add(node.relname)
 
     def _visit_FuncCall(self, node: ast.FuncCall, scope: frozenset[str]) -> None:  # noqa: N802

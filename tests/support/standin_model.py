@@ -1,8 +1,9 @@
-"""A loopback stand-in for an Ollama server, so the real ChatOllama client is tested over real HTTP.
+"""A loopback stand-in model server, so the real ChatOllama and ChatOpenAI clients are tested over HTTP.
 
-It speaks ``/api/chat`` (NDJSON streaming, final line with ``prompt_eval_count``/``eval_count``, or one JSON
-object without streaming), ``/api/tags`` and ``/api/version``, and answers from a script: the first rule
-whose ``match`` occurs in the last user message decides the reply, its delay, or an HTTP error.
+It speaks Ollama's ``/api/chat`` (NDJSON streaming, final line with ``prompt_eval_count``/``eval_count``),
+``/api/tags`` and ``/api/version``, and the OpenAI protocol's ``/v1/chat/completions`` (server-sent events,
+a final usage chunk) and ``/v1/models``. It answers from a script: the first rule whose ``match`` occurs
+in the last user message decides the reply, its delay, or an HTTP error.
 
 Run alone (for the browser test, the benchmark or a demo without a GPU):
     python -m tests.support.standin_model --port 11500 --script tests/support/demo_script.json
@@ -90,7 +91,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        if self.path == "/api/tags":
+        if self.path == "/v1/models":
+            models = [{"id": m, "object": "model", "created": 0, "owned_by": "standin"} for m in self.owner.script.models]
+            self._send_json(200, {"object": "list", "data": models})
+        elif self.path == "/api/tags":
             models = [{"name": m, "model": m, "modified_at": _now(), "size": 4_700_000_000,
                        "digest": "0" * 64, "details": {"format": "gguf", "family": "qwen2"}}
                       for m in self.owner.script.models]
@@ -101,7 +105,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(404, {"error": "not found"})
 
     def do_POST(self) -> None:  # noqa: N802
-        if self.path != "/api/chat":
+        openai_protocol = self.path == "/v1/chat/completions"
+        if self.path != "/api/chat" and not openai_protocol:
             self._send_json(404, {"error": "not found"})
             return
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
@@ -109,17 +114,26 @@ class _Handler(BaseHTTPRequestHandler):
         script = self.owner.script
         model = body.get("model", "")
         if model not in script.models:
-            self._send_json(404, {"error": f'model "{model}" not found, try pulling it first'})
+            if openai_protocol:
+                self._send_json(404, {"error": {"message": f"The model `{model}` does not exist.",
+                                                "type": "NotFoundError", "code": 404}})
+            else:
+                self._send_json(404, {"error": f'model "{model}" not found, try pulling it first'})
             return
         messages = body.get("messages", [])
-        question = next((m.get("content", "") for m in reversed(messages) if m.get("role") == "user"), "")
+        question = next((str(m.get("content", "")) for m in reversed(messages) if m.get("role") == "user"), "")
         rule = script.rule_for(question)
         time.sleep(rule.delay_s)  # a slow model: the client may hang up meanwhile
         if rule.status != 200:
-            self._send_json(rule.status, {"error": rule.error or "stand-in failure"})
+            error = rule.error or "stand-in failure"
+            self._send_json(rule.status, {"error": {"message": error, "code": rule.status} if openai_protocol
+                                          else error})
             return
         prompt_tokens = sum(len(str(m.get("content", ""))) for m in messages) // 4
         pieces = _pieces(rule.reply)
+        if openai_protocol:
+            self._openai(model, rule.reply, pieces, prompt_tokens, body)
+            return
         final = {"model": model, "created_at": _now(), "done": True, "done_reason": "stop",
                  "total_duration": 1_000_000, "load_duration": 1000, "prompt_eval_count": prompt_tokens,
                  "prompt_eval_duration": 1000, "eval_count": len(pieces), "eval_duration": 1000}
@@ -143,6 +157,33 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test); nothing to tell it
+
+
+    def _openai(self, model: str, reply: str, pieces: list[str], prompt_tokens: int, body: dict[str, Any]) -> None:
+        usage = {"prompt_tokens": prompt_tokens, "completion_tokens": len(pieces),
+                 "total_tokens": prompt_tokens + len(pieces)}
+        base = {"id": "chatcmpl-standin", "object": "chat.completion.chunk", "created": int(time.time()),
+                "model": model}
+        if not body.get("stream"):
+            self._send_json(200, {**base, "object": "chat.completion", "usage": usage, "choices": [
+                {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": reply}}]})
+            return
+        events = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}]
+        events += [{**base, "choices": [{"index": 0, "delta": {"content": p}, "finish_reason": None}]} for p in pieces]
+        events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        if (body.get("stream_options") or {}).get("include_usage"):
+            events.append({**base, "choices": [], "usage": usage})
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for data in [json.dumps(e) for e in events] + ["[DONE]"]:
+                payload = f"data: {data}\n\n".encode()
+                self.wfile.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
 
 def _pieces(text: str) -> list[str]:

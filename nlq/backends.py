@@ -1,0 +1,149 @@
+"""Model servers by provider: how to build the LangChain client, list models, and word their failures.
+
+``ollama`` talks to Ollama's own API; ``openai`` to any OpenAI-compatible server (vLLM, llama.cpp's
+server, LM Studio); ``bedrock`` (an optional extra) is only ever the hosted fallback, off by default.
+Output length is capped with ``max_tokens`` in the request body, which every OpenAI-compatible server
+honours (current langchain-openai sends ``max_completion_tokens``, which some servers ignore).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import httpx
+import ollama
+import openai
+from langchain_core.language_models import BaseChatModel
+from langchain_ollama import ChatOllama
+from langchain_openai import ChatOpenAI
+
+from nlq.errors import (ErrorReport, ModelFailed, NlqError, SettingsError, model_not_found, model_timeout,
+                        model_unreachable)
+from nlq.settings import Settings
+
+STATUS_TIMEOUT_S = 3.0
+
+
+@dataclass(frozen=True)
+class ModelTarget:
+    """One model on one server: the primary self-hosted model, or the hosted fallback."""
+
+    provider: str
+    name: str
+    url: str = ""
+    api_key: str = ""
+    region: str = ""
+
+    @property
+    def hosted(self) -> bool:
+        return self.provider == "bedrock"
+
+
+@dataclass(frozen=True)
+class ModelServerStatus:
+    """What the sidebar and the doctor say about the model server; checked without sending any question."""
+
+    url: str
+    model: str
+    reachable: bool
+    model_present: bool
+    available: tuple[str, ...] = field(default_factory=tuple)
+    problem: ErrorReport | None = None
+
+
+def primary_target(settings: Settings) -> ModelTarget:
+    return ModelTarget(settings.model_provider, settings.model_name, settings.model_url, settings.model_api_key)
+
+
+def fallback_target(settings: Settings) -> ModelTarget | None:
+    if not settings.fallback_model:
+        return None
+    provider, _, name = settings.fallback_model.partition(":")
+    return ModelTarget(provider, name, region=settings.fallback_region)
+
+
+def openai_base_url(url: str) -> str:
+    """OpenAI-compatible servers serve under /v1; accept the URL with or without it."""
+    return url if url.rstrip("/").endswith("/v1") else url.rstrip("/") + "/v1"
+
+
+def build_chat_model(target: ModelTarget, timeout_s: float, max_tokens: int) -> BaseChatModel:
+    if target.provider == "ollama":
+        return ChatOllama(model=target.name, base_url=target.url, temperature=0, num_predict=max_tokens,
+                          client_kwargs={"timeout": timeout_s})
+    if target.provider == "openai":
+        return ChatOpenAI(model=target.name, base_url=openai_base_url(target.url),
+                          api_key=target.api_key or "not-needed", temperature=0, timeout=timeout_s, max_retries=0,
+                          stream_usage=True, extra_body={"max_tokens": max_tokens})
+    if target.provider == "bedrock":
+        return _bedrock(target, timeout_s, max_tokens)
+    raise SettingsError(f"Unknown model provider {target.provider!r}.", "Use ollama:NAME or openai:NAME.")
+
+
+def _bedrock(target: ModelTarget, timeout_s: float, max_tokens: int) -> BaseChatModel:
+    try:
+        from langchain_aws import ChatBedrockConverse  # optional extra: only for the hosted fallback
+    except ImportError:
+        raise SettingsError(
+            "NLQ_FALLBACK_MODEL names a Bedrock model, but the langchain-aws package is not installed.",
+            "Install it with `.venv/bin/pip install -r requirements-bedrock.txt`, or clear NLQ_FALLBACK_MODEL.",
+        ) from None
+    return ChatBedrockConverse(model=target.name, region_name=target.region or None, temperature=0,
+                               max_tokens=max_tokens)
+
+
+def as_model_error(error: Exception, target: ModelTarget, timeout_s: float) -> NlqError:
+    """Every client library's failure, as one of nlq's errors with the fix for this provider."""
+    if isinstance(error, openai.APITimeoutError | httpx.TimeoutException):
+        return model_timeout(timeout_s)
+    if isinstance(error, ConnectionError | httpx.ConnectError | openai.APIConnectionError):
+        return model_unreachable(target.url, target.name, target.provider)
+    status = getattr(error, "status_code", None)
+    if status == 404 and isinstance(error, ollama.ResponseError | openai.NotFoundError):
+        return model_not_found(target.url, target.name, target.provider)
+    if isinstance(error, openai.AuthenticationError):
+        return ModelFailed("The model server refused nlq's API key.", "Set NLQ_MODEL_API_KEY to the server's key.")
+    if isinstance(error, ollama.ResponseError | openai.APIStatusError):
+        detail = getattr(error, "error", None) or getattr(error, "message", None) or str(error)
+        return ModelFailed(f"The model server answered with an error (HTTP {status}): {detail}",
+                           "Check the model server's log; the model may have run out of memory.")
+    return ModelFailed(f"The model call failed: {type(error).__name__}: {error}",
+                       "Check that NLQ_MODEL_URL points at a model server of the kind NLQ_MODEL names.")
+
+
+def check_server(target: ModelTarget) -> ModelServerStatus:
+    """Is the server up, and does it have the model? Ollama: /api/tags; OpenAI-compatible: /v1/models."""
+    try:
+        names = _list_models(target)
+    except Exception as error:
+        problem = as_model_error(error, target, STATUS_TIMEOUT_S)
+        return ModelServerStatus(target.url, target.name, reachable=False, model_present=False,
+                                 problem=ErrorReport.from_exception(problem))
+    present = _has_model(names, target.name, target.provider)
+    problem = None
+    if not present:
+        problem = ErrorReport.from_exception(model_not_found(target.url, target.name, target.provider))
+    return ModelServerStatus(target.url, target.name, reachable=True, model_present=present,
+                             available=tuple(sorted(names)), problem=problem)
+
+
+def _list_models(target: ModelTarget) -> list[str]:
+    if target.provider == "ollama":
+        listed = ollama.Client(host=target.url, timeout=STATUS_TIMEOUT_S).list()
+        return [m.model for m in listed.models if m.model]
+    headers = {"Authorization": f"Bearer {target.api_key}"} if target.api_key else {}
+    response = httpx.get(openai_base_url(target.url) + "/models", headers=headers, timeout=STATUS_TIMEOUT_S)
+    if response.status_code == 401:
+        raise openai.AuthenticationError("unauthorised", response=response, body=None)
+    response.raise_for_status()
+    return [str(item.get("id")) for item in response.json().get("data", [])]
+
+
+def _has_model(names: list[str], wanted: str, provider: str) -> bool:
+    if provider != "ollama":
+        return wanted in names
+
+    def full(name: str) -> str:  # Ollama treats a name without a tag as ':latest'
+        return name if ":" in name else f"{name}:latest"
+
+    return full(wanted) in {full(n) for n in names}
