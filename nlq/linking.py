@@ -18,6 +18,10 @@ from nlq.schema import SchemaInfo, TableInfo, render_table
 
 CHARS_PER_TOKEN = 4  # no tokenizer offline; a conservative, consistent estimate for code-like text
 MAX_BRIDGE_HOPS = 3
+TOP_MATCHES = 4  # the best-matching tables, whose joins and neighbours are brought along
+NEIGHBOURS_PER_TABLE = 3
+RELATIVE_CUTOFF = 0.5  # other matches count only when at least this share of the best score
+NAME_COVERAGE_BONUS = 0.5  # up to +50% for a table whose every name word is in the question
 SYNONYMS = {
     "revenue": {"sales", "amount", "price", "total", "income", "turnover", "value"},
     "sale": {"order", "revenue", "transaction", "amount"},
@@ -72,6 +76,9 @@ def words(text: str) -> set[str]:
 
 
 def _stem(word: str) -> str:
+    for suffix in ("ing", "ed"):  # offered, offering -> offer
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
     for suffix, replacement in (("ies", "y"), ("sses", "ss"), ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             if suffix == "es" and not word.endswith(("ches", "shes", "xes", "ses")):
@@ -90,8 +97,9 @@ def link_schema(schema: SchemaInfo, question: str, budget_tokens: int,
     ranked = sorted(schema.tables, key=lambda t: (-scores[t.name], t.name))
     graph = _foreign_key_graph(schema)
     wanted = [t for t in must_include if t in rendered]
-    best = [t.name for t in ranked if scores[t.name] > 0]
-    candidates = _ordered_candidates(wanted, best, graph, ranked)
+    top_score = max(scores.values(), default=0.0)
+    best = [t.name for t in ranked if scores[t.name] > 0 and scores[t.name] >= RELATIVE_CUTOFF * top_score]
+    candidates = _ordered_candidates(wanted, best, graph, ranked, scores)
     chosen: list[str] = []
     used = 0
     for name in candidates:
@@ -104,18 +112,21 @@ def link_schema(schema: SchemaInfo, question: str, budget_tokens: int,
 
 
 def _ordered_candidates(wanted: list[str], best: list[str], graph: dict[str, set[str]],
-                        ranked: list[TableInfo]) -> list[str]:
+                        ranked: list[TableInfo], scores: dict[str, float]) -> list[str]:
     """Tables in the order they earn a place: the conversation's, the top matches with the tables that join
-    them, the remaining matches, neighbours of the top matches, then everything else by rank."""
-    top = wanted + [t for t in best[:4] if t not in wanted]
+    them, the other strong matches, and neighbours of the top matches. Unrelated tables only pad the prompt
+    and distract a small model, so they go in only when nothing matched at all."""
+    if not wanted and not best:
+        return [t.name for t in ranked]
+    top = wanted + [t for t in best[:TOP_MATCHES] if t not in wanted]
     ordered = list(top)
     for index, first in enumerate(top):
         for second in top[index + 1:]:
             ordered += [t for t in _path(graph, first, second) if t not in ordered]
     ordered += [t for t in best if t not in ordered]
-    for name in top:
-        ordered += sorted(n for n in graph[name] if n not in ordered)
-    ordered += [t.name for t in ranked if t.name not in ordered]
+    for name in top:  # a hub (customers, dates) has hundreds of neighbours: only the most relevant few
+        neighbours = sorted((n for n in graph[name] if n not in ordered), key=lambda n: (-scores[n], n))
+        ordered += neighbours[:NEIGHBOURS_PER_TABLE]
     return ordered
 
 
@@ -139,6 +150,9 @@ def rank_tables(schema: SchemaInfo, question: str) -> dict[str, float]:
                     idf = math.log(1 + count / document_frequency[candidate])
                     score += weight * factor * idf
                     break
+        name_words = bag["name"] - STOP_WORDS
+        if score and name_words:  # "sales order" fits sales_order better than sales_order_history
+            score *= 1 + NAME_COVERAGE_BONUS * len(name_words & asked) / len(name_words)
         scores[name] = score
     return scores
 
