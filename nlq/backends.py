@@ -59,7 +59,7 @@ def fallback_target(settings: Settings) -> ModelTarget | None:
     if not settings.fallback_model:
         return None
     provider, _, name = settings.fallback_model.partition(":")
-    return ModelTarget(provider, name, region=settings.fallback_region)
+    return ModelTarget(provider, name, url=settings.fallback_url, region=settings.fallback_region)
 
 
 def openai_base_url(url: str) -> str:
@@ -67,14 +67,30 @@ def openai_base_url(url: str) -> str:
     return url if url.rstrip("/").endswith("/v1") else url.rstrip("/") + "/v1"
 
 
-def build_chat_model(target: ModelTarget, timeout_s: float, max_tokens: int) -> BaseChatModel:
+# What a structured reply looks like: the SQL, or (when the schema cannot answer) a reason instead.
+ANSWER_SCHEMA = {
+    "type": "object",
+    "properties": {"sql": {"type": "string"}, "reason": {"type": "string"}},
+    "required": ["sql"],
+}
+
+
+def build_chat_model(target: ModelTarget, timeout_s: float, max_tokens: int,
+                     structured: str = "off") -> BaseChatModel:
+    """``structured``: "auto" uses a JSON schema where the server enforces it for any model (Ollama), "on"
+    also asks OpenAI-compatible servers (``response_format``; older ones reject it), "off" never."""
     if target.provider == "ollama":
         return ChatOllama(model=target.name, base_url=target.url, temperature=0, num_predict=max_tokens,
-                          client_kwargs={"timeout": timeout_s})
+                          client_kwargs={"timeout": timeout_s},
+                          format=ANSWER_SCHEMA if structured in ("auto", "on") else None)
     if target.provider == "openai":
+        body: dict[str, object] = {"max_tokens": max_tokens}
+        if structured == "on":
+            body["response_format"] = {"type": "json_schema",
+                                       "json_schema": {"name": "sql_answer", "schema": ANSWER_SCHEMA}}
         return ChatOpenAI(model=target.name, base_url=openai_base_url(target.url),
                           api_key=target.api_key or "not-needed", temperature=0, timeout=timeout_s, max_retries=0,
-                          stream_usage=True, extra_body={"max_tokens": max_tokens})
+                          stream_usage=True, extra_body=body)
     if target.provider == "bedrock":
         return _bedrock(target, timeout_s, max_tokens)
     raise SettingsError(f"Unknown model provider {target.provider!r}.", "Use ollama:NAME or openai:NAME.")
@@ -88,8 +104,9 @@ def _bedrock(target: ModelTarget, timeout_s: float, max_tokens: int) -> BaseChat
             "NLQ_FALLBACK_MODEL names a Bedrock model, but the langchain-aws package is not installed.",
             "Install it with `.venv/bin/pip install -r requirements-bedrock.txt`, or clear NLQ_FALLBACK_MODEL.",
         ) from None
+    # One request, one reply (no event stream): the hosted model is the rare fallback, not the live path.
     return ChatBedrockConverse(model=target.name, region_name=target.region or None, temperature=0,
-                               max_tokens=max_tokens)
+                               max_tokens=max_tokens, endpoint_url=target.url or None, disable_streaming=True)
 
 
 def as_model_error(error: Exception, target: ModelTarget, timeout_s: float) -> NlqError:
@@ -103,6 +120,9 @@ def as_model_error(error: Exception, target: ModelTarget, timeout_s: float) -> N
         return model_not_found(target.url, target.name, target.provider)
     if isinstance(error, openai.AuthenticationError):
         return ModelFailed("The model server refused nlq's API key.", "Set NLQ_MODEL_API_KEY to the server's key.")
+    if type(error).__module__.startswith("botocore"):  # the optional Bedrock client's errors
+        return ModelFailed(f"The hosted fallback model failed: {error}",
+                           "Check the AWS credentials, NLQ_FALLBACK_REGION and that the model is enabled in Bedrock.")
     if isinstance(error, ollama.ResponseError | openai.APIStatusError):
         detail = getattr(error, "error", None) or getattr(error, "message", None) or str(error)
         return ModelFailed(f"The model server answered with an error (HTTP {status}): {detail}",

@@ -101,6 +101,8 @@ def _ask(args: argparse.Namespace) -> int:
 def _history_from(handle: TextIO) -> tuple[Turn, ...]:
     try:
         previous = json.load(handle)
+        if not isinstance(previous, dict) or "question" not in previous or "history" not in previous:
+            raise ValueError("not an answer")
         turns = previous.get("history") or ([{"question": previous["question"], "sql": previous["sql"]}]
                                             if previous.get("sql") else [])
         return tuple(Turn(str(t["question"]), str(t["sql"])) for t in turns)

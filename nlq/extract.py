@@ -61,15 +61,26 @@ def _from_fences(text: str) -> str | None:
 
 
 def _from_json(text: str) -> str | None:
+    data = _json_object(text)
+    for key in ("sql", "query", "SQL"):
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            return _from_fences(value) or value  # some models fence the SQL even inside JSON
+    return None
+
+
+def _json_object(text: str) -> dict:
     try:
         data = json.loads(text)
     except ValueError:
-        return None
-    if isinstance(data, dict):
-        for key in ("sql", "query", "SQL"):
-            if isinstance(data.get(key), str) and data[key].strip():
-                return data[key]
-    return None
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def explanation(reply: str) -> str:
+    """What the model said instead of SQL: the ``reason`` of a structured reply, else the reply itself."""
+    reason = _json_object(_drop_reasoning(reply).strip()).get("reason")
+    return reason if isinstance(reason, str) and reason.strip() else reply
 
 
 def _from_bare_text(text: str) -> str | None:

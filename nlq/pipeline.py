@@ -20,7 +20,7 @@ from nlq.charts import choose_chart
 from nlq.errors import ErrorReport, NlqError, NoSqlInReply, QueryFailed, QuestionError, SqlRefused, SqlSyntaxError
 from nlq.examples import similar_examples
 from nlq.execute import run_query
-from nlq.extract import extract_sql
+from nlq.extract import explanation, extract_sql
 from nlq.linking import link_schema
 from nlq.model import TokenCallback, generate
 from nlq.prompt import Turn, build_messages, repair_messages
@@ -168,7 +168,7 @@ def check_question(question: str) -> str:
 
 
 def _no_sql(reply: str) -> NoSqlInReply:
-    shown = " ".join(reply.split())[:300] or "(an empty reply)"
+    shown = " ".join(explanation(reply).split())[:300] or "(an empty reply)"
     return NoSqlInReply(
         f"The model replied without any SQL: “{shown}”",
         "Rephrase the question with the names of the things you want (e.g. 'revenue by region'), or check "

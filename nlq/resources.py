@@ -72,7 +72,8 @@ def open_resources(settings: Settings) -> Resources:
         ensure_demo_file(settings.demo_database_path)
     target = primary_target(settings)
     resources = Resources(settings=settings, database=Database(settings.effective_database_url), target=target,
-                          chat_model=build_chat_model(target, settings.model_timeout_s, settings.model_max_tokens),
+                          chat_model=build_chat_model(target, settings.model_timeout_s, settings.model_max_tokens,
+                                                      settings.structured_output),
                           fallback=fallback_target(settings))
     resources.fallback_model()  # a missing optional package must show at start, not at the first hard question
     return resources

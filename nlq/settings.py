@@ -11,7 +11,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         "Empty (default): never send anything to a hosted model."
     )
     fallback_region: str = Field("us-east-1", description="AWS region of the Bedrock fallback.")
+    fallback_url: str = Field("", description="Bedrock runtime endpoint URL (e.g. a VPC interface endpoint); "
+                              "empty: the region's public endpoint.")
+    structured_output: Literal["auto", "on", "off"] = Field(
+        "auto", description="Ask the server for JSON {sql, reason}: auto = with Ollama (which enforces it for any "
+        "model); on = also OpenAI-compatible servers (response_format); off = never. Replies are parsed either way."
+    )
     prompt_tokens: int = Field(3000, ge=500, le=200_000, description="Budget for the schema and examples in the prompt, in tokens.")
     repair_rounds: int = Field(2, ge=0, le=5, description="Times the model may fix SQL that failed to parse or run.")
     examples_file: Path | None = Field(

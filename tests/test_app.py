@@ -155,3 +155,17 @@ def test_sidebar_runs_the_doctor(app: Callable[..., AppTest]) -> None:
     for name in ("database", "model server", "model", "reply"):
         assert f"**{name}**" in shown
     assert ":material/cancel:" not in shown
+
+
+def test_follow_up_questions_keep_the_conversation(app: Callable[..., AppTest], standin: StandinModelServer) -> None:
+    at = app()
+    at.chat_input[0].set_value("Revenue by region in 2024").run()
+    standin.script.rules.insert(0, Rule(match="only europe", reply="```sql\nSELECT 'Europe' AS region, 1.0 AS revenue\n```"))
+    at.chat_input[0].set_value("Only Europe").run()
+    sent = [m["content"] for m in standin.requests[-1]["messages"]]
+    assert "Revenue by region in 2024" in sent, "the earlier question travels with the follow-up"
+    assert any("FROM orders" in m for m in sent), "and so does its SQL"
+    at.sidebar.button[0].click().run()
+    at.chat_input[0].set_value("Only Europe").run()
+    assert "Revenue by region in 2024" not in [m["content"] for m in standin.requests[-1]["messages"]], \
+        "a new chat starts a new conversation"

@@ -96,3 +96,21 @@ def test_settings_lists_every_variable() -> None:
     done = _nlq("settings", env={})
     assert done.returncode == 0
     assert "NLQ_DATABASE_URL" in done.stdout and "NLQ_QUERY_TIMEOUT_S" in done.stdout
+
+
+def test_follow_up_of_a_previous_json_answer(env: dict[str, str], standin: StandinModelServer,
+                                             tmp_path: Path) -> None:
+    first = _nlq("ask", "Revenue by region in 2024", "--json", env=env)
+    previous = tmp_path / "previous.json"
+    previous.write_text(first.stdout)
+    assert json.loads(first.stdout)["history"][0]["question"] == "Revenue by region in 2024"
+    second = _nlq("ask", "Total revenue", "--json", "--follow-up-of", str(previous), env=env)
+    assert second.returncode == 0, second.stderr
+    history = json.loads(second.stdout)["history"]
+    assert [turn["question"] for turn in history] == ["Revenue by region in 2024", "Total revenue"]
+    sent = [m["content"] for m in standin.requests[-1]["messages"]]
+    assert "Revenue by region in 2024" in sent
+    broken = tmp_path / "broken.json"
+    broken.write_text("{}")
+    bad = _nlq("ask", "x", "--follow-up-of", str(broken), env=env)
+    assert bad.returncode == 2 and "is not an answer written by" in bad.stderr

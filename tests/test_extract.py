@@ -23,3 +23,13 @@ CASES = [
 @pytest.mark.parametrize(("reply", "expected"), CASES)
 def test_extract_sql(reply: str, expected: str | None) -> None:
     assert extract_sql(reply) == expected
+
+
+def test_structured_reply_without_sql_gives_its_reason() -> None:
+    from nlq.extract import explanation
+
+    reply = '{"sql": "", "reason": "There is no weather table."}'
+    assert extract_sql(reply) is None
+    assert explanation(reply) == "There is no weather table."
+    assert explanation("plain words") == "plain words"
+    assert extract_sql('{"sql": "```sql\\nSELECT 1\\n```"}') == "SELECT 1"

@@ -7,6 +7,7 @@ import pytest
 from nlq.backends import build_chat_model, check_server, primary_target
 from nlq.errors import ModelFailed, ModelNotFound, ModelTimeout, ModelUnreachable
 from nlq.model import generate
+from nlq.pipeline import Resources, ask
 from nlq.prompt import build_messages
 from nlq.settings import Settings
 from tests.support.postgres import free_port
@@ -97,3 +98,30 @@ def test_status_check_reports_ready_missing_and_down(make_settings: Callable[...
 def test_openai_url_may_include_v1(make_settings: Callable[..., Settings], standin: StandinModelServer) -> None:
     reply = _generate(make_settings(NLQ_MODEL="openai:qwen2.5-coder:7b", NLQ_MODEL_URL=standin.url + "/v1"))
     assert "total_revenue" in reply.text
+
+
+@pytest.mark.parametrize(("provider", "structured", "expected"), [
+    ("ollama", "auto", True), ("ollama", "off", False), ("openai", "auto", False), ("openai", "on", True)])
+def test_structured_output_is_requested_only_where_it_holds(make_settings: Callable[..., Settings],
+                                                            standin: StandinModelServer, provider: str,
+                                                            structured: str, expected: bool) -> None:
+    settings = _settings(make_settings, provider, NLQ_STRUCTURED_OUTPUT=structured)
+    target = primary_target(settings)
+    chat_model = build_chat_model(target, 30, 256, settings.structured_output)
+    reply = generate(chat_model, MESSAGES, target, 30)
+    assert "total_revenue" in reply.text, "a server that ignores the schema still gets its reply parsed"
+    sent = standin.requests[-1]
+    asked = sent.get("format") if provider == "ollama" else sent.get("response_format")
+    assert bool(asked) is expected
+    if expected:
+        schema = asked if provider == "ollama" else asked["json_schema"]["schema"]
+        assert schema["required"] == ["sql"]
+
+
+@pytest.mark.parametrize("provider", ["ollama", "openai"])
+@pytest.mark.parametrize("garbage", ["%%%$$ ??? <<>>", "```\n\n```", '{"sql": 42}', "SELECT", "\u0000\u0001"])
+def test_garbage_replies_end_in_a_clear_error(make_resources: Callable[..., Resources], standin: StandinModelServer,
+                                              provider: str, garbage: str) -> None:
+    standin.script.rules.insert(0, Rule(match="garbage please", reply=garbage))
+    answer = ask("Garbage please", make_resources(NLQ_MODEL=f"{provider}:qwen2.5-coder:7b", NLQ_REPAIR_ROUNDS="1"))
+    assert answer.error is not None and answer.error.kind in {"no_sql", "sql_syntax"}

@@ -1,5 +1,6 @@
 """Question to answer on real databases, with the real model client over HTTP to the stand-in."""
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -181,3 +182,39 @@ def test_examples_most_like_the_question_go_into_the_prompt(make_resources: Call
     ask("Top 5 customers by revenue in 2025", make_resources())
     sent = standin.requests[-1]["messages"]
     assert any(m["content"] == "Top 5 customers by revenue" for m in sent if m["role"] == "user")
+
+
+@pytest.fixture
+def with_fallback(monkeypatch: pytest.MonkeyPatch, standin: StandinModelServer) -> dict[str, str]:
+    """The hosted fallback pointed at the stand-in's Bedrock Converse endpoint, with dummy AWS credentials."""
+    for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_EC2_METADATA_DISABLED": "true"}.items():
+        monkeypatch.setenv(key, value)
+    return {"NLQ_FALLBACK_MODEL": "bedrock:anthropic.claude-test-v1:0", "NLQ_FALLBACK_URL": standin.url}
+
+
+def test_hosted_fallback_takes_what_the_local_model_cannot(make_resources: Callable[..., Resources],
+                                                           standin: StandinModelServer,
+                                                           with_fallback: dict[str, str]) -> None:
+    standin.script.rules.insert(0, Rule(match="busiest month", protocol="bedrock",
+                                        reply="```sql\nSELECT strftime('%m', order_date) AS month, COUNT(*) AS n "
+                                              "FROM orders GROUP BY month ORDER BY n DESC LIMIT 1\n```"))
+    answer = ask("Which was the busiest month?", make_resources(NLQ_REPAIR_ROUNDS="0", **with_fallback))
+    assert answer.ok, answer.error
+    assert answer.route == "fallback" and answer.model == "anthropic.claude-test-v1:0"
+    assert answer.notice == "Answered by a hosted model: your question and schema were sent to AWS Bedrock."
+    sent = standin.requests[-1]
+    assert sent["bedrock_model"] == "anthropic.claude-test-v1:0"
+    assert "CREATE TABLE orders" in json.dumps(sent["system"]), "the notice tells the truth: the schema went"
+    assert answer.to_dict()["route"] == "fallback"
+
+
+def test_no_fallback_unless_configured_and_never_for_refusals(make_resources: Callable[..., Resources],
+                                                              standin: StandinModelServer,
+                                                              with_fallback: dict[str, str]) -> None:
+    answer = ask("Which was the busiest month?", make_resources(NLQ_REPAIR_ROUNDS="0"))
+    assert answer.error.kind == "no_sql" and answer.route == "model"
+    assert not any("bedrock_model" in r for r in standin.requests)
+    _reply_with(standin, "drop everything", "```sql\nDROP TABLE orders\n```")
+    refused = ask("Drop everything", make_resources(**with_fallback))
+    assert refused.error.kind == "refused" and refused.route == "model"
+    assert not any("bedrock_model" in r for r in standin.requests)

@@ -47,6 +47,9 @@ def test_secrets_file_is_read_and_environment_wins(tmp_path: Path) -> None:
         ({"NLQ_MODEL_URL": "localhost:11434"}, "NLQ_MODEL_URL"),
         ({"NLQ_DATABASE_URL": "not a url"}, "NLQ_DATABASE_URL"),
         ({"NLQ_MAX_ROW": "10"}, "NLQ_MAX_ROW"),
+        ({"NLQ_FALLBACK_MODEL": "openai:gpt-4o"}, "NLQ_FALLBACK_MODEL"),
+        ({"NLQ_MODEL": "bedrock:anthropic.claude"}, "NLQ_MODEL"),
+        ({"NLQ_REPAIR_ROUNDS": "9"}, "NLQ_REPAIR_ROUNDS"),
     ],
 )
 def test_bad_values_fail_naming_the_variable(environ: dict[str, str], named: str) -> None:

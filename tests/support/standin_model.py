@@ -15,6 +15,7 @@ import argparse
 import json
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +32,7 @@ class Rule:
     delay_s: float = 0.0  # before the first byte
     status: int = 200
     error: str = ""
+    protocol: str = ""  # "ollama", "openai" or "bedrock": answer only that protocol ("" = any)
 
 
 @dataclass
@@ -47,9 +49,10 @@ class Script:
             models=tuple(data.get("models", DEFAULT_MODELS)),
         )
 
-    def rule_for(self, text: str) -> Rule:
+    def rule_for(self, text: str, protocol: str = "") -> Rule:
         lowered = text.lower()
-        return next((r for r in self.rules if r.match.lower() in lowered), self.default)
+        return next((r for r in self.rules if r.match.lower() in lowered and r.protocol in ("", protocol)),
+                    self.default)
 
 
 class StandinModelServer:
@@ -105,6 +108,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(404, {"error": "not found"})
 
     def do_POST(self) -> None:  # noqa: N802
+        if self.path.startswith("/model/") and self.path.endswith("/converse"):
+            self._bedrock()
+            return
         openai_protocol = self.path == "/v1/chat/completions"
         if self.path != "/api/chat" and not openai_protocol:
             self._send_json(404, {"error": "not found"})
@@ -122,7 +128,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         messages = body.get("messages", [])
         question = next((str(m.get("content", "")) for m in reversed(messages) if m.get("role") == "user"), "")
-        rule = script.rule_for(question)
+        rule = script.rule_for(question, "openai" if openai_protocol else "ollama")
         time.sleep(rule.delay_s)  # a slow model: the client may hang up meanwhile
         if rule.status != 200:
             error = rule.error or "stand-in failure"
@@ -158,6 +164,19 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test); nothing to tell it
 
+
+    def _bedrock(self) -> None:
+        """Bedrock's Converse API (one JSON reply), as the optional hosted fallback's client sends it."""
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+        body["bedrock_model"] = urllib.parse.unquote(self.path.split("/")[2])
+        self.owner.requests.append(body)
+        users = [m for m in body.get("messages", []) if m.get("role") == "user"]
+        question = "".join(block.get("text", "") for block in (users[-1]["content"] if users else []))
+        reply = self.owner.script.rule_for(question, "bedrock").reply
+        self._send_json(200, {"output": {"message": {"role": "assistant", "content": [{"text": reply}]}},
+                              "stopReason": "end_turn", "metrics": {"latencyMs": 5},
+                              "usage": {"inputTokens": len(json.dumps(body)) // 4, "outputTokens": len(_pieces(reply)),
+                                        "totalTokens": len(json.dumps(body)) // 4 + len(_pieces(reply))}})
 
     def _openai(self, model: str, reply: str, pieces: list[str], prompt_tokens: int, body: dict[str, Any]) -> None:
         usage = {"prompt_tokens": prompt_tokens, "completion_tokens": len(pieces),
