@@ -64,7 +64,7 @@ def ask(
             _write_and_run(answer, messages, resources, resources.target, resources.chat_model, timer, on_token)
         except (NoSqlInReply, SqlSyntaxError, QueryFailed, SqlRefused) as error:
             fallback = resources.fallback_model()
-            if fallback is None or (isinstance(error, SqlRefused) and error.rule not in REPAIRABLE_RULES):
+            if fallback is None or _refused_for_security(error):
                 raise
             assert resources.fallback is not None
             answer.route, answer.model = "fallback", resources.fallback.name
@@ -111,11 +111,15 @@ def _write_and_run(answer: Answer, messages: list[BaseMessage], resources: Resou
             _vet_run_chart(answer, sql, resources, timer)
             return
         except (SqlSyntaxError, QueryFailed, SqlRefused) as error:
-            repairable = not isinstance(error, SqlRefused) or error.rule in REPAIRABLE_RULES
-            if not repairable or answer.repair_rounds >= resources.settings.repair_rounds:
+            if _refused_for_security(error) or answer.repair_rounds >= resources.settings.repair_rounds:
                 raise
             answer.repair_rounds += 1
             messages = messages + repair_messages(reply.text, error.message)
+
+
+def _refused_for_security(error: Exception) -> bool:
+    """A write, a forbidden table or function: shown as a refusal, never retried nor sent elsewhere."""
+    return isinstance(error, SqlRefused) and error.rule not in REPAIRABLE_RULES
 
 
 def _tables_of(sql: str, resources: Resources) -> list[str]:
