@@ -50,9 +50,9 @@ def _welcome(resources: Resources) -> None:
     if resources.settings.uses_demo_database:
         st.markdown("You are on the **demo retail database** (orders, products, customers, regions, "
                     "2023–2025). Try one of these:")
-        columns = st.columns(4)
+        columns = st.columns(2)  # two wide columns: the questions stay readable in full
         for index, question in enumerate(EXAMPLE_QUESTIONS):
-            columns[index % 4].button(question, key=f"example-{index}", width="stretch", on_click=_queue,
+            columns[index % 2].button(question, key=f"example-{index}", width="stretch", on_click=_queue,
                                       args=(question,))
 
 
