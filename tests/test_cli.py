@@ -114,3 +114,11 @@ def test_follow_up_of_a_previous_json_answer(env: dict[str, str], standin: Stand
     broken.write_text("{}")
     bad = _nlq("ask", "x", "--follow-up-of", str(broken), env=env)
     assert bad.returncode == 2 and "is not an answer written by" in bad.stderr
+
+
+def test_a_closed_pipe_is_not_a_traceback(env: dict[str, str]) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("NLQ_")}
+    done = subprocess.run(f'"{sys.executable}" -m nlq ask "Show all order lines" | head -1', shell=True, cwd=ROOT,
+                          env={**clean, **env}, capture_output=True, text=True, timeout=120)
+    assert done.stdout.startswith("10,000 rows")
+    assert "Traceback" not in done.stderr
