@@ -34,7 +34,31 @@ REFUSED = [
     ("SELECT pg_sleep(1)", "forbidden_function"),
     ("SELECT count(*) FROM generate_series(1, 100000)", "resource"),
     ("SELECT repeat('x', 100000000)", "resource"),
+    ("SELECT repeat(repeat('x', 10000), 10000)", "resource"),
+    ("SELECT lpad('x', 10000, repeat('y', 10000))", "resource"),
+    ("SELECT format('%100000000s', 'x')", "resource"),
+    ("SELECT format('%*s', 100000000, 'x')", "resource"),
 ]
+FORMATS_ALLOWED = ["SELECT format('%s-%s', name, 1) FROM regions", "SELECT format('%-10s|', name) FROM regions",
+                   "SELECT format('%1$s %1$s %%', name) FROM regions"]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("sql", FORMATS_ALLOWED)
+def test_ordinary_format_templates_pass(sql: str, dialect: str) -> None:
+    assert vet(sql, VetPolicy.for_tables(dialect, TABLES))
+
+
+@pytest.mark.parametrize(("sql", "allowed"), [("SELECT printf('%.2f', 1.234)", True),
+                                              ("SELECT printf('%100000000d', 1)", False),
+                                              ("SELECT printf('%.*c', 100000000, 'x')", False)])
+def test_sqlite_printf_widths_are_bounded(sql: str, allowed: bool) -> None:
+    policy = VetPolicy.for_tables("sqlite", TABLES)
+    if allowed:
+        assert vet(sql, policy)
+    else:
+        with pytest.raises(SqlRefused, match="width or precision"):
+            vet(sql, policy)
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)

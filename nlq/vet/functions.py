@@ -52,7 +52,7 @@ JSON = {
 ARRAYS = {
     "array_length", "cardinality", "unnest", "array_to_string", "array_position", "array_positions",
     "array_append", "array_prepend", "array_cat", "array_remove", "array_replace", "array_upper",
-    "array_lower", "array_dims", "array_ndims", "generate_series", "generate_subscripts", "array_fill",
+    "array_lower", "array_dims", "array_ndims", "generate_series", "generate_subscripts",
 }
 CONDITIONAL = {"coalesce", "nullif", "greatest", "least", "num_nulls", "num_nonnulls"}
 
@@ -72,7 +72,10 @@ SQLITE = frozenset(
 BY_DIALECT = {"postgres": POSTGRES, "sqlite": SQLITE}
 
 # Functions whose size argument is bounded (index of that argument): they can make huge values from nothing.
+# They may not nest either (repeat(repeat(x, 10000), 10000) is 10^8 characters).
 SIZE_ARGUMENTS = {"repeat": 1, "lpad": 1, "rpad": 1, "zeroblob": 0, "randomblob": 0}
+# Functions whose format template (first argument) can set a field width.
+FORMATTERS = {"format", "printf"}
 
 
 def allowed_functions(dialect: str) -> frozenset[str]:

@@ -14,9 +14,9 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from nlq.errors import SqlSyntaxError
-from nlq.vet.functions import SIZE_ARGUMENTS, allowed_functions
-from nlq.vet.policy import (VetPolicy, VettedQuery, check_series_rows, check_size, refuse, refuse_function,
-                            refuse_resource)
+from nlq.vet.functions import FORMATTERS, SIZE_ARGUMENTS, allowed_functions
+from nlq.vet.policy import (VetPolicy, VettedQuery, check_format, check_series_rows, check_size, refuse,
+                            refuse_function, refuse_nested_size, refuse_resource)
 
 QUERY_ROOTS = (exp.Select, exp.SetOperation, exp.Values, exp.Subquery)
 WRITE_NODES: dict[type[exp.Expression], str] = {
@@ -140,6 +140,15 @@ class _Checker:
     def _function(self, node: exp.Func) -> None:
         if isinstance(node, FORBIDDEN_FUNCTION_CLASSES):
             raise refuse_function(node.sql_name().lower(), self.sql)
+        name = node.name.lower() if isinstance(node, exp.Anonymous) else node.sql_name().lower()
+        if name in FORMATTERS:
+            template = node.this if isinstance(node, exp.Format) else (node.expressions or [None])[0]
+            check_format(name, template.this if isinstance(template, exp.Literal) and template.is_string else None,
+                         self.sql)
+        if _is_size_function(node) and any(
+                _is_size_function(inner) for child in node.iter_expressions() for inner in child.walk()
+                if isinstance(inner, exp.Func)):
+            raise refuse_nested_size(name, self.sql)
         if isinstance(node, exp.Anonymous):
             name = node.name.lower()
             if name not in self.functions:
@@ -153,6 +162,11 @@ class _Checker:
                                                   node.args.get("expression")], 1, self.sql)
         elif isinstance(node, exp.GenerateSeries):
             _check_series([node.args.get("start"), node.args.get("end"), node.args.get("step")], self.sql)
+
+
+def _is_size_function(node: exp.Func) -> bool:
+    return isinstance(node, exp.Repeat | exp.Pad) or (
+        isinstance(node, exp.Anonymous) and node.name.lower() in SIZE_ARGUMENTS)
 
 
 def _literal(node: object) -> float | None:

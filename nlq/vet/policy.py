@@ -14,6 +14,7 @@ from nlq.errors import SqlRefused
 
 MAX_SERIES_ROWS = 10_000  # generate_series may make at most this many rows
 MAX_REPEAT = 10_000  # repeat/lpad/rpad/zeroblob lengths
+MAX_FORMAT_WIDTH = 100  # widths and precisions in format()/printf() templates
 DEFAULT_SCHEMAS = {"postgres": frozenset({"public"}), "sqlite": frozenset({"main"})}
 
 
@@ -103,6 +104,49 @@ def check_size(name: str, size: object, sql: str) -> None:
     """repeat/lpad/rpad lengths: a literal no larger than MAX_REPEAT (each parser extracts the literal)."""
     if not isinstance(size, int | float) or isinstance(size, bool) or size > MAX_REPEAT:
         raise refuse_resource(f"{name}() needs a literal length of at most {MAX_REPEAT:,}", sql)
+
+
+def check_format(name: str, template: object, sql: str) -> None:
+    """format/printf templates: a literal whose widths and precisions stay small (``%.2f`` is fine,
+    ``%100000000s`` builds a huge string from nothing) and never come from an argument (``*``)."""
+    if not isinstance(template, str):
+        raise refuse_resource(f"{name}() needs a literal format string", sql)
+    index = template.find("%")
+    while index != -1:
+        rest = template[index + 1:]
+        if rest.startswith("%"):
+            index = template.find("%", index + 2)
+            continue
+        position = len(rest) - len(rest.lstrip("0123456789"))
+        if position and rest[position:position + 1] == "$":
+            rest = rest[position + 1:]
+        rest = rest.lstrip("-+ 0#,'")
+        for part in _width_and_precision(rest):
+            if part == "*" or int(part) > MAX_FORMAT_WIDTH:
+                raise refuse_resource(f"{name}() may not use a width or precision above {MAX_FORMAT_WIDTH}", sql)
+        index = template.find("%", index + 1)
+
+
+def _width_and_precision(spec: str) -> list[str]:
+    """The width and precision of one conversion spec (after its flags), as digit strings or "*"."""
+    parts = []
+    for leading in ("", "."):
+        if leading and not spec.startswith("."):
+            break
+        spec = spec[len(leading):]
+        if spec.startswith("*"):
+            parts.append("*")
+            spec = spec[1:]
+            continue
+        digits = len(spec) - len(spec.lstrip("0123456789"))
+        if digits:
+            parts.append(spec[:digits])
+            spec = spec[digits:]
+    return parts
+
+
+def refuse_nested_size(name: str, sql: str) -> SqlRefused:
+    return refuse_resource(f"{name}() may not be applied to the result of repeat(), lpad() or rpad()", sql)
 
 
 def check_series_rows(rows: float, sql: str) -> None:

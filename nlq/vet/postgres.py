@@ -18,9 +18,9 @@ from pglast.parser import ParseError
 from pglast.stream import IndentedStream, RawStream
 
 from nlq.errors import SqlSyntaxError
-from nlq.vet.functions import POSTGRES, SIZE_ARGUMENTS
-from nlq.vet.policy import (VetPolicy, VettedQuery, check_series_rows, check_size, refuse, refuse_function,
-                            refuse_resource)
+from nlq.vet.functions import FORMATTERS, POSTGRES, SIZE_ARGUMENTS
+from nlq.vet.policy import (VetPolicy, VettedQuery, check_format, check_series_rows, check_size, refuse,
+                            refuse_function, refuse_nested_size, refuse_resource)
 
 SAFE_NODES = frozenset({
     "A_ArrayExpr", "A_Const", "A_Expr", "A_Indices", "A_Indirection", "A_Star", "Alias", "BitString",
@@ -159,6 +159,10 @@ class _Checker:
             _check_series(node.args or (), self.sql)
         if name in SIZE_ARGUMENTS:
             _check_size(name, node.args or (), SIZE_ARGUMENTS[name], self.sql)
+            if any(_calls_size_function(arg) for arg in node.args or ()):
+                raise refuse_nested_size(name, self.sql)
+        if name in FORMATTERS and node.args:
+            check_format(name, _constant(node.args[0]), self.sql)
         self.children(node, scope, skip=("funcname",))
 
     def _visit_SQLValueFunction(self, node: ast.SQLValueFunction, scope: frozenset[str]) -> None:  # noqa: N802
@@ -179,6 +183,18 @@ class _Checker:
         if method not in SAMPLE_METHODS:
             raise refuse_function(method, self.sql)
         self.children(node, scope, skip=("method",))
+
+
+def _calls_size_function(node: object) -> bool:
+    if isinstance(node, ast.FuncCall):
+        if node.funcname[-1].sval in SIZE_ARGUMENTS:
+            return True
+        return any(_calls_size_function(arg) for arg in node.args or ())
+    if isinstance(node, tuple | list):
+        return any(_calls_size_function(item) for item in node)
+    if isinstance(node, ast.Node):
+        return any(_calls_size_function(getattr(node, attribute)) for attribute in node)
+    return False
 
 
 def _constant(node: object) -> object:
