@@ -66,7 +66,7 @@ def _conversation(messages: list[dict]) -> tuple[Turn, ...]:
 
 def _answer_live(question: str, resources: Resources, edited_sql: str | None = None,
                  history: tuple[Turn, ...] = ()) -> Answer:
-    with st.status("Working on it…", expanded=False) as status:
+    with st.status("Working on it…", expanded=True) as status:  # open, so the reply is seen arriving
         preview = st.empty()
         streamed: list[str] = []
 
@@ -84,7 +84,7 @@ def _answer_live(question: str, resources: Resources, edited_sql: str | None = N
             answer = run_sql(edited_sql, resources, question=question, on_step=on_step)
         preview.empty()
         status.update(label="Answered" if answer.ok else "Could not answer",
-                      state="complete" if answer.ok else "error")
+                      state="complete" if answer.ok else "error", expanded=False)
     return answer
 
 

@@ -173,10 +173,16 @@ class _Checker:
 
     def _visit_TypeCast(self, node: ast.TypeCast, scope: frozenset[str]) -> None:  # noqa: N802
         type_name = node.typeName.names[-1].sval
-        if type_name.startswith("reg") or type_name in {"pg_lsn", "txid_snapshot", "pg_snapshot"}:
+        if type_name.startswith("reg") or type_name in {"pg_lsn", "txid_snapshot", "pg_snapshot", "xml"}:
             raise refuse("forbidden_function", f"it casts to {type_name}, which looks up database internals",
                          self.sql)
         self.children(node, scope)
+
+    def _visit_A_Expr(self, node: ast.A_Expr, scope: frozenset[str]) -> None:  # noqa: N802
+        names = [part.sval for part in node.name or () if isinstance(part, ast.String)]
+        if len(names) > 1 and names[0] != "pg_catalog":  # OPERATOR(other_schema.+) runs that schema's function
+            raise refuse_function("OPERATOR(" + ".".join(names) + ")", self.sql)
+        self.children(node, scope, skip=("name",))
 
     def _visit_RangeTableSample(self, node: ast.RangeTableSample, scope: frozenset[str]) -> None:  # noqa: N802
         method = node.method[-1].sval
