@@ -40,6 +40,8 @@ class Answer:
     repair_rounds: int = 0
     tables_in_prompt: tuple[str, ...] = ()
     notice: str | None = None  # said plainly above the answer, e.g. that a hosted model answered
+    route_reason: str | None = None  # why this route answered ("understood every word as …")
+    understood: str | None = None  # the rules tier's reading of the question
     history: tuple[Turn, ...] = ()  # the earlier turns this question followed up on
     asked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -61,7 +63,11 @@ class Answer:
         seconds = self.timings_ms.get("total", 0.0) / 1000
         parts = [] if not self.ok else [f"{self.row_count:,} row{'s' if self.row_count != 1 else ''}"]
         parts.append(f"{seconds:.1f} s")
-        if self.model:
+        if self.route == "rules":
+            parts.append("answered without a model")
+        elif self.route == "cache":
+            parts.append("from the cache, without a model")
+        elif self.model:
             parts.append(self.model)
         if self.repair_rounds:
             parts.append(f"fixed its SQL in {self.repair_rounds} round{'s' if self.repair_rounds > 1 else ''}")
@@ -114,6 +120,8 @@ class Answer:
             "repair_rounds": self.repair_rounds,
             "tables_in_prompt": list(self.tables_in_prompt),
             "notice": self.notice,
+            "route_reason": self.route_reason,
+            "understood": self.understood,
             "history": [{"question": t.question, "sql": t.sql} for t in self.turns()],
             "error": None if self.error is None else self.error.to_dict(),
         }

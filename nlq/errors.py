@@ -137,3 +137,9 @@ def model_timeout(seconds: float) -> ModelTimeout:
         "The model server may be busy or the model too large for its hardware. Try again, ask a simpler "
         "question, or raise NLQ_MODEL_TIMEOUT_S.",
     )
+
+
+class HandedOver(NlqError):
+    """The rules tier did not understand the whole question; with --route rules this is the answer."""
+
+    kind = "handed_over"

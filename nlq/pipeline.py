@@ -16,7 +16,7 @@ from langchain_core.messages import BaseMessage
 
 from nlq.answer import Answer
 from nlq.backends import ModelTarget
-from nlq.charts import choose_chart
+from nlq.charts import TABLE_ONLY, choose_chart
 from nlq.errors import ErrorReport, NlqError, NoSqlInReply, QueryFailed, QuestionError, SqlRefused, SqlSyntaxError
 from nlq.examples import similar_examples
 from nlq.execute import run_query
@@ -25,6 +25,7 @@ from nlq.linking import link_schema
 from nlq.model import TokenCallback, generate
 from nlq.prompt import Turn, build_messages, repair_messages
 from nlq.resources import Resources, open_resources
+from nlq.router import Route, by_rules, check_route, forget, from_cache, remember, rules_apply
 from nlq.vet import vet
 
 __all__ = ["Resources", "Turn", "ask", "open_resources", "run_sql"]
@@ -36,6 +37,7 @@ log = logging.getLogger("nlq")
 
 # Steps as shown to the user while an answer is being made.
 STEP_LABELS = {
+    "rules": "Reading the question",
     "schema": "Reading the schema",
     "generate": "Writing SQL",
     "vet": "Checking the SQL",
@@ -51,27 +53,79 @@ def ask(
     on_step: StepCallback | None = None,
     on_token: TokenCallback | None = None,
     history: Sequence[Turn] = (),
+    route: Route = "auto",
 ) -> Answer:
-    """A question in words: the self-hosted model writes the SQL (fixing it when it fails), the common
-    vet → execute → chart path answers, and a configured hosted fallback takes what the first could not."""
+    """A question in words, answered by the cheapest route that is sure of itself (see ``router``): the
+    rules tier, the cache, the self-hosted model (fixing its SQL when it fails) or a configured hosted
+    fallback. Whatever wrote the SQL, the same vet → execute → chart path answers."""
     answer = Answer(question=question, model=resources.target.name, database=resources.database.info.name,
                     history=tuple(history))
     with _answering(answer, on_step) as timer:
         answer.question = check_question(question)
-        with timer("schema"):
-            messages = _prompt(answer, resources, history)
-        try:
-            _write_and_run(answer, messages, resources, resources.target, resources.chat_model, timer, on_token)
-        except (NoSqlInReply, SqlSyntaxError, QueryFailed, SqlRefused) as error:
-            fallback = resources.fallback_model()
-            if fallback is None or _refused_for_security(error):
-                raise
-            assert resources.fallback is not None
-            answer.route, answer.model = "fallback", resources.fallback.name
-            answer.notice = HOSTED_NOTICE
-            answer.repair_rounds = 0
-            _write_and_run(answer, messages, resources, resources.fallback, fallback, timer, on_token)
+        route = check_route(route)
+        understood = None
+        if rules_apply(resources, route):
+            with timer("rules"):
+                understood = by_rules(answer, resources, route)
+        if understood is not None and _answered_by_rules(answer, understood.sql, resources, route, timer):
+            return answer
+        if _answered_from_cache(answer, resources, route, history, timer):
+            return answer
+        _ask_model(answer, resources, history, timer, on_token)
+        remember(answer, resources, history)
     return answer
+
+
+def _answered_by_rules(answer: Answer, sql: str, resources: Resources, route: Route, timer: _StepTimer) -> bool:
+    try:
+        _vet_run_chart(answer, sql, resources, timer)
+        return True
+    except NlqError as error:  # the rules' own SQL failed: with route auto the model still answers
+        if route == "rules":
+            raise
+        log.warning("rules SQL for %r failed (%s); asking the model", answer.question, error.kind)
+        _back_to_model(answer, resources, f"The rules' SQL failed ({error.kind}); the model answered instead.")
+        return False
+
+
+def _back_to_model(answer: Answer, resources: Resources, reason: str | None) -> None:
+    answer.route, answer.model, answer.route_reason, answer.understood = "model", resources.target.name, reason, None
+    answer.frame, answer.sql, answer.chart = None, None, TABLE_ONLY
+
+
+def _answered_from_cache(answer: Answer, resources: Resources, route: Route, history: Sequence[Turn],
+                         timer: _StepTimer) -> bool:
+    handed_over = answer.route_reason
+    cached = from_cache(answer, resources, route, history)
+    if cached is None:
+        return False
+    try:
+        _vet_run_chart(answer, cached.sql, resources, timer)
+        return True
+    except NlqError as error:  # e.g. data it relied on changed: the model answers afresh
+        log.warning("cached SQL for %r failed (%s); asking the model", answer.question, error.kind)
+        forget(answer, resources)
+        _back_to_model(answer, resources, handed_over)
+        return False
+
+
+def _ask_model(answer: Answer, resources: Resources, history: Sequence[Turn], timer: _StepTimer,
+               on_token: TokenCallback | None) -> None:
+    answer.route_reason = answer.route_reason or "The question was sent straight to the model (route: model)."
+    with timer("schema"):
+        messages = _prompt(answer, resources, history)
+    try:
+        _write_and_run(answer, messages, resources, resources.target, resources.chat_model, timer, on_token)
+    except (NoSqlInReply, SqlSyntaxError, QueryFailed, SqlRefused) as error:
+        fallback = resources.fallback_model()
+        if fallback is None or _refused_for_security(error):
+            raise
+        assert resources.fallback is not None
+        answer.route, answer.model = "fallback", resources.fallback.name
+        answer.notice = HOSTED_NOTICE
+        answer.route_reason = f"The self-hosted model could not answer ({error.kind}); the hosted fallback did."
+        answer.repair_rounds = 0
+        _write_and_run(answer, messages, resources, resources.fallback, fallback, timer, on_token)
 
 
 def run_sql(sql: str, resources: Resources, question: str = "", on_step: StepCallback | None = None) -> Answer:

@@ -7,16 +7,22 @@ when the owner configured one), the curated examples, and the policy every SQL s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
 
 from nlq.backends import ModelTarget, build_chat_model, fallback_target, primary_target
+from nlq.cache import SqlCache, database_identity, schema_fingerprint
 from nlq.database import Database, Limits
 from nlq.demo import ensure_demo_file
 from nlq.examples import DEMO_EXAMPLES, Example, load_examples
+from nlq.rules import Catalog, build_catalog, latest_date_reader, load_semantic_model, read_values
 from nlq.schema import SchemaInfo, inspect_schema
 from nlq.settings import Settings
 from nlq.vet import VetPolicy
+
+DEMO_SEMANTIC_MODEL = Path(__file__).parent / "demo" / "semantic_model.yaml"
+CATALOG_TIMEOUT_S = 30.0
 
 
 @dataclass
@@ -29,6 +35,8 @@ class Resources:
     _fallback_model: BaseChatModel | None = field(default=None, repr=False)
     _schema: SchemaInfo | None = field(default=None, repr=False)
     _examples: tuple[Example, ...] | None = field(default=None, repr=False)
+    _catalog: Catalog | None = field(default=None, repr=False)
+    _cache: SqlCache | None = field(default=None, repr=False)
 
     def schema(self) -> SchemaInfo:
         if self._schema is None:
@@ -37,7 +45,32 @@ class Resources:
 
     def refresh_schema(self) -> SchemaInfo:
         self._schema = None
+        self._catalog = None
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
         return self.schema()
+
+    def sql_cache(self) -> SqlCache | None:
+        """The question → SQL cache for this database and schema; None when NLQ_CACHE is off."""
+        if not self.settings.cache:
+            return None
+        if self._cache is None:
+            self._cache = SqlCache(self.settings.data_dir / "cache.sqlite",
+                                   database_identity(self.settings.effective_database_url),
+                                   schema_fingerprint(self.schema()))
+        return self._cache
+
+    def catalog(self) -> Catalog:
+        """What the rules tier can name here: built on first use (it reads the data's short text values)."""
+        if self._catalog is None:
+            schema = self.schema()
+            path = self.settings.semantic_model or (DEMO_SEMANTIC_MODEL if self.settings.uses_demo_database else None)
+            model = load_semantic_model(path, schema) if path else None
+            values = read_values(self.database, schema, CATALOG_TIMEOUT_S)
+            self._catalog = build_catalog(schema, model, values, latest_date_reader(self.database, CATALOG_TIMEOUT_S),
+                                          self.database.sqlglot_dialect)
+        return self._catalog
 
     def policy(self) -> VetPolicy:
         """What any SQL may read here: the exposed tables, capped at NLQ_MAX_ROWS."""
@@ -64,6 +97,8 @@ class Resources:
 
     def close(self) -> None:
         self.database.dispose()
+        if self._cache is not None:
+            self._cache.close()
 
 
 def open_resources(settings: Settings) -> Resources:

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     examples_file: Path | None = Field(
         None, description="JSONL file of curated question/sql examples (default: the demo's, on the demo database)."
     )
+    semantic_model: Path | None = Field(
+        None, description="YAML semantic model (metrics, dimensions, synonyms) for the rules tier (default: the demo's, "
+        "on the demo database)."
+    )
+    rules: bool = Field(True, description="Answer simple questions with rules, without a model, when every word is understood.")
+    cache: bool = Field(True, description="Reuse the vetted SQL of a question asked before, until the schema changes.")
     model_timeout_s: float = Field(120, gt=0, description="Seconds to wait for the model's whole reply.")
     model_max_tokens: int = Field(1024, ge=64, le=32768, description="Longest model reply, in tokens.")
     max_rows: int = Field(10000, ge=1, le=1_000_000, description="Most rows fetched for one answer.")
@@ -68,7 +74,7 @@ class Settings(BaseSettings):
     exclude_tables: str = Field(
         "", description="Comma-separated table names or globs (e.g. users,audit_*) no question may read."
     )
-    data_dir: Path = Field(Path("data"), description="Folder for nlq's own files (the demo database).")
+    data_dir: Path = Field(Path("data"), description="Folder for nlq's own files (the demo database, the answer cache).")
 
     @classmethod
     def settings_customise_sources(

@@ -22,6 +22,8 @@ from tests.support.standin_model import Script, StandinModelServer
 SUPPORT = Path(__file__).parent / "support"
 DEMO_SCRIPT = SUPPORT / "demo_script.json"
 ROOT = Path(__file__).parent.parent
+# Tests of the model layer switch the rules tier and the cache off, so the model answers every question.
+MODEL_ONLY = {"NLQ_RULES": "false", "NLQ_CACHE": "false"}
 
 
 def demo_script() -> Script:
@@ -92,7 +94,7 @@ def make_settings(demo_dir: Path, standin: StandinModelServer) -> Callable[..., 
     """Settings for the demo database and the stand-in model; keyword arguments override (NLQ_ names)."""
 
     def make(**overrides: str) -> Settings:
-        environ = {"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url, **overrides}
+        environ = {"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url, **MODEL_ONLY, **overrides}
         return load_settings(environ, secrets_path=None)
 
     return make

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.support.postgres import free_port
-from tests.conftest import SecureDatabase
+from tests.conftest import MODEL_ONLY, SecureDatabase
 from tests.support.standin_model import Rule, StandinModelServer
 
 APP = str(Path(__file__).parent.parent / "streamlit_app.py")
@@ -17,7 +17,7 @@ APP = str(Path(__file__).parent.parent / "streamlit_app.py")
 @pytest.fixture
 def app(monkeypatch: pytest.MonkeyPatch, demo_dir: Path, standin: StandinModelServer) -> Callable[..., AppTest]:
     def start(**environ: str) -> AppTest:
-        for key, value in {"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url, **environ}.items():
+        for key, value in {"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url, **MODEL_ONLY, **environ}.items():
             monkeypatch.setenv(key, value)
         at = AppTest.from_file(APP, default_timeout=60)
         at.run()

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from tests.conftest import MODEL_ONLY
 from tests.support.postgres import free_port
 from tests.support.standin_model import StandinModelServer
 
@@ -48,7 +49,7 @@ def _wait_healthy(url: str, process: subprocess.Popen) -> None:
 def app_url(demo_dir: Path, standin: StandinModelServer) -> Iterator[str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NLQ_")}
-    env.update({"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url})
+    env.update({"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url, **MODEL_ONLY})
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],

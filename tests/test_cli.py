@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import MODEL_ONLY
 from tests.support.postgres import PostgresServer, free_port
 from tests.support.standin_model import StandinModelServer
 
@@ -24,7 +25,7 @@ def _nlq(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def env(demo_dir: Path, standin: StandinModelServer) -> dict[str, str]:
-    return {"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url}
+    return {"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url, **MODEL_ONLY}
 
 
 def test_ask_json_prints_the_documented_object(env: dict[str, str]) -> None:

@@ -1,0 +1,355 @@
+"""The semantic catalog: what a question can name in this database, derived from the schema itself.
+
+Measures are numeric columns (and the semantic model's metrics), dimensions are text columns and the
+entities that tables stand for, time is date columns, and values are the data's own short text values
+("Brazil", "Electronics"), so that "revenue in Brazil" can be understood without a model. Each is indexed
+under the word sequences a question would use for it. Joins follow foreign keys from the many side to the
+one side only, so an aggregate never counts a row twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import column, select, table
+from sqlalchemy.exc import SQLAlchemyError
+from sqlglot import exp
+
+from nlq.database import Database
+from nlq.rules.semantic_model import SemanticModel, TableNotes
+from nlq.rules.words import (FILLER, GROUPING, REVENUE_COLUMNS, REVENUE_WORDS, SYNONYMS, display_name, name_words,
+                             value_words)
+from nlq.schema import ColumnInfo, SchemaInfo, TableInfo
+
+VALUE_SCAN_ROWS = 50_000  # rows read per column when indexing values
+MAX_VALUES = 1000  # a column with more distinct values is not indexed (names of millions of customers)
+MAX_VALUE_LENGTH = 60
+MAX_VALUE_COLUMNS = 400
+EXACT, ALIAS = 2, 1  # how strongly a phrase names a concept: its own name, or a synonym / shortened form
+NUMERIC_TYPES = ("INT", "NUMERIC", "DECIMAL", "REAL", "FLOAT", "DOUBLE", "MONEY", "SMALLINT", "BIGINT")
+TEXT_TYPES = ("CHAR", "TEXT", "STRING", "CLOB")
+IDENTIFIER_WORDS = {"id", "code", "zip", "postal", "phone", "fax", "number", "no", "num", "key", "uuid", "year",
+                    "month", "day", "quarter", "week", "latitude", "longitude", "lat", "lon", "lng"}
+LABEL_NAMES = ("name", "title")
+
+
+@dataclass(frozen=True)
+class Measure:
+    label: str
+    table: str  # the table whose rows are aggregated: joins start here
+    expression: exp.Expression  # a column, or a metric's whole aggregate
+    aggregated: bool = False  # a metric brings its own aggregation
+    additive: bool = False  # a sum means something, so "revenue" alone is read as its total
+    filter: exp.Expression | None = None
+    time: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Entity:
+    table: str
+    label: str
+    key: tuple[str, ...]
+    label_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Attribute:
+    table: str
+    column: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Value:
+    table: str
+    column: str
+    value: str
+    label: str = ""  # what the column is called in an account of the answer ("country is Brazil")
+
+
+Concept = Measure | Entity | Attribute | Value
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A many-to-one step: ``table.column`` references ``target.target_column``."""
+    table: str
+    column: str
+    target: str
+    target_column: str
+
+
+@dataclass
+class Catalog:
+    dialect: str
+    phrases: dict[tuple[str, ...], list[tuple[Concept, int]]]
+    edges: dict[str, list[Edge]]
+    date_columns: dict[str, tuple[str, ...]]
+    notes: dict[str, TableNotes]
+    latest_reader: Callable[[str, str], date | None] = field(repr=False)
+    longest_phrase: int = 1
+    _latest: dict[tuple[str, str], date | None] = field(default_factory=dict, repr=False)
+
+    def lookup(self, words: tuple[str, ...]) -> list[Concept]:
+        """The concepts a phrase names most strongly (its own names beat synonyms)."""
+        matches = self.phrases.get(words, [])
+        best = max((strength for _, strength in matches), default=0)
+        return list(dict.fromkeys(concept for concept, strength in matches if strength == best))
+
+    def latest(self, table_name: str, column_name: str) -> date | None:
+        """The data's last date, which "this year" and "last quarter" are relative to."""
+        key = (table_name, column_name)
+        if key not in self._latest:
+            self._latest[key] = self.latest_reader(table_name, column_name)
+        return self._latest[key]
+
+    def path(self, start: str, goal: str) -> list[Edge] | None:
+        """The one shortest many-to-one path; None when there is none or two of the same length."""
+        if start == goal:
+            return []
+        best: dict[str, tuple[int, int, list[Edge]]] = {start: (0, 1, [])}  # distance, paths, one path
+        queue = deque([start])
+        while queue:
+            current = queue.popleft()
+            distance, count, route = best[current]
+            for edge in self.edges.get(current, ()):
+                known = best.get(edge.target)
+                if known is None:
+                    best[edge.target] = (distance + 1, count, [*route, edge])
+                    queue.append(edge.target)
+                elif known[0] == distance + 1:
+                    best[edge.target] = (known[0], known[1] + count, known[2])
+        found = best.get(goal)
+        return found[2] if found and found[1] == 1 else None
+
+    def time_column(self, measure_table: str, explicit: tuple[str, str] | None) -> tuple[str, str] | None:
+        """The date a fact happened on: named in the semantic model, else the only date column of the
+        nearest table reached from the fact; None when that is not unique."""
+        if explicit:
+            return explicit
+        frontier, seen = [measure_table], {measure_table}
+        while frontier:
+            found = [(t, c) for t in frontier for c in self._dates_of(t)]
+            if len(found) == 1:
+                return found[0]
+            if found:
+                return None
+            frontier = [e.target for t in frontier for e in self.edges.get(t, ()) if e.target not in seen]
+            seen.update(frontier)
+        return None
+
+    def _dates_of(self, table_name: str) -> tuple[str, ...]:
+        noted = self.notes.get(table_name)
+        if noted and noted.time:
+            return (noted.time,)
+        return self.date_columns.get(table_name, ())
+
+
+def build_catalog(schema: SchemaInfo, model: SemanticModel | None, values: dict[tuple[str, str], tuple[str, ...]],
+                  latest_reader: Callable[[str, str], date | None], dialect: str) -> Catalog:
+    model = model or SemanticModel()
+    index = _PhraseIndex()
+    for info in schema.tables:
+        _index_table(index, info, model.tables.get(info.name, TableNotes()), metrics_named=bool(model.metrics))
+    for metric in model.metrics:
+        tables = {c.table for c in metric.expression.find_all(exp.Column)}
+        if metric.filter is not None:
+            tables |= {c.table for c in metric.filter.find_all(exp.Column)}
+        measure = Measure(metric.name, _base_table(tables, schema), metric.expression, aggregated=True,
+                          filter=metric.filter, time=metric.time)
+        index.add(metric.name, measure, EXACT)
+        for synonym in metric.synonyms:
+            index.add(synonym, measure, EXACT)
+    for dimension in model.dimensions:
+        attribute = Attribute(dimension.table, dimension.column, dimension.name)
+        for name in (dimension.name, *dimension.synonyms):
+            index.add(name, attribute, EXACT)
+    labels = _column_labels(schema, model)
+    for (table_name, column_name), table_values in values.items():
+        label = labels.get((table_name, column_name), " ".join(name_words(column_name)))
+        for value in table_values:
+            index.add_words(value_words(value), Value(table_name, column_name, value, label), ALIAS)
+    edges: dict[str, list[Edge]] = defaultdict(list)
+    dates: dict[str, tuple[str, ...]] = {}
+    for info in schema.tables:
+        for col in info.columns:
+            if col.references:
+                target, _, target_column = col.references.partition(".")
+                if target != info.name and schema.table(target) is not None:
+                    edges[info.name].append(Edge(info.name, col.name, target, target_column))
+        dates[info.name] = tuple(c.name for c in info.columns if is_date(c))
+    return Catalog(dialect, dict(index.phrases), dict(edges), dates, dict(model.tables), latest_reader,
+                   longest_phrase=index.longest)
+
+
+def _column_labels(schema: SchemaInfo, model: SemanticModel) -> dict[tuple[str, str], str]:
+    """A label column is called by its table's name ("country", not "name"); named dimensions by theirs."""
+    labels = {}
+    for info in schema.tables:
+        notes = model.tables.get(info.name, TableNotes())
+        for name in notes.label or _label_columns(info):
+            labels[(info.name, name)] = display_name(info.name)
+    for dimension in model.dimensions:
+        labels[(dimension.table, dimension.column)] = dimension.name
+    return labels
+
+
+def column_key(concept: Concept) -> tuple[str, str | None]:
+    """The column a concept stands for, so that a table's name column and a dimension naming it are one."""
+    if isinstance(concept, Entity):
+        return concept.table, concept.label_columns[0] if len(concept.label_columns) == 1 else None
+    if isinstance(concept, Measure):
+        return concept.table, concept.label
+    return concept.table, concept.column
+
+
+class _PhraseIndex:
+    def __init__(self) -> None:
+        self.phrases: dict[tuple[str, ...], list[tuple[Concept, int]]] = defaultdict(list)
+        self.longest = 1
+
+    def add(self, text: str, concept: Concept, strength: int) -> None:
+        self.add_words(name_words(text), concept, strength)
+
+    def add_words(self, words: tuple[str, ...], concept: Concept, strength: int) -> None:
+        if not words or all(w in FILLER or w in GROUPING for w in words) or all(w.isdigit() for w in words):
+            return
+        self.phrases[words].append((concept, strength))
+        self.longest = max(self.longest, len(words))
+
+    def add_with_synonyms(self, words: tuple[str, ...], concept: Concept, strength: int) -> None:
+        self.add_words(words, concept, strength)
+        for position, word in enumerate(words):
+            for synonym in SYNONYMS.get(word, ()):
+                self.add_words((*words[:position], *name_words(synonym), *words[position + 1:]), concept, ALIAS)
+
+
+def _index_table(index: _PhraseIndex, info: TableInfo, notes: TableNotes, metrics_named: bool) -> None:
+    table_words = name_words(info.name)
+    entity = Entity(info.name, display_name(info.name), _key(info), notes.label or _label_columns(info))
+    index.add_with_synonyms(table_words, entity, EXACT)
+    if len(table_words) > 1:
+        index.add_words(table_words[-1:], entity, ALIAS)
+    for synonym in notes.synonyms:
+        index.add(synonym, entity, EXACT)
+    for col in info.columns:
+        words = name_words(col.name)
+        qualified = words if words[: len(table_words)] == table_words else (*table_words, *words)
+        if is_measure(col):
+            additive = col.name.lower() in REVENUE_COLUMNS or words[-1] in {"quantity", "amount", "cost", "revenue"}
+            measure = Measure(" ".join(words), info.name, exp.column(col.name, table=info.name), additive=additive)
+            index.add_with_synonyms(words, measure, EXACT)
+            index.add_words(qualified, measure, EXACT)
+            if col.name.lower() in REVENUE_COLUMNS and not metrics_named:
+                for word in REVENUE_WORDS:
+                    index.add(word, measure, ALIAS)
+        elif is_text(col) and not col.primary_key and col.name not in entity.label_columns:
+            attribute = Attribute(info.name, col.name, " ".join(words))
+            index.add_with_synonyms(words, attribute, EXACT)
+            index.add_words(qualified, attribute, EXACT)
+
+
+def _key(info: TableInfo) -> tuple[str, ...]:
+    return tuple(c.name for c in info.columns if c.primary_key)
+
+
+def _label_columns(info: TableInfo) -> tuple[str, ...]:
+    """The columns that name a row: ``name``, ``product_name``, first and last name, or ``title``."""
+    text = [c for c in info.columns if is_text(c)]
+    table_words = name_words(info.name)
+    for col in text:
+        if col.name.lower() == "name" or name_words(col.name) == (*table_words[-1:], "name"):
+            return (col.name,)
+    first = [c.name for c in text if name_words(c.name) in (("first", "name"), ("firstname",))]
+    last = [c.name for c in text if name_words(c.name) in (("last", "name"), ("lastname",))]
+    if len(first) == 1 and len(last) == 1:
+        return (first[0], last[0])
+    for col in text:
+        if col.name.lower() == "title" or name_words(col.name) == (*table_words[-1:], "title"):
+            return (col.name,)
+    named = [c.name for c in text if name_words(c.name)[-1] in LABEL_NAMES]
+    return (named[0],) if len(named) == 1 else ()
+
+
+def is_measure(col: ColumnInfo) -> bool:
+    words = name_words(col.name)
+    return (col.type.upper().startswith(NUMERIC_TYPES) and not col.primary_key and not col.references
+            and not (set(words) & IDENTIFIER_WORDS) and not col.name.lower().endswith("id"))
+
+
+def is_text(col: ColumnInfo) -> bool:
+    return any(kind in col.type.upper() for kind in TEXT_TYPES) and not col.references
+
+
+def is_date(col: ColumnInfo) -> bool:
+    return col.type.upper().startswith(("DATE", "TIMESTAMP"))
+
+
+def _base_table(tables: set[str], schema: SchemaInfo) -> str:
+    """The table every other table of a metric is reached from, many-to-one (order_lines for revenue)."""
+    referencing = {t: {c.references.partition(".")[0] for c in info.columns if c.references}
+                   for t in tables if (info := schema.table(t))}
+    for candidate in sorted(tables):
+        reached, frontier = {candidate}, [candidate]
+        while frontier:
+            frontier = [r for t in frontier for r in _targets(schema, t) if r not in reached]
+            reached.update(frontier)
+        if tables <= reached:
+            return candidate
+    return sorted(tables, key=lambda t: -len(referencing.get(t, ())))[0]
+
+
+def _targets(schema: SchemaInfo, table_name: str) -> Iterable[str]:
+    info = schema.table(table_name)
+    return [] if info is None else [c.references.partition(".")[0] for c in info.columns if c.references]
+
+
+def read_values(database: Database, schema: SchemaInfo, timeout_s: float) -> dict[tuple[str, str], tuple[str, ...]]:
+    """Short text values of each text column with few distinct values, read from a bounded slice."""
+    columns = [(t.name, c.name) for t in schema.tables for c in t.columns
+               if is_text(c) and not c.primary_key][:MAX_VALUE_COLUMNS]
+    found: dict[tuple[str, str], tuple[str, ...]] = {}
+    with database.read_only(timeout_s) as connection:
+        for table_name, column_name in columns:
+            target = column(column_name)
+            sliced = select(target).select_from(table(table_name, target)).limit(VALUE_SCAN_ROWS).subquery()
+            query = select(sliced.c[column_name]).where(sliced.c[column_name].is_not(None)).distinct()
+            try:
+                with connection.begin_nested():
+                    values = [row[0] for row in connection.execute(query.limit(MAX_VALUES + 1))]
+            except SQLAlchemyError:
+                continue
+            if len(values) <= MAX_VALUES:
+                found[(table_name, column_name)] = tuple(
+                    str(v) for v in values if isinstance(v, str) and 1 < len(v.strip()) <= MAX_VALUE_LENGTH)
+    return found
+
+
+def latest_date_reader(database: Database, timeout_s: float) -> Callable[[str, str], date | None]:
+    def latest(table_name: str, column_name: str) -> date | None:
+        target = column(column_name)
+        query = select(target).select_from(table(table_name, target)).order_by(target.desc()).limit(1)
+        query = query.where(target.is_not(None))
+        try:
+            with database.read_only(timeout_s) as connection:
+                value = connection.execute(query).scalar()
+        except SQLAlchemyError:
+            return None
+        return as_date(value)
+    return latest
+
+
+def as_date(value: object) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.strip()[:19]).date()
+        except ValueError:
+            return None
+    return None

@@ -1,0 +1,360 @@
+"""From what a question asks (an ``Intent``) to SQL, built as a sqlglot tree for the database's dialect.
+
+Each named thing may still have several candidates ("country" is a column of customer and of employee);
+the one reached from the measured table by the shortest foreign-key path wins, and a tie hands the
+question over rather than guess. Joins go from the many side to the one side only, so sums are never
+inflated. The SQL text comes from sqlglot's generator, never from formatting strings, and it goes
+through the same vetting as a model's SQL afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlglot import exp
+from sqlglot.tokens import Tokenizer
+
+from nlq.errors import HandedOver
+from nlq.rules.catalog import Attribute, Catalog, Concept, Edge, Entity, Measure, Value, column_key
+from nlq.rules.parse import Grain, Intent, Rank, _hand_over
+from nlq.rules.timeframes import Period, resolve
+
+SAFE_NAME = {"postgres": re.compile(r"[a-z_][a-z0-9_]*"), "sqlite": re.compile(r"[A-Za-z_][A-Za-z0-9_]*")}
+AGGREGATES = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
+AGGREGATE_WORDS = {"sum": "total", "avg": "average", "min": "lowest", "max": "highest", "count": "number of"}
+GRAIN_DIALECTS = ("postgres", "sqlite")
+
+
+@dataclass(frozen=True)
+class RulesQuery:
+    sql: str
+    understood: str  # "total revenue · by region · in 2024"
+
+
+def compile_intent(intent: Intent, catalog: Catalog) -> RulesQuery:
+    if intent.listing:
+        return _Builder(catalog, _only(intent.listing, Entity, "what to list")).listing(intent)
+    bases = [c for c in intent.measure if isinstance(c, (Measure, Entity))]
+    if len(bases) > 1:  # "quantity" sold or returned, "unit price" of the catalog or of the sale
+        raise _hand_over(f"“{bases[0].label}” could be measured in {', '.join(sorted({b.table for b in bases}))}")
+    options = []
+    for base in bases:
+        try:
+            options.append(_Builder(catalog, base).aggregate(intent))
+        except HandedOver as problem:
+            last_problem = problem
+    if not options:
+        raise last_problem if bases else _hand_over("it does not name anything to measure")
+    best = min(cost for cost, _ in options)
+    chosen = [query for cost, query in options if cost == best]
+    if len(chosen) > 1:
+        raise _hand_over("what it measures could be read in more than one way")
+    return chosen[0]
+
+
+class _Builder:
+    """One reading of the question: a base table, the joins it needs, and the clauses it becomes."""
+
+    def __init__(self, catalog: Catalog, base: Measure | Entity) -> None:
+        self.catalog = catalog
+        self.base = base
+        self.table = base.table
+        self.dialect = catalog.dialect
+        self.joins: dict[str, Edge] = {}
+        self.cost = 0
+
+    def aggregate(self, intent: Intent) -> tuple[int, RulesQuery]:
+        measure_expression, measure_label = self._measure(intent)
+        select, group, words = [], [], []
+        time_column = None
+        for dimension in intent.dimensions:
+            if isinstance(dimension, Grain):
+                time_column = time_column or self._time_column()
+                expression = self._grain(dimension.unit, time_column)
+                select.append(exp.alias_(expression, dimension.unit))
+                group.append(expression)
+                words.append(dimension.unit)
+            else:
+                concept = self._nearest(dimension, "a way to group")
+                shown, grouped = self._dimension(concept)
+                select.extend(shown)
+                group.extend(grouped)
+                words.append(concept.label)
+        alias = _alias(measure_label)
+        select.append(exp.alias_(measure_expression, alias))
+        query = exp.select(*select).from_(self._name(self.table))
+        query = self._where(query, intent, time_column)
+        if group:
+            query = query.group_by(*group)
+        query = self._order(query, intent, alias, [d for d in intent.dimensions if isinstance(d, Grain)], select)
+        understood = [measure_label] + ([f"by {' and '.join(words)}"] if words else [])
+        return self.cost, RulesQuery(self._sql(query), " · ".join(understood + self.conditions))
+
+    def listing(self, intent: Intent) -> RulesQuery:
+        entity = self.base
+        assert isinstance(entity, Entity)
+        if intent.dimensions or intent.rank:
+            raise _hand_over("it asks for a list together with a grouping or ranking")
+        query = exp.select(exp.Column(this=exp.Star(), table=self._name(entity.table))).from_(self._name(entity.table))
+        query = self._where(query, intent, None)
+        order = [self._column(entity.table, c) for c in entity.label_columns or entity.key]
+        if order:
+            query = query.order_by(*order)
+        return RulesQuery(self._sql(query), " · ".join([f"list of {entity.label}s", *self.conditions]))
+
+    # -- the measure ---------------------------------------------------------------------------------
+
+    def _measure(self, intent: Intent) -> tuple[exp.Expression, str]:
+        base, aggregation = self.base, intent.aggregation
+        if isinstance(base, Entity):
+            return exp.Count(this=exp.Star()), f"number of {base.label}s"
+        if base.aggregated:
+            if aggregation not in (None, "sum"):
+                raise _hand_over(f"“{base.label}” is already a total; it cannot take another aggregation")
+            return self._requalify(base.expression), base.label
+        if aggregation is None:
+            aggregation = self._default_aggregation(intent)
+        if aggregation == "count":
+            raise _hand_over(f"it asks to count “{base.label}”, which is a number to add up")
+        expression = AGGREGATES[aggregation](this=self._requalify(base.expression))
+        word = AGGREGATE_WORDS[aggregation]
+        return expression, base.label if base.label.startswith(word) else f"{word} {base.label}"
+
+    def _default_aggregation(self, intent: Intent) -> str:
+        base = self.base
+        assert isinstance(base, Measure)
+        if base.additive:
+            return "sum"
+        subject = intent.dimensions[0] if intent.rank and intent.dimensions else None
+        if isinstance(subject, list) and any(isinstance(c, Entity) and c.table == base.table for c in subject):
+            return "max"  # ranking rows of the measure's own table: one value per row
+        raise _hand_over(f"it does not say whether to add up, average or take the extremes of “{base.label}”")
+
+    # -- dimensions, filters, joins ------------------------------------------------------------------
+
+    def _nearest(self, candidates: list[Concept], what: str) -> Concept:
+        """The candidate reached by the shortest unambiguous path from the base table."""
+        reachable = []
+        for concept in candidates:
+            path = self.catalog.path(self.table, concept.table)
+            if path is not None:
+                reachable.append((len(path), concept, path))
+        if not reachable:
+            raise _hand_over(f"it cannot reach {what} ({_named(candidates)}) from {self.table}")
+        shortest = min(distance for distance, _, _ in reachable)
+        nearest = [(concept, path) for distance, concept, path in reachable if distance == shortest]
+        if len({column_key(c) for c, _ in nearest}) > 1:
+            raise _hand_over(f"{_named(candidates)} could mean more than one column")
+        # A named dimension and the table it names are the same column: the dimension has the better label.
+        concept, path = sorted(nearest, key=lambda pair: not isinstance(pair[0], Attribute))[0]
+        self._join(path)
+        self.cost += shortest
+        return concept
+
+    def _one_column(self, values: list[Concept], intent: Intent) -> list[Concept]:
+        """A value found in several columns ("AC/DC": composer or artist) is only taken when the question
+        also groups by one of those columns; otherwise the rules do not guess."""
+        reachable = [v for v in values if self.catalog.path(self.table, v.table) is not None]
+        columns = {column_key(v) for v in reachable}
+        if len(columns) <= 1:
+            return reachable or values
+        grouped = {column_key(c) for d in intent.dimensions if isinstance(d, list) for c in d}
+        chosen = [v for v in reachable if column_key(v) in grouped]
+        if len({column_key(v) for v in chosen}) == 1:
+            return chosen
+        value = reachable[0]
+        raise _hand_over(f"“{value.value}” is found in {_named(reachable)}")
+
+    def _join(self, path: list[Edge]) -> None:
+        for edge in path:
+            known = self.joins.get(edge.target)
+            if known is not None and known != edge:
+                raise _hand_over(f"it would need {edge.target} twice, in two different roles")
+            if edge.target == self.table:
+                raise _hand_over(f"it would need {edge.target} twice, in two different roles")
+            self.joins[edge.target] = edge
+
+    def _dimension(self, concept: Concept) -> tuple[list[exp.Expression], list[exp.Expression]]:
+        if isinstance(concept, Attribute):
+            column = self._column(concept.table, concept.column)
+            return [exp.alias_(column, _alias(concept.label))], [column]
+        assert isinstance(concept, Entity)
+        if not concept.key and not concept.label_columns:
+            raise _hand_over(f"{concept.table} has no key or name column to group by")
+        keys = [self._column(concept.table, c) for c in concept.key]
+        labels = [self._column(concept.table, c) for c in concept.label_columns]
+        if len(labels) == 1:
+            shown = [exp.alias_(labels[0], _alias(concept.label))]
+        else:
+            shown = labels or keys
+        return shown, keys + labels
+
+    def _where(self, query: exp.Select, intent: Intent, time_column: tuple[str, str] | None) -> exp.Select:
+        self.conditions: list[str] = []
+        conditions: list[exp.Expression] = []
+        by_column: dict[tuple[str, str], list[str]] = {}
+        for candidates in intent.filters:
+            value = self._nearest(self._one_column(candidates, intent), "a value")
+            assert isinstance(value, Value)
+            by_column.setdefault((value.table, value.column), []).append(value.value)
+        for (table_name, column_name), values in by_column.items():
+            column = self._column(table_name, column_name)
+            literals = [exp.Literal.string(v) for v in dict.fromkeys(values)]
+            conditions.append(exp.EQ(this=column, expression=literals[0]) if len(literals) == 1
+                              else exp.In(this=column, expressions=literals))
+            label = next(c.label for cs in intent.filters for c in cs
+                         if isinstance(c, Value) and (c.table, c.column) == (table_name, column_name))
+            self.conditions.append(f"{label} is {' or '.join(values)}")
+        if isinstance(self.base, Measure) and self.base.filter is not None:
+            for node in self.base.filter.find_all(exp.Column):
+                self._join(self._path_to(node.table))
+            conditions.append(self._requalify(self.base.filter))
+        if intent.period is not None:
+            time_column = time_column or self._time_column()
+            period = self._period(intent, time_column)
+            conditions.extend(self._period_conditions(period, time_column))
+            self.conditions.append(period.label)
+        for target, edge in self._joins_in_order():
+            query = query.join(self._name(target), on=exp.EQ(this=self._column(edge.table, edge.column),
+                                                             expression=self._column(target, edge.target_column)))
+        return query.where(exp.and_(*conditions)) if conditions else query
+
+    def _joins_in_order(self) -> list[tuple[str, Edge]]:
+        """Joins listed so that each one's left side is already in the FROM clause."""
+        done, ordered, pending = {self.table}, [], dict(self.joins)
+        while pending:
+            ready = [(t, e) for t, e in pending.items() if e.table in done]
+            if not ready:
+                raise _hand_over("its joins do not connect")
+            for target, edge in ready:
+                ordered.append((target, edge))
+                done.add(target)
+                pending.pop(target)
+        return ordered
+
+    def _path_to(self, table_name: str) -> list[Edge]:
+        path = self.catalog.path(self.table, table_name)
+        if path is None:
+            raise _hand_over(f"it cannot reach {table_name} from {self.table}")
+        return path
+
+    def _requalify(self, expression: exp.Expression) -> exp.Expression:
+        """A semantic model's expression with its columns quoted for this dialect and their tables joined."""
+        def rebuild(node: exp.Expression) -> exp.Expression:
+            if isinstance(node, exp.Column) and node.table:
+                self._join(self._path_to(node.table))
+                return self._column(node.table, node.name)
+            return node
+        return expression.copy().transform(rebuild)
+
+    # -- time ------------------------------------------------------------------------------------------
+
+    def _time_column(self) -> tuple[str, str]:
+        explicit = self.base.time if isinstance(self.base, Measure) else None
+        found = self.catalog.time_column(self.table, explicit)
+        if found is None:
+            raise _hand_over(f"it cannot tell which date of {self.table} the question means")
+        self._join(self._path_to(found[0]))
+        return found
+
+    def _period(self, intent: Intent, time_column: tuple[str, str]) -> Period:
+        assert intent.period is not None
+        latest = self.catalog.latest(*time_column) if intent.period.needs_latest else None
+        period = resolve(intent.period, latest)
+        if period is None:
+            raise _hand_over(f"{time_column[0]}.{time_column[1]} has no dates to count back from")
+        return period
+
+    def _period_conditions(self, period: Period, time_column: tuple[str, str]) -> list[exp.Expression]:
+        column = self._column(*time_column)
+        bounds = []
+        if period.start:
+            bounds.append(exp.GTE(this=column, expression=_date_literal(period.start)))
+        if period.end:
+            bounds.append(exp.LT(this=column.copy(), expression=_date_literal(period.end)))
+        return bounds
+
+    def _grain(self, unit: str, time_column: tuple[str, str]) -> exp.Expression:
+        if self.dialect not in GRAIN_DIALECTS:
+            raise _hand_over(f"the rules group by {unit} only on PostgreSQL and SQLite")
+        column = self._column(*time_column)
+        return grain_expression(self.dialect, unit, column)
+
+    # -- ordering and text -----------------------------------------------------------------------------
+
+    def _order(self, query: exp.Select, intent: Intent, alias: str, grains: list[Grain],
+               select: list[exp.Expression]) -> exp.Select:
+        rank: Rank | None = intent.rank
+        measure = exp.column(alias)
+        if rank is not None:
+            query = query.order_by(exp.Ordered(this=measure, desc=rank.descending))
+            word = "top" if rank.descending else "bottom"
+            self.conditions.append(f"{word} {rank.limit}" if rank.limit else
+                                   "highest first" if rank.descending else "lowest first")
+            return query.limit(rank.limit) if rank.limit else query
+        if grains:
+            return query.order_by(*[exp.column(g.unit) for g in grains])
+        if len(select) > 1:
+            return query.order_by(exp.Ordered(this=measure, desc=True))
+        return query
+
+    def _column(self, table_name: str, column_name: str) -> exp.Column:
+        return exp.Column(this=self._name(column_name), table=self._name(table_name))
+
+    def _name(self, name: str) -> exp.Identifier:
+        safe = SAFE_NAME.get(self.dialect, SAFE_NAME["postgres"]).fullmatch(name)
+        return exp.to_identifier(name, quoted=not safe or name.upper() in Tokenizer.KEYWORDS)
+
+    def _sql(self, query: exp.Expression) -> str:
+        return query.sql(dialect=self.dialect)
+
+
+def grain_expression(dialect: str, unit: str, column: exp.Expression) -> exp.Expression:
+    """A readable period label per row: 2024, '2024-Q3', '2024-07', the Monday of the week, the day."""
+    def call(name: str, *args: exp.Expression) -> exp.Expression:
+        return exp.Anonymous(this=name, expressions=list(args))
+
+    text = exp.Literal.string
+    if dialect == "postgres":
+        if unit == "year":
+            return exp.cast(exp.Extract(this=exp.var("YEAR"), expression=column), "INT")
+        if unit == "week":
+            return exp.cast(call("DATE_TRUNC", text("week"), column), "DATE")
+        if unit == "day":
+            return exp.cast(column, "DATE")
+        return call("TO_CHAR", column, text({"quarter": 'YYYY-"Q"Q', "month": "YYYY-MM"}[unit]))
+    if unit == "year":
+        return exp.cast(call("STRFTIME", text("%Y"), column), "INT")
+    if unit == "quarter":
+        month = exp.cast(call("STRFTIME", text("%m"), column), "INT")
+        number = exp.Div(this=exp.Paren(this=exp.Add(this=month, expression=exp.Literal.number(2))),
+                         expression=exp.Literal.number(3))
+        return exp.DPipe(this=exp.DPipe(this=call("STRFTIME", text("%Y"), column), expression=text("-Q")),
+                         expression=number)
+    if unit == "month":
+        return call("STRFTIME", text("%Y-%m"), column)
+    if unit == "week":
+        return call("DATE", column, text("weekday 0"), text("-6 days"))
+    return call("DATE", column)
+
+
+def _date_literal(day: date) -> exp.Literal:
+    return exp.Literal.string(day.isoformat())
+
+
+def _alias(label: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") or "value"
+
+
+def _only(candidates: list[Concept], kind: type, what: str) -> Measure | Entity:
+    found = [c for c in candidates if isinstance(c, kind)]
+    if len(found) != 1:
+        raise _hand_over(f"it is not clear {what}")
+    return found[0]
+
+
+def _named(candidates: list[Concept]) -> str:
+    names = sorted({f"{c.table}.{c.column}" if hasattr(c, "column") else c.table for c in candidates})
+    return ", ".join(names[:4])

@@ -1,0 +1,236 @@
+"""From a question's words to what it asks for, or a hand-over saying which words were not understood.
+
+Precision comes first: every word must be either grammar this module knows (listed in ``words``), a
+time expression, or a name or value of this database. One word left over and the question goes to the
+model, with that word as the reason. Names are looked up longest first ("average order value" before
+"order"), and each thing found gets a role from its place in the question: after "by" it groups, after
+"top 10" or "which" it is ranked, after "how many" it is counted, a data value filters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nlq.errors import HandedOver
+from nlq.rules.catalog import Attribute, Catalog, Concept, Entity, Measure, Value
+from nlq.rules.timeframes import TimeMatch, find_periods
+from nlq.rules.words import (AVG_WORDS, BOTTOM_WORDS, COUNT_WORDS, FILLER, GRAIN_ADJECTIVES, GRAINS, GROUPING,
+                             MAX_WORDS, MIN_WORDS, NUMBER_WORDS, SUM_WORDS, TOKEN_RE, TOP_WORDS, tokens)
+
+DEFAULT_TOP = 10
+MAX_DIMENSIONS = 2
+
+
+@dataclass(frozen=True)
+class Grain:
+    unit: str  # year, quarter, month, week, day
+
+
+@dataclass(frozen=True)
+class Rank:
+    descending: bool
+    limit: int | None
+
+
+@dataclass
+class Intent:
+    """What the question asks, with each named thing still a list of candidates (resolved by joins)."""
+    measure: list[Concept] = field(default_factory=list)  # Measure candidates, or the counted Entity
+    aggregation: str | None = None  # sum, avg, min, max, count; None for a metric
+    dimensions: list[list[Concept] | Grain] = field(default_factory=list)
+    filters: list[list[Concept]] = field(default_factory=list)
+    period: TimeMatch | None = None
+    rank: Rank | None = None
+    listing: list[Concept] = field(default_factory=list)  # "customers in Brazil": the rows themselves
+
+
+@dataclass
+class _Item:
+    kind: str  # concept, group, agg, count, top, most, grain
+    words: tuple[str, ...]
+    candidates: list[Concept] = field(default_factory=list)
+    value: object = None
+    grouped: bool = False
+    plural: bool = False
+
+
+def parse(question: str, catalog: Catalog) -> Intent:
+    raw = question.replace("’", "'").lower()
+    words = tokens(raw)
+    plurals = [w.endswith("s") and not w.endswith("ss") for w in _raw_tokens(raw)]
+    periods = find_periods(words)
+    if len(periods) > 1:
+        raise _hand_over("it names more than one period of time")
+    taken = {i for p in periods for i in range(p.begin, p.end)}
+    items = _items(words, plurals, taken, catalog)
+    intent = _roles(items)
+    intent.period = periods[0] if periods else None
+    return intent
+
+
+def _raw_tokens(raw: str) -> list[str]:
+    return TOKEN_RE.findall(raw)
+
+
+def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Catalog) -> list[_Item]:
+    items: list[_Item] = []
+    grouping, i = False, 0
+    while i < len(words):
+        if i in taken:
+            i += 1
+            continue
+        word = words[i]
+        # Names of several words first ("average order value", "list price"), then grammar, then one-word names.
+        length, candidates = _longest_name(words, i, taken, catalog)
+        item = None
+        if length < 2:
+            item, grammar_length = _grammar(words, i, grouping)
+            length = grammar_length if item else length
+        if item is None:
+            if not candidates:
+                raise _hand_over(f"it does not know the word “{word}” in this database")
+            item = _Item("concept", tuple(words[i:i + length]), candidates, plural=plurals[i + length - 1])
+        if item.kind == "group":
+            grouping = True
+        elif item.kind in {"concept", "grain"}:
+            item.grouped = grouping
+        elif item.kind != "and":
+            grouping = False
+        if item.kind not in {"filler", "and"}:
+            items.append(item)
+        i += length
+    return items
+
+
+def _grammar(words: list[str], i: int, grouping: bool) -> tuple[_Item | None, int]:
+    word, following = words[i], words[i + 1] if i + 1 < len(words) else ""
+    if word in GRAIN_ADJECTIVES:
+        return _Item("grain", (word,), value=GRAIN_ADJECTIVES[word], grouped=True), 1
+    if word in GRAINS and grouping:
+        return _Item("grain", (word,), value=word), 1
+    if word == "for" and following in {"each", "every"}:
+        return _Item("group", (word, following)), 2
+    if word in GROUPING:
+        return _Item("group", (word,)), 1
+    if word in {"and", ","}:
+        return _Item("and", (word,)), 1
+    number = _number(following)
+    if word in TOP_WORDS | BOTTOM_WORDS | {"first"} and number is not None:
+        return _Item("top", (word, following), value=(word not in BOTTOM_WORDS, number)), 2
+    if word in {"top", "bottom"}:
+        return _Item("top", (word,), value=(word == "top", None)), 1
+    if word in MAX_WORDS or word in MIN_WORDS:
+        return _Item("most", (word,), value=word in MAX_WORDS), 1
+    if word in COUNT_WORDS:
+        return _Item("count", (word,)), 1
+    if word in SUM_WORDS:
+        return _Item("agg", (word,), value="sum"), 1
+    if word in AVG_WORDS:
+        return _Item("agg", (word,), value="avg"), 1
+    if word in FILLER:
+        return _Item("filler", (word,)), 1
+    return None, 1
+
+
+def _number(word: str) -> int | None:
+    if word.isdigit() and 0 < int(word) <= 1000 and len(word) < 4:
+        return int(word)
+    return NUMBER_WORDS.get(word)
+
+
+def _longest_name(words: list[str], i: int, taken: set[int], catalog: Catalog) -> tuple[int, list[Concept]]:
+    for length in range(min(catalog.longest_phrase, len(words) - i), 0, -1):
+        if any(j in taken for j in range(i, i + length)):
+            continue
+        found = catalog.lookup(tuple(words[i:i + length]))
+        if found:
+            return length, found
+    return 0, []
+
+
+def _roles(items: list[_Item]) -> Intent:
+    intent = Intent()
+    ranked = any(item.kind in {"top", "most"} for item in items)
+    measures, subjects, counted = [], [], None
+    for position, item in enumerate(items):
+        # "number of cancelled orders": the word before the counted table may be a value that filters it
+        earlier = [i for i in items[:position] if not (i.kind == "concept" and {type(c) for c in i.candidates} == {Value})]
+        previous = earlier[-1] if earlier else None
+        if item.kind == "agg":
+            if intent.aggregation and intent.aggregation != item.value:
+                raise _hand_over("it asks for two different aggregations")
+            intent.aggregation = str(item.value)
+        elif item.kind == "grain":
+            intent.dimensions.append(Grain(str(item.value)))
+        elif item.kind == "concept":
+            kinds = {type(c) for c in item.candidates}
+            if kinds == {Value}:
+                intent.filters.append(item.candidates)
+            elif item.grouped and kinds & {Attribute, Entity}:
+                intent.dimensions.append([c for c in item.candidates if not isinstance(c, (Measure, Value))])
+            elif Measure in kinds:
+                measures.append([c for c in item.candidates if isinstance(c, Measure)])
+            elif Entity in kinds and previous is not None and previous.kind in {"count", "most"} and counted is None:
+                counted = [c for c in item.candidates if isinstance(c, Entity)]
+                if previous.kind == "most" and intent.rank is None:
+                    intent.rank = Rank(bool(previous.value), None)
+            elif kinds & {Attribute, Entity}:
+                subjects.append((item, [c for c in item.candidates if not isinstance(c, (Measure, Value))]))
+            else:
+                raise _hand_over(f"it cannot tell what “{' '.join(item.words)}” refers to")
+    _measure_and_rank(intent, items, measures, subjects, counted, ranked)
+    if len(intent.dimensions) > MAX_DIMENSIONS:
+        raise _hand_over(f"it groups by more than {MAX_DIMENSIONS} things")
+    return intent
+
+
+def _measure_and_rank(intent: Intent, items: list[_Item], measures: list[list[Concept]],
+                      subjects: list[tuple[_Item, list[Concept]]], counted: list[Concept] | None,
+                      ranked: bool) -> None:
+    has_count = any(item.kind == "count" for item in items)
+    if len(measures) + (counted is not None) > 1:
+        raise _hand_over("it names more than one thing to measure")
+    if has_count and counted is None:
+        raise _hand_over("it asks to count something other than the rows of a table")
+    top = next((item for item in items if item.kind == "top"), None)
+    most = [item for item in items if item.kind == "most"]
+    if counted is not None:
+        intent.measure, intent.aggregation = counted, "count"
+    elif measures:
+        intent.measure = measures[0]
+    if len(subjects) > 1:
+        raise _hand_over("it names several things without saying how they relate")
+    if subjects:
+        subject_item, subject = subjects[0]
+        if not intent.measure:
+            if ranked or intent.dimensions or intent.aggregation:
+                raise _hand_over(f"it does not say what to measure about “{' '.join(subject_item.words)}”")
+            intent.listing = subject
+            return
+        if not ranked:
+            raise _hand_over(f"it does not say how “{' '.join(subject_item.words)}” relates to the measure")
+        intent.dimensions.insert(0, subject)
+        limit = None if subject_item.plural else 1
+        if top is not None:
+            descending, number = top.value
+            intent.rank = Rank(descending, number or (DEFAULT_TOP if subject_item.plural else 1))
+        elif most and intent.rank is None:
+            intent.rank = Rank(bool(most[0].value), limit)
+        elif intent.rank is not None:
+            intent.rank = Rank(intent.rank.descending, limit)
+        return
+    if not intent.measure:
+        raise _hand_over("it does not name anything to measure or list")
+    if top is not None:
+        raise _hand_over("it asks for a top list without saying of what")
+    if most and counted is None:
+        if intent.aggregation or len(most) > 1:
+            raise _hand_over("it asks for two different aggregations")
+        intent.aggregation = "max" if most[0].value else "min"
+    elif most:
+        raise _hand_over("it asks for the most of something without saying of what")
+
+
+def _hand_over(reason: str) -> HandedOver:
+    return HandedOver(f"The rules did not answer: {reason}.",
+                      "The self-hosted model answers questions the rules cannot; ask with route auto or model.")

@@ -1,0 +1,159 @@
+"""The optional semantic model file: the owner's names for what the schema cannot say by itself.
+
+A schema says ``order_lines.quantity`` and ``unit_price``; only the business knows that "revenue" is
+``SUM(quantity * unit_price * (1 - discount))`` over orders that were not cancelled. The file is YAML,
+read once, and checked against the live schema, so a typo is reported at start with its place in the file
+rather than turning into a wrong answer later. Expressions are parsed by sqlglot: they are data, and
+the rules tier splices their syntax trees, never their text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlglot
+import yaml
+from sqlglot import exp
+
+from nlq.errors import SettingsError
+from nlq.schema import SchemaInfo
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    expression: exp.Expression  # an aggregate over the schema's columns, qualified by table name
+    filter: exp.Expression | None = None
+    time: tuple[str, str] | None = None  # (table, column) questions about "2024" filter on
+    synonyms: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class NamedDimension:
+    name: str
+    table: str
+    column: str
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableNotes:
+    synonyms: tuple[str, ...] = ()
+    time: str | None = None  # the default time column of the table's facts
+    label: tuple[str, ...] = ()  # columns that name one row ("name", or "first_name, last_name")
+
+
+@dataclass(frozen=True)
+class SemanticModel:
+    metrics: tuple[Metric, ...] = ()
+    dimensions: tuple[NamedDimension, ...] = ()
+    tables: dict[str, TableNotes] = field(default_factory=dict)
+
+
+def load_semantic_model(path: Path, schema: SchemaInfo) -> SemanticModel:
+    """Read and check the file; every problem names the file, the entry and what to change."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise _problem(path, f"it could not be read as YAML ({error})") from None
+    if not isinstance(raw, dict):
+        raise _problem(path, "the top level must be a mapping with metrics, dimensions and tables")
+    unknown = set(raw) - {"metrics", "dimensions", "tables"}
+    if unknown:
+        raise _problem(path, f"unknown section {', '.join(sorted(unknown))} (known: metrics, dimensions, tables)")
+    checker = _Checker(path, schema)
+    return SemanticModel(
+        metrics=tuple(checker.metric(name, spec) for name, spec in _mapping(raw, "metrics", path).items()),
+        dimensions=tuple(checker.dimension(name, spec) for name, spec in _mapping(raw, "dimensions", path).items()),
+        tables={name: checker.table(name, spec) for name, spec in _mapping(raw, "tables", path).items()},
+    )
+
+
+class _Checker:
+    def __init__(self, path: Path, schema: SchemaInfo) -> None:
+        self.path = path
+        self.schema = schema
+
+    def metric(self, name: str, spec: Any) -> Metric:
+        spec = {"sql": spec} if isinstance(spec, str) else spec
+        where = f"metric {name!r}"
+        self._keys(spec, where, {"sql", "filter", "time", "synonyms", "description"}, required={"sql"})
+        expression = self._expression(spec["sql"], where)
+        if not any(isinstance(node, exp.AggFunc) for node in expression.walk()):
+            raise _problem(self.path, f"{where}: its sql must aggregate, e.g. SUM(table.column)")
+        return Metric(
+            name=str(name),
+            expression=expression,
+            filter=self._expression(spec["filter"], where) if spec.get("filter") else None,
+            time=self._column(spec["time"], where) if spec.get("time") else None,
+            synonyms=self._words(spec.get("synonyms"), where),
+            description=str(spec.get("description") or ""),
+        )
+
+    def dimension(self, name: str, spec: Any) -> NamedDimension:
+        spec = {"column": spec} if isinstance(spec, str) else spec
+        where = f"dimension {name!r}"
+        self._keys(spec, where, {"column", "synonyms"}, required={"column"})
+        table, column = self._column(spec["column"], where)
+        return NamedDimension(str(name), table, column, self._words(spec.get("synonyms"), where))
+
+    def table(self, name: str, spec: Any) -> TableNotes:
+        where = f"table {name!r}"
+        info = self.schema.table(name)
+        if info is None:
+            raise _problem(self.path, f"{where} is not an exposed table of this database")
+        self._keys(spec, where, {"synonyms", "time", "label"})
+        for column in [spec.get("time"), *self._words(spec.get("label"), where)]:
+            if column and info.column(column) is None:
+                raise _problem(self.path, f"{where}: it has no column {column!r}")
+        return TableNotes(self._words(spec.get("synonyms"), where), spec.get("time"),
+                          self._words(spec.get("label"), where))
+
+    def _expression(self, text: Any, where: str) -> exp.Expression:
+        try:
+            expression = sqlglot.parse_one(str(text), read="postgres")
+        except sqlglot.errors.ParseError as error:
+            raise _problem(self.path, f"{where}: {text!r} is not SQL ({error})") from None
+        if any(isinstance(node, (exp.Select, exp.Subquery)) for node in expression.walk()):
+            raise _problem(self.path, f"{where}: use an expression over table.column names, not a query")
+        for node in expression.find_all(exp.Column):
+            self._column(f"{node.table}.{node.name}" if node.table else node.name, where)
+        return expression
+
+    def _column(self, text: Any, where: str) -> tuple[str, str]:
+        table, dot, column = str(text).partition(".")
+        info = self.schema.table(table) if dot else None
+        if info is None or info.column(column) is None:
+            raise _problem(self.path, f"{where}: {text!r} must be table.column of an exposed table")
+        return table, column
+
+    def _keys(self, spec: Any, where: str, allowed: set[str], required: set[str] = frozenset()) -> None:
+        if not isinstance(spec, dict):
+            raise _problem(self.path, f"{where} must be a mapping")
+        if set(spec) - allowed or required - set(spec):
+            raise _problem(self.path, f"{where}: expected keys {', '.join(sorted(allowed))} "
+                                      f"({', '.join(sorted(required)) or 'none'} required), got {', '.join(spec)}")
+
+    def _words(self, value: Any, where: str) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",")]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise _problem(self.path, f"{where}: expected a list of words")
+        return tuple(v for v in value if v)
+
+
+def _mapping(raw: dict, key: str, path: Path) -> dict:
+    section = raw.get(key) or {}
+    if not isinstance(section, dict):
+        raise _problem(path, f"{key} must be a mapping of names to definitions")
+    return section
+
+
+def _problem(path: Path, what: str) -> SettingsError:
+    return SettingsError(f"The semantic model {path} is invalid: {what}.",
+                         "Fix that entry (the README's \"How nlq answers\" shows the format), or unset NLQ_SEMANTIC_MODEL.")

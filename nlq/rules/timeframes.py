@@ -1,0 +1,148 @@
+"""Time in questions: "in 2024", "Q3 2023", "March 2025", "last quarter", "this year", "past 30 days".
+
+Relative periods are counted from the data's latest date, not today's: a demo or a warehouse loaded last
+month should answer "this year" with its own most recent year, not with an empty result. Every period is
+a half-open date range [start, end), which compiles to two comparisons any database can use an index for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+MONTHS = {name: number for number, name in enumerate(
+    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"), start=1)}
+MONTHS.update({name[:3]: number for name, number in list(MONTHS.items())})
+MONTHS["sept"] = 9
+UNITS = {"day": "days", "week": "weeks", "month": "months", "year": "years", "quarter": "quarters"}
+RELATIVE_STARTS = {"this", "last", "previous", "past", "current", "prior"}
+QUARTERS = {"q1": 1, "q2": 2, "q3": 3, "q4": 4}
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date | None
+    end: date | None  # exclusive
+    label: str
+
+
+@dataclass(frozen=True)
+class TimeMatch:
+    begin: int  # token positions consumed, [begin, end)
+    end: int
+    needs_latest: bool
+    resolve_args: tuple
+
+
+def find_periods(words: list[str]) -> list[TimeMatch]:
+    """Every time expression in the question's words, leftmost-longest, without overlaps."""
+    found, position = [], 0
+    while position < len(words):
+        match = _match_at(words, position)
+        if match:
+            found.append(match)
+            position = match.end
+        else:
+            position += 1
+    return found
+
+
+def resolve(match: TimeMatch, latest: date | None) -> Period | None:
+    """The dates of a matched expression; None when it is relative and the data has no dates."""
+    kind, *args = match.resolve_args
+    if match.needs_latest and latest is None:
+        return None
+    if kind == "year":
+        (year,) = args
+        return Period(date(year, 1, 1), date(year + 1, 1, 1), f"in {year}")
+    if kind == "quarter":
+        quarter, year = args
+        start = date(year, 3 * quarter - 2, 1)
+        return Period(start, start + relativedelta(months=3), f"in Q{quarter} {year}")
+    if kind == "month":
+        month, year = args
+        start = date(year, month, 1)
+        return Period(start, start + relativedelta(months=1), f"in {start:%B %Y}")
+    if kind == "between":
+        first, last = args
+        return Period(date(first, 1, 1), date(last + 1, 1, 1), f"from {first} to {last}")
+    if kind == "since":
+        (year,) = args
+        return Period(date(year, 1, 1), None, f"since {year}")
+    if kind == "before":
+        (year,) = args
+        return Period(None, date(year, 1, 1), f"before {year}")
+    assert latest is not None
+    if kind == "calendar":
+        offset, unit = args
+        return _calendar(latest, offset, unit)
+    if kind == "rolling":
+        count, unit = args
+        end = latest + timedelta(days=1)
+        return Period(end - relativedelta(**{UNITS[unit]: count}) if unit != "quarter" else
+                      end - relativedelta(months=3 * count), end,
+                      f"in the last {count} {unit}s (to {latest:%Y-%m-%d})")
+    if kind == "to_date":
+        return Period(date(latest.year, 1, 1), latest + timedelta(days=1), f"year to date ({latest.year})")
+    raise ValueError(kind)
+
+
+def _calendar(latest: date, offset: int, unit: str) -> Period:
+    """This (offset 0) or last (offset 1) calendar year / quarter / month / week / day."""
+    if unit == "year":
+        start = date(latest.year - offset, 1, 1)
+        return Period(start, date(start.year + 1, 1, 1), f"in {start.year}")
+    if unit == "quarter":
+        current = date(latest.year, 3 * ((latest.month - 1) // 3) + 1, 1)
+        start = current - relativedelta(months=3 * offset)
+        return Period(start, start + relativedelta(months=3), f"in Q{(start.month + 2) // 3} {start.year}")
+    if unit == "month":
+        start = date(latest.year, latest.month, 1) - relativedelta(months=offset)
+        return Period(start, start + relativedelta(months=1), f"in {start:%B %Y}")
+    if unit == "week":
+        start = latest - timedelta(days=latest.weekday()) - timedelta(weeks=offset)
+        return Period(start, start + timedelta(weeks=1), f"in the week of {start:%Y-%m-%d}")
+    day = latest - timedelta(days=offset)
+    return Period(day, day + timedelta(days=1), f"on {day:%Y-%m-%d}")
+
+
+def _match_at(words: list[str], i: int) -> TimeMatch | None:
+    word = words[i]
+    following = words[i + 1] if i + 1 < len(words) else ""
+    after = words[i + 2] if i + 2 < len(words) else ""
+    if word in QUARTERS and _is_year(following):
+        return TimeMatch(i, i + 2, False, ("quarter", QUARTERS[word], int(following)))
+    if word in MONTHS and _is_year(following):
+        return TimeMatch(i, i + 2, False, ("month", MONTHS[word], int(following)))
+    if word == "between" and _is_year(following) and after == "and" and _is_year(_at(words, i + 3)):
+        return TimeMatch(i, i + 4, False, ("between", int(following), int(_at(words, i + 3))))
+    if word == "from" and _is_year(following) and after in {"to", "through", "until"} and _is_year(_at(words, i + 3)):
+        return TimeMatch(i, i + 4, False, ("between", int(following), int(_at(words, i + 3))))
+    if word == "since" and _is_year(following):
+        return TimeMatch(i, i + 2, False, ("since", int(following)))
+    if word == "before" and _is_year(following):
+        return TimeMatch(i, i + 2, False, ("before", int(following)))
+    if _is_year(word):
+        return TimeMatch(i, i + 1, False, ("year", int(word)))
+    if word in {"ytd"} or (word, following, after) == ("year", "to", "date"):
+        return TimeMatch(i, i + (1 if word == "ytd" else 3), True, ("to_date",))
+    if word in {"today", "yesterday"}:
+        return TimeMatch(i, i + 1, True, ("calendar", 0 if word == "today" else 1, "day"))
+    if word in RELATIVE_STARTS:
+        if following in UNITS:
+            offset = 0 if word in {"this", "current"} else 1
+            return TimeMatch(i, i + 2, True, ("calendar", offset, following))
+        if word in {"last", "past", "previous"} and following.isdigit() and after in UNITS and 0 < int(following) <= 1000:
+            return TimeMatch(i, i + 3, True, ("rolling", int(following), after))
+    return None
+
+
+def _at(words: list[str], i: int) -> str:
+    return words[i] if i < len(words) else ""
+
+
+def _is_year(word: str) -> bool:
+    return len(word) == 4 and word.isdigit() and 1900 <= int(word) <= 2100

@@ -1,0 +1,104 @@
+"""Words as the rules tier compares them: lower case, singular, names split into their parts.
+
+A question and a schema meet here: ``InvoiceLine``, ``invoice_lines`` and "invoice lines" all become
+``("invoice", "line")``. The vocabulary of question grammar (aggregations, connectors, filler) is declared
+once here, so the parser's precision can be read off one page: a word in none of these lists and in no
+schema name or value is "not understood", and the question goes to the model.
+"""
+
+from __future__ import annotations
+
+import re
+
+TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[#%<>=]")
+CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+NAME_SPLIT_RE = re.compile(r"[^A-Za-z0-9]+")
+
+# Words that carry no meaning of their own in an analytics question.
+FILLER = frozenset({
+    "what", "what's", "whats", "is", "are", "was", "were", "be", "been", "the", "a", "an", "of", "show", "me",
+    "us", "list", "give", "get", "display", "tell", "please", "our", "my", "we", "i", "do", "does", "did",
+    "have", "has", "had", "there", "all", "in", "for", "from", "with", "on", "at", "to", "and", "overall",
+    "can", "you", "could", "would", "find", "see", "want", "know", "need", "how", "which", "who", "whose",
+    "that", "their", "its", "report", "breakdown", "broken", "down", "split", "grouped", "across", "it",
+    "them", "they", "any", "current", "currently", "altogether",
+})
+# Words that open a grouping: the next names are dimensions ("by region and year").
+GROUPING = frozenset({"by", "per", "each", "every"})
+SUM_WORDS = frozenset({"total", "sum", "much", "combined"})
+AVG_WORDS = frozenset({"average", "avg", "mean", "typical"})
+MIN_WORDS = frozenset({"minimum", "min", "smallest", "lowest", "least", "cheapest", "shortest", "fewest"})
+MAX_WORDS = frozenset({"maximum", "max", "largest", "highest", "biggest", "most", "greatest", "longest",
+                       "best", "priciest"})
+COUNT_WORDS = frozenset({"count", "number", "#", "many"})
+TOP_WORDS = frozenset({"top", "best", "highest", "largest", "biggest", "leading"})
+BOTTOM_WORDS = frozenset({"bottom", "worst", "lowest", "smallest", "least"})
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20, "fifty": 50, "hundred": 100}
+GRAIN_ADJECTIVES = {"yearly": "year", "annual": "year", "annually": "year", "quarterly": "quarter",
+                    "monthly": "month", "weekly": "week", "daily": "day"}
+GRAINS = ("year", "quarter", "month", "week", "day")
+
+# Common ways people name things, from the schema's word to the question's.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "customer": ("client", "buyer"),
+    "product": ("item",),
+    "employee": ("staff member", "worker"),
+    "rep": ("representative", "salesperson"),
+    "quantity": ("units", "qty"),
+    "category": ("type",),
+    "country": ("nation",),
+    "city": ("town",),
+    "amount": ("value",),
+    "price": ("cost",),
+    "order": ("purchase",),
+}
+# Column names that mean money coming in; they answer to these words when the schema has no semantic model.
+REVENUE_COLUMNS = frozenset({"revenue", "sales", "total", "amount", "total_amount", "sales_amount",
+                             "total_price", "order_total", "invoice_total", "grand_total", "sale_amount"})
+REVENUE_WORDS = ("revenue", "sales", "income", "turnover", "amount")
+IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman", "data": "data",
+             "news": "news", "series": "series", "status": "status", "address": "address", "business": "business",
+             "analysis": "analysis", "bus": "bus", "gas": "gas", "sms": "sms", "was": "was", "is": "is",
+             "has": "has", "does": "does", "this": "this", "us": "us", "its": "its", "plus": "plus",
+             "campus": "campus", "virus": "virus", "bonus": "bonus", "radius": "radius", "previous": "previous"}
+
+
+def singular(word: str) -> str:
+    """Plural to singular by English's regular rules; enough for table and column names."""
+    if word in IRREGULAR or len(word) <= 3 or not word.isalpha():
+        return IRREGULAR.get(word, word)
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("sses", "ches", "shes", "xes", "zzes")):
+        return word[:-2]
+    if word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("s"):
+        return word[:-1]
+    return word
+
+
+def tokens(question: str) -> list[str]:
+    """The question's words, lower case and singular; digits kept as words of their own."""
+    text = question.replace("’", "'").lower()
+    return [singular(word) for word in TOKEN_RE.findall(text)]
+
+
+def name_words(name: str) -> tuple[str, ...]:
+    """``InvoiceLine`` / ``invoice_lines`` / ``sbTicker`` → ("invoice", "line") etc."""
+    parts = []
+    for chunk in NAME_SPLIT_RE.split(name):
+        parts.extend(CAMEL_RE.split(chunk))
+    return tuple(singular(part.lower()) for part in parts if part)
+
+
+def display_name(name: str) -> str:
+    """A table's name as a label: ``sales_reps`` → "sales rep" (only the last word made singular)."""
+    parts = [part.lower() for chunk in NAME_SPLIT_RE.split(name) for part in CAMEL_RE.split(chunk) if part]
+    return " ".join([*parts[:-1], singular(parts[-1])]) if parts else name
+
+
+def value_words(value: str) -> tuple[str, ...]:
+    """A data value as the question would spell it ("São Paulo" → ("são", "paulo"))."""
+    return tuple(tokens(value))
