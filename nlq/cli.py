@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 import pandas as pd
@@ -19,8 +20,10 @@ from nlq.answer import Answer
 from nlq.demo import build_demo, ensure_demo_file
 from nlq.doctor import diagnose
 from nlq.errors import NlqError, SettingsError
+from nlq.evaluate import CaseResult, check_url, evaluate, load_cases, summarize
 from nlq.pipeline import Turn, ask, open_resources
 from nlq.roles import apply_role, plan_role, role_url
+from nlq.router import ROUTES
 from nlq.settings import load_settings, settings_table
 from nlq.vet import VetPolicy, vet
 
@@ -40,6 +43,16 @@ def build_parser() -> argparse.ArgumentParser:
     ask_cmd.add_argument("--limit", type=int, default=1000, help="rows included in --json output (default 1000)")
     ask_cmd.add_argument("--follow-up-of", type=argparse.FileType("r"), metavar="FILE.json",
                          help="a previous --json answer: this question follows up on it")
+    ask_cmd.add_argument("--route", choices=ROUTES, default="auto",
+                         help="auto: rules, then cache, then model (default); rules: only without a model; "
+                              "model: straight to the model")
+    eval_cmd = commands.add_parser("eval", help="score answers against gold SQL (JSONL or defog CSV)")
+    eval_cmd.add_argument("file", type=Path, help="JSONL with question and sql, or a defog questions CSV")
+    eval_cmd.add_argument("--db", metavar="URL", required=True,
+                          help="database URL; {db} in it is replaced by each question's database (defog)")
+    eval_cmd.add_argument("--route", choices=ROUTES, default="auto", help="route to measure (default auto)")
+    eval_cmd.add_argument("--json", action="store_true", help="one JSON object per question, then a summary")
+    eval_cmd.add_argument("--limit", type=int, help="only the first N questions")
     demo_cmd = commands.add_parser("demo", help="build the demo retail database")
     demo_cmd.add_argument("--url", help="target database URL (default: the SQLite file in NLQ_DATA_DIR)")
     commands.add_parser("settings", help="list every setting with its default and meaning")
@@ -73,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _setup_role(args)
         if args.command == "doctor":
             return _doctor()
+        if args.command == "eval":
+            return _eval(args)
         return _settings()
     except NlqError as error:  # settings or connection problems before any answer exists
         print(f"error: {error.message}", file=sys.stderr)
@@ -88,7 +103,7 @@ def _ask(args: argparse.Namespace) -> int:
     history = _history_from(args.follow_up_of) if args.follow_up_of else ()
     resources = open_resources(load_settings(environ))
     try:
-        answer = ask(args.question, resources, history=history)
+        answer = ask(args.question, resources, history=history, route=args.route)
     finally:
         resources.close()
     if args.json:
@@ -115,6 +130,8 @@ def _print_answer(answer: Answer) -> None:
     print(answer.summary)
     if answer.notice:
         print(answer.notice)
+    if answer.understood:
+        print(f"Understood as: {answer.understood}")
     if answer.error:
         print(f"\n{answer.error.message}", file=sys.stderr)
         if answer.error.hint:
@@ -210,3 +227,50 @@ def _settings() -> int:
     for variable, default, meaning in settings_table():
         print(f"{variable:<22} {default:<26} {meaning}")
     return EXIT_ANSWERED
+
+
+def _eval(args: argparse.Namespace) -> int:
+    """Exit 0 whatever the accuracy: a score is a measurement, not a failure."""
+    cases = load_cases(args.file)[: args.limit] if args.limit else load_cases(args.file)
+    results = evaluate(cases, check_url(args.db), args.route,
+                       on_result=_print_result_json if args.json else _print_result_line)
+    summary = summarize(results)
+    if args.json:
+        print(json.dumps(summary), flush=True)
+    else:
+        _print_summary(summary)
+    return EXIT_ANSWERED
+
+
+def _print_result_json(result: CaseResult) -> None:
+    print(json.dumps(result.to_dict(), ensure_ascii=False, default=str), flush=True)
+
+
+def _print_result_line(result: CaseResult) -> None:
+    mark = "ok " if result.correct else "-- " if not result.answered else "BAD"
+    note = "" if result.answered else f"  ({result.reason or result.error})"
+    if result.error == "gold_failed":
+        note = "  (the gold SQL failed on this database)"
+    print(f"{mark} {result.route:<8} {result.question}{note}", flush=True)
+
+
+def _print_summary(summary: dict) -> None:
+    print()
+    print(f"{'route':<10}{'questions':>10}{'answered':>10}{'correct':>9}{'precision':>11}{'accuracy':>10}"
+          f"{'median ms':>11}{'p95 ms':>9}{'tokens':>9}")
+    for row in summary["routes"]:
+        print(f"{row['route']:<10}{row['questions']:>10}{row['answered']:>10}{row['correct']:>9}"
+              f"{_percent(row['precision']):>11}{_percent(row['accuracy']):>10}{_number(row['latency_ms_median']):>11}"
+              f"{_number(row['latency_ms_p95']):>9}{row['tokens']:>9}")
+    print(f"{'all':<10}{summary['questions']:>10}{summary['answered']:>10}{summary['correct']:>9}"
+          f"{_percent(summary['precision']):>11}{_percent(summary['accuracy']):>10}")
+    if summary["gold_failed"]:
+        print(f"{summary['gold_failed']} gold queries failed to run on this database.")
+
+
+def _percent(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio:.1%}"
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"

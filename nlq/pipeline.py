@@ -63,6 +63,8 @@ def ask(
     with _answering(answer, on_step) as timer:
         answer.question = check_question(question)
         route = check_route(route)
+        if route == "rules":
+            answer.route, answer.model = "rules", None
         understood = None
         if rules_apply(resources, route):
             with timer("rules"):

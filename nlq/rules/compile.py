@@ -329,8 +329,8 @@ def grain_expression(dialect: str, unit: str, column: exp.Expression) -> exp.Exp
         return exp.cast(call("STRFTIME", text("%Y"), column), "INT")
     if unit == "quarter":
         month = exp.cast(call("STRFTIME", text("%m"), column), "INT")
-        number = exp.Div(this=exp.Paren(this=exp.Add(this=month, expression=exp.Literal.number(2))),
-                         expression=exp.Literal.number(3))
+        number = exp.Paren(this=exp.Div(this=exp.Paren(this=exp.Add(this=month, expression=exp.Literal.number(2))),
+                                        expression=exp.Literal.number(3), typed=True))  # integer division
         return exp.DPipe(this=exp.DPipe(this=call("STRFTIME", text("%Y"), column), expression=text("-Q")),
                          expression=number)
     if unit == "month":

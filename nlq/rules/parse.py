@@ -170,6 +170,8 @@ def _roles(items: list[_Item]) -> Intent:
                 intent.dimensions.append([c for c in item.candidates if not isinstance(c, (Measure, Value))])
             elif Measure in kinds:
                 measures.append([c for c in item.candidates if isinstance(c, Measure)])
+            elif Entity in kinds and _qualified_by_value(items, position):
+                continue  # "Enterprise customers", "cancelled orders": the value already says which rows
             elif Entity in kinds and previous is not None and previous.kind in {"count", "most"} and counted is None:
                 counted = [c for c in item.candidates if isinstance(c, Entity)]
                 if previous.kind == "most" and intent.rank is None:
@@ -184,6 +186,19 @@ def _roles(items: list[_Item]) -> Intent:
     return intent
 
 
+def _qualified_by_value(items: list[_Item], position: int) -> bool:
+    """An entity named right after one of its own values, and not as the thing counted or ranked."""
+    if position == 0 or items[position - 1].kind != "concept":
+        return False
+    value_item = items[position - 1]
+    tables = {c.table for c in items[position].candidates if isinstance(c, Entity)}
+    if not all(isinstance(c, Value) for c in value_item.candidates) or not any(
+            c.table in tables for c in value_item.candidates):
+        return False
+    before = items[position - 2] if position >= 2 else None
+    return before is None or before.kind not in {"count", "most", "top"}
+
+
 def _measure_and_rank(intent: Intent, items: list[_Item], measures: list[list[Concept]],
                       subjects: list[tuple[_Item, list[Concept]]], counted: list[Concept] | None,
                       ranked: bool) -> None:
@@ -195,6 +210,8 @@ def _measure_and_rank(intent: Intent, items: list[_Item], measures: list[list[Co
     top = next((item for item in items if item.kind == "top"), None)
     most = [item for item in items if item.kind == "most"]
     if counted is not None:
+        if intent.aggregation not in (None, "count"):  # "average number of lines per order"
+            raise _hand_over("it asks for an aggregate of a count")
         intent.measure, intent.aggregation = counted, "count"
     elif measures:
         intent.measure = measures[0]
@@ -209,6 +226,8 @@ def _measure_and_rank(intent: Intent, items: list[_Item], measures: list[list[Co
             return
         if not ranked:
             raise _hand_over(f"it does not say how “{' '.join(subject_item.words)}” relates to the measure")
+        if intent.dimensions:  # "top 2 reps in each region" is a top list per group: not a rules shape
+            raise _hand_over("it asks for a ranking within groups")
         intent.dimensions.insert(0, subject)
         limit = None if subject_item.plural else 1
         if top is not None:
