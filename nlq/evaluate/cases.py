@@ -2,7 +2,8 @@
 
 JSONL: one object per line with ``question`` and ``sql`` (gold), and optionally ``id``, ``db`` (which
 database it is for), ``kind`` (e.g. simple / complex) and ``dialect`` (the gold SQL's dialect, translated
-by sqlglot when the database speaks another). Defog CSV: ``question``, ``query``, ``db_name``,
+by sqlglot when the database speaks another). ``sql`` may also map dialects to SQL
+(``{"sqlite": "...", "postgres": "..."}``) where no translation can be trusted (week arithmetic). Defog CSV: ``question``, ``query``, ``db_name``,
 ``query_category``; its gold may list alternatives separated by ``;`` and column choices in braces,
 ``SELECT {name, id} … GROUP BY {}``, where any non-empty subset of the columns is acceptable.
 """
@@ -30,6 +31,14 @@ class EvalCase:
     db: str | None = None
     kind: str | None = None
     dialect: str | None = None
+    gold_by_dialect: tuple[tuple[str, tuple[str, ...]], ...] = ()  # gold written for one dialect each
+
+    def gold_for(self, dialect: str) -> tuple[tuple[str, ...], str | None]:
+        """The gold queries for a database of ``dialect``, and the dialect they are written in."""
+        for name, queries in self.gold_by_dialect:
+            if name == dialect:
+                return queries, dialect
+        return self.gold, self.dialect
 
 
 def load_cases(path: Path) -> list[EvalCase]:
@@ -49,12 +58,15 @@ def _jsonl_cases(text: str, path: Path) -> list[EvalCase]:
             continue
         try:
             item = json.loads(line)
-            question, sql = str(item["question"]), str(item["sql"])
-        except (ValueError, KeyError, TypeError):
+            question, sql = str(item["question"]), item["sql"]
+            by_dialect = tuple((str(d), expand_gold(str(s))) for d, s in sql.items()) if isinstance(sql, dict) else ()
+            gold = by_dialect[0][1] if by_dialect else expand_gold(str(sql))
+            dialect = by_dialect[0][0] if by_dialect else item.get("dialect")
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError):
             raise SettingsError(f"{path}, line {number}: expected a JSON object with question and sql.",
                                 'Each line: {"question": "...", "sql": "SELECT ..."}') from None
-        cases.append(EvalCase(str(item.get("id", number)), question, expand_gold(sql), item.get("db"),
-                              item.get("kind"), item.get("dialect")))
+        cases.append(EvalCase(str(item.get("id", number)), question, gold, item.get("db"), item.get("kind"),
+                              dialect, by_dialect))
     return cases
 
 

@@ -130,16 +130,17 @@ def _matches_gold(answer: Answer, case: EvalCase, resources: Resources) -> tuple
     if answer.truncated:
         return False, False
     dialect = resources.database.sqlglot_dialect
+    queries, written_in = case.gold_for(dialect)
     failures = 0
-    for gold_sql in case.gold:
+    for gold_sql in queries:
         try:
-            gold = run_gold(resources.database, _in_dialect(gold_sql, case.dialect, dialect), resources)
+            gold = run_gold(resources.database, _in_dialect(gold_sql, written_in, dialect), resources)
         except NlqError:
             failures += 1
             continue
-        if same_result(gold, generated, needs_order(case.question, gold_sql, case.dialect or dialect)):
+        if same_result(gold, generated, needs_order(case.question, gold_sql, written_in or dialect)):
             return True, False
-    return False, failures == len(case.gold)
+    return False, failures == len(queries)
 
 
 def run_gold(database: Database, sql: str, resources: Resources) -> pd.DataFrame:

@@ -31,9 +31,12 @@ MAX_VALUE_COLUMNS = 400
 EXACT, ALIAS = 2, 1  # how strongly a phrase names a concept: its own name, or a synonym / shortened form
 NUMERIC_TYPES = ("INT", "NUMERIC", "DECIMAL", "REAL", "FLOAT", "DOUBLE", "MONEY", "SMALLINT", "BIGINT")
 TEXT_TYPES = ("CHAR", "TEXT", "STRING", "CLOB")
-IDENTIFIER_WORDS = {"id", "code", "zip", "postal", "phone", "fax", "number", "no", "num", "key", "uuid", "year",
+IDENTIFIER_WORDS = {"id", "code", "zip", "postal", "phone", "fax", "number", "no", "key", "uuid", "year",
                     "month", "day", "quarter", "week", "latitude", "longitude", "lat", "lon", "lng"}
 LABEL_NAMES = ("name", "title")
+# Words too generic to name a column on their own ("cost" may stand for round_trip_cost; "name" may not).
+GENERIC_WORDS = {"name", "title", "value", "total", "num", "count", "type", "date", "time", "id", "no", "number",
+                 "is", "has", "of", "per", "in", "the", "avg", "max", "min", "sum"}
 
 
 @dataclass(frozen=True)
@@ -152,8 +155,9 @@ def build_catalog(schema: SchemaInfo, model: SemanticModel | None, values: dict[
                   latest_reader: Callable[[str, str], date | None], dialect: str) -> Catalog:
     model = model or SemanticModel()
     index = _PhraseIndex()
+    labels = _column_labels(schema, model)
     for info in schema.tables:
-        _index_table(index, info, model.tables.get(info.name, TableNotes()), metrics_named=bool(model.metrics))
+        _index_table(index, info, model.tables.get(info.name, TableNotes()), labels, metrics_named=bool(model.metrics))
     for metric in model.metrics:
         tables = {c.table for c in metric.expression.find_all(exp.Column)}
         if metric.filter is not None:
@@ -167,7 +171,6 @@ def build_catalog(schema: SchemaInfo, model: SemanticModel | None, values: dict[
         attribute = Attribute(dimension.table, dimension.column, dimension.name)
         for name in (dimension.name, *dimension.synonyms):
             index.add(name, attribute, EXACT)
-    labels = _column_labels(schema, model)
     for (table_name, column_name), table_values in values.items():
         label = labels.get((table_name, column_name), " ".join(name_words(column_name)))
         for value in table_values:
@@ -227,7 +230,8 @@ class _PhraseIndex:
                 self.add_words((*words[:position], *name_words(synonym), *words[position + 1:]), concept, ALIAS)
 
 
-def _index_table(index: _PhraseIndex, info: TableInfo, notes: TableNotes, metrics_named: bool) -> None:
+def _index_table(index: _PhraseIndex, info: TableInfo, notes: TableNotes, labels: dict[tuple[str, str], str],
+                 metrics_named: bool) -> None:
     table_words = name_words(info.name)
     entity = Entity(info.name, display_name(info.name), _key(info), notes.label or _label_columns(info))
     index.add_with_synonyms(table_words, entity, EXACT)
@@ -243,13 +247,24 @@ def _index_table(index: _PhraseIndex, info: TableInfo, notes: TableNotes, metric
             measure = Measure(" ".join(words), info.name, exp.column(col.name, table=info.name), additive=additive)
             index.add_with_synonyms(words, measure, EXACT)
             index.add_words(qualified, measure, EXACT)
+            _add_part_words(index, words, measure)
             if col.name.lower() in REVENUE_COLUMNS and not metrics_named:
                 for word in REVENUE_WORDS:
                     index.add(word, measure, ALIAS)
         elif is_text(col) and not col.primary_key and col.name not in entity.label_columns:
-            attribute = Attribute(info.name, col.name, " ".join(words))
+            attribute = Attribute(info.name, col.name, labels.get((info.name, col.name), " ".join(words)))
             index.add_with_synonyms(words, attribute, EXACT)
             index.add_words(qualified, attribute, EXACT)
+            _add_part_words(index, words, attribute)
+
+
+def _add_part_words(index: _PhraseIndex, words: tuple[str, ...], concept: Concept) -> None:
+    """``round_trip_cost`` also answers to "cost", ``country_name`` to "country" — weakly: any clash with
+    another column's word, or with a real name, makes the rules hand over rather than pick."""
+    if len(words) > 1:
+        for word in words:
+            if word not in GENERIC_WORDS and not word.isdigit() and len(word) > 2:
+                index.add_words((word,), concept, ALIAS)
 
 
 def _key(info: TableInfo) -> tuple[str, ...]:

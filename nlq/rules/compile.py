@@ -20,6 +20,7 @@ from nlq.errors import HandedOver
 from nlq.rules.catalog import Attribute, Catalog, Concept, Edge, Entity, Measure, Value, column_key
 from nlq.rules.parse import Grain, Intent, Rank, _hand_over
 from nlq.rules.timeframes import Period, resolve
+from nlq.rules.words import plural
 
 SAFE_NAME = {"postgres": re.compile(r"[a-z_][a-z0-9_]*"), "sqlite": re.compile(r"[A-Za-z_][A-Za-z0-9_]*")}
 AGGREGATES = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
@@ -102,14 +103,14 @@ class _Builder:
         order = [self._column(entity.table, c) for c in entity.label_columns or entity.key]
         if order:
             query = query.order_by(*order)
-        return RulesQuery(self._sql(query), " · ".join([f"list of {entity.label}s", *self.conditions]))
+        return RulesQuery(self._sql(query), " · ".join([f"list of {plural(entity.label)}", *self.conditions]))
 
     # -- the measure ---------------------------------------------------------------------------------
 
     def _measure(self, intent: Intent) -> tuple[exp.Expression, str]:
         base, aggregation = self.base, intent.aggregation
         if isinstance(base, Entity):
-            return exp.Count(this=exp.Star()), f"number of {base.label}s"
+            return exp.Count(this=exp.Star()), f"number of {plural(base.label)}"
         if base.aggregated:
             if aggregation not in (None, "sum"):
                 raise _hand_over(f"“{base.label}” is already a total; it cannot take another aggregation")

@@ -18,6 +18,7 @@ from nlq.rules.words import (AVG_WORDS, BOTTOM_WORDS, COUNT_WORDS, FILLER, GRAIN
                              MAX_WORDS, MIN_WORDS, NUMBER_WORDS, SUM_WORDS, TOKEN_RE, TOP_WORDS, tokens)
 
 DEFAULT_TOP = 10
+WHICH_WORDS = {"which", "who", "whose", "whom"}
 MAX_DIMENSIONS = 2
 
 
@@ -64,6 +65,8 @@ def parse(question: str, catalog: Catalog) -> Intent:
     taken = {i for p in periods for i in range(p.begin, p.end)}
     items = _items(words, plurals, taken, catalog)
     intent = _roles(items)
+    if WHICH_WORDS & set(words) and not intent.dimensions and not intent.listing:
+        raise _hand_over("it asks which one, and the rules found nothing to rank")  # "which agent has the most sales"
     intent.period = periods[0] if periods else None
     return intent
 
@@ -210,7 +213,7 @@ def _measure_and_rank(intent: Intent, items: list[_Item], measures: list[list[Co
     top = next((item for item in items if item.kind == "top"), None)
     most = [item for item in items if item.kind == "most"]
     if counted is not None:
-        if intent.aggregation not in (None, "count"):  # "average number of lines per order"
+        if intent.aggregation not in (None, "count", "sum"):  # "average number of lines per order"
             raise _hand_over("it asks for an aggregate of a count")
         intent.measure, intent.aggregation = counted, "count"
     elif measures:

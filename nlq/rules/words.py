@@ -99,6 +99,15 @@ def display_name(name: str) -> str:
     return " ".join([*parts[:-1], singular(parts[-1])]) if parts else name
 
 
+def plural(label: str) -> str:
+    """For accounts of an answer: "number of categories", "list of customers"."""
+    if label.endswith("y") and label[-2:-1] not in set("aeiou"):
+        return label[:-1] + "ies"
+    if label.endswith(("s", "x", "ch", "sh")):
+        return label + "es"
+    return label + "s"
+
+
 def value_words(value: str) -> tuple[str, ...]:
     """A data value as the question would spell it ("São Paulo" → ("são", "paulo"))."""
     return tuple(tokens(value))

@@ -1,0 +1,92 @@
+"""How far the rules tier gets without any model, and how often it is right when it answers.
+
+Three sets: the demo database's golden set (with the demo's semantic model), and two schemas the rules were
+not written for and that have no semantic model file: Chinook (SQLite and PostgreSQL, tests/data/chinook)
+and the 11 defog databases (200 questions, PostgreSQL). Goals: precision ≥ 98% on the questions the rules
+answer; on the demo, ≥ 70% of the golden set's simple questions answered by rules, all correct; rules
+answer time (excluding the database) ≤ 20 ms median. Starts its own throwaway PostgreSQL.
+
+    .venv/bin/python bench/rules_accuracy.py [--show-wrong]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from nlq.demo import build_demo, ensure_demo_file  # noqa: E402
+from nlq.evaluate import CaseResult, evaluate, load_cases  # noqa: E402
+from tests.support import chinook, defog  # noqa: E402
+from tests.support.postgres import PostgresServer  # noqa: E402
+
+DEMO_MODEL = ROOT / "nlq" / "demo" / "semantic_model.yaml"
+GOLDEN = ROOT / "nlq" / "demo" / "golden.jsonl"
+DEFOG_CSV = ROOT / "tests" / "data" / "defog" / "questions" / "questions_gen_postgres.csv"
+
+
+def report(label: str, results: list[CaseResult], show_wrong: bool) -> list[float]:
+    answered = [r for r in results if r.answered]
+    correct = [r for r in answered if r.correct]
+    simple = [r for r in results if r.kind == "simple"]
+    line = (f"{label:<34} {len(results):>4} questions, rules answered {len(answered):>3} ({_share(answered, results)}), "
+            f"correct {len(correct):>3}: precision {_share(correct, answered)}")
+    if simple:
+        simple_answered = [r for r in simple if r.answered]
+        line += f"; simple questions answered {_share(simple_answered, simple)} of {len(simple)}"
+    print(line)
+    if show_wrong:
+        for wrong in (r for r in answered if not r.correct):
+            print(f"    WRONG [{wrong.db}] {wrong.question}\n      rules: {wrong.sql}\n      gold:  {wrong.gold_sql}")
+    return [r.latency_ms for r in answered]
+
+
+def _share(part: list, whole: list) -> str:
+    return f"{len(part) / len(whole):6.1%}" if whole else "     -"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--show-wrong", action="store_true", help="print each wrong answer with both SQL texts")
+    args = parser.parse_args()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("NLQ_")}
+    latencies: list[float] = []
+    with tempfile.TemporaryDirectory() as folder:
+        demo_file = Path(folder) / "demo.sqlite"
+        ensure_demo_file(demo_file)
+        demo_env = {**environ, "NLQ_SEMANTIC_MODEL": str(DEMO_MODEL), "NLQ_DATA_DIR": folder}
+        golden = load_cases(GOLDEN)
+        latencies += report("demo golden set (SQLite)", evaluate(golden, f"sqlite:///{demo_file}", "rules", demo_env),
+                            args.show_wrong)
+        server = PostgresServer().start()
+        try:
+            demo_pg = server.create_database("demo")
+            build_demo(demo_pg)
+            latencies += report("demo golden set (PostgreSQL)", evaluate(golden, demo_pg, "rules", demo_env),
+                                args.show_wrong)
+            plain = {**environ, "NLQ_DATA_DIR": folder}
+            latencies += report("Chinook (SQLite, no semantic model)",
+                                evaluate(load_cases(chinook.QUESTIONS["sqlite"]), chinook.sqlite_url(), "rules", plain),
+                                args.show_wrong)
+            latencies += report("Chinook (PostgreSQL, no model file)",
+                                evaluate(load_cases(chinook.QUESTIONS["postgres"]), chinook.load_postgres(server),
+                                         "rules", plain), args.show_wrong)
+            defog_cases = load_cases(DEFOG_CSV)
+            defog_results = []
+            for name, url in defog.load_databases(server).items():
+                defog_results += evaluate([c for c in defog_cases if c.db == name], url, "rules", plain)
+            latencies += report("defog (11 PostgreSQL databases)", defog_results, args.show_wrong)
+        finally:
+            server.stop()
+    print(f"rules answer time excluding the database: median {statistics.median(latencies):.1f} ms, "
+          f"p95 {statistics.quantiles(latencies, n=20)[-1]:.1f} ms over {len(latencies)} answers")
+
+
+if __name__ == "__main__":
+    main()

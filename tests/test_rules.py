@@ -1,0 +1,205 @@
+"""The rules tier on real databases: each question shape it answers (checked against hand-written SQL on
+the demo), and the hand-overs that keep it precise (checked by their reasons), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from nlq.errors import HandedOver, SettingsError
+from nlq.evaluate import run_gold, same_result
+from nlq.pipeline import ask
+from nlq.resources import DEMO_SEMANTIC_MODEL, Resources
+from nlq.rules import load_semantic_model, understand
+from tests.support import chinook
+
+RULES = {"NLQ_RULES": "true"}
+REVENUE = "SUM(ol.quantity * ol.unit_price * (1 - ol.discount))"
+SOLD = "FROM orders o JOIN order_lines ol ON ol.order_id = o.order_id WHERE o.status <> 'cancelled'"
+
+# (question, how it was understood, gold SQL for the demo that the answer must equal)
+SHAPES = [
+    ("Total revenue", "revenue", f"SELECT {REVENUE} {SOLD}"),
+    ("average discount", "average discount", "SELECT AVG(discount) FROM order_lines"),
+    ("Revenue by region", "revenue · by region",
+     f"SELECT r.name, {REVENUE} {SOLD.replace('WHERE', 'JOIN sales_reps s ON s.rep_id = o.rep_id JOIN regions r ON r.region_id = s.region_id WHERE')} GROUP BY r.name"),
+    ("Revenue by product category and year", "revenue · by product category and year",
+     f"SELECT c.name, CAST(strftime('%Y', o.order_date) AS INTEGER), {REVENUE} {SOLD.replace('WHERE', 'JOIN products p ON p.product_id = ol.product_id JOIN product_categories c ON c.category_id = p.category_id WHERE')} GROUP BY 1, 2"),
+    ("monthly revenue in 2025", "revenue · by month · in 2025",
+     f"SELECT strftime('%Y-%m', o.order_date) m, {REVENUE} {SOLD} AND o.order_date LIKE '2025%' GROUP BY m ORDER BY m"),
+    ("Revenue in Q3 2023", "revenue · in Q3 2023",
+     f"SELECT {REVENUE} {SOLD} AND o.order_date BETWEEN '2023-07-01' AND '2023-09-30'"),
+    ("revenue in March 2024", "revenue · in March 2024",
+     f"SELECT {REVENUE} {SOLD} AND o.order_date LIKE '2024-03%'"),
+    ("Revenue last quarter", "revenue · in Q3 2025",  # the data ends on 2025-12-31
+     f"SELECT {REVENUE} {SOLD} AND o.order_date BETWEEN '2025-07-01' AND '2025-09-30'"),
+    ("revenue this year", "revenue · in 2025", f"SELECT {REVENUE} {SOLD} AND o.order_date LIKE '2025%'"),
+    ("Online revenue in 2024", "revenue · sales channel is Online · in 2024",
+     f"SELECT {REVENUE} {SOLD} AND o.channel = 'Online' AND o.order_date LIKE '2024%'"),
+    ("Revenue from Enterprise customers by year", "revenue · by year · customer segment is Enterprise",
+     f"SELECT CAST(strftime('%Y', o.order_date) AS INTEGER) y, {REVENUE} {SOLD.replace('WHERE', 'JOIN customers c ON c.customer_id = o.customer_id WHERE')} AND c.segment = 'Enterprise' GROUP BY y ORDER BY y"),
+    ("Top 5 customers by revenue", "revenue · by customer · top 5",
+     f"SELECT c.name, {REVENUE} r {SOLD.replace('WHERE', 'JOIN customers c ON c.customer_id = o.customer_id WHERE')} GROUP BY c.customer_id ORDER BY r DESC LIMIT 5"),
+    ("bottom 3 products by units sold", "units sold · by product · bottom 3",
+     f"SELECT p.name, SUM(ol.quantity) u {SOLD.replace('WHERE', 'JOIN products p ON p.product_id = ol.product_id WHERE')} GROUP BY p.product_id ORDER BY u LIMIT 3"),
+    ("Which region had the highest revenue in 2024?", "revenue · by region · in 2024 · top 1",
+     f"SELECT r.name, {REVENUE} v {SOLD.replace('WHERE', 'JOIN sales_reps s ON s.rep_id = o.rep_id JOIN regions r ON r.region_id = s.region_id WHERE')} AND o.order_date LIKE '2024%' GROUP BY r.name ORDER BY v DESC LIMIT 1"),
+    ("Which categories have the most returns?", "number of returns · by product category · highest first",
+     "SELECT c.name, COUNT(*) n FROM returns rt JOIN order_lines ol ON ol.line_id = rt.line_id JOIN products p ON p.product_id = ol.product_id JOIN product_categories c ON c.category_id = p.category_id GROUP BY c.name ORDER BY n DESC"),
+    ("How many orders per sales channel?", "number of orders · by sales channel",
+     "SELECT channel, COUNT(*) FROM orders GROUP BY channel"),
+    ("how many customers in Brazil", "number of customers · country is Brazil",
+     "SELECT COUNT(*) FROM customers c JOIN countries k ON k.country_id = c.country_id WHERE k.name = 'Brazil'"),
+    ("number of cancelled orders in 2024", "number of orders · order status is cancelled · in 2024",
+     "SELECT COUNT(*) FROM orders WHERE status = 'cancelled' AND order_date LIKE '2024%'"),
+    ("total number of products", "number of products", "SELECT COUNT(*) FROM products"),
+    ("Which product has the highest list price?", "highest list price · by product · top 1",
+     "SELECT name, list_price FROM products ORDER BY list_price DESC LIMIT 1"),
+    ("List the product categories", "list of product categories",
+     "SELECT * FROM product_categories"),
+    ("list customers in Brazil", "list of customers · country is Brazil",
+     "SELECT c.* FROM customers c JOIN countries k ON k.country_id = c.country_id WHERE k.name = 'Brazil'"),
+    ("Revenue per week in December 2025", "revenue · by week · in December 2025",
+     f"SELECT date(o.order_date, 'weekday 0', '-6 days') w, {REVENUE} {SOLD} AND o.order_date LIKE '2025-12%' GROUP BY w ORDER BY w"),
+    ("quarterly revenue in 2024", "revenue · by quarter · in 2024",
+     f"SELECT '2024-Q' || ((CAST(strftime('%m', o.order_date) AS INTEGER) + 2) / 3) q, {REVENUE} {SOLD} AND o.order_date LIKE '2024%' GROUP BY q ORDER BY q"),
+    ("Daily revenue in the last 7 days", "revenue · by day · in the last 7 days (to 2025-12-31)",
+     f"SELECT o.order_date, {REVENUE} {SOLD} AND o.order_date > '2025-12-24' GROUP BY o.order_date ORDER BY 1"),
+    ("Average order value by customer segment", "average order value · by customer segment",
+     f"SELECT c.segment, {REVENUE} / COUNT(DISTINCT o.order_id) {SOLD.replace('WHERE', 'JOIN customers c ON c.customer_id = o.customer_id WHERE')} GROUP BY c.segment"),
+]
+
+# (question, words the hand-over reason must contain)
+HAND_OVERS = [
+    ("Revenue growth by year", "growth"),
+    ("Customers with more than 20 orders", "more"),
+    ("Top 2 sales reps by revenue in each region", "ranking within groups"),
+    ("Average number of lines per order", "aggregate of a count"),
+    ("How many customers ordered in 2024 but not in 2025?", "more than one period"),
+    ("total quantity by product", "could be measured in order_lines, returns"),
+    ("customers by country", "what to measure"),
+    ("List customers in Iceland", "iceland"),
+    ("Average revenue per customer", "already a total"),
+    ("Revenue target by region for 2025", "which date of sales_targets"),
+    ("top products", "what to measure"),
+    ("what is the weather in Paris", "weather"),
+    ("DROP TABLE orders", "drop"),
+    ("revenue; DELETE FROM orders", "delete"),
+    ("", "empty"),
+]
+
+
+@pytest.fixture
+def rules_resources(make_resources: Callable[..., Resources]) -> Resources:
+    return make_resources(**RULES)
+
+
+@pytest.mark.parametrize(("question", "understood", "gold_sql"), SHAPES, ids=[s[0] for s in SHAPES])
+def test_each_shape_is_answered_correctly_without_a_model(rules_resources: Resources, question: str,
+                                                         understood: str, gold_sql: str) -> None:
+    answer = ask(question, rules_resources, route="rules")
+    assert answer.ok, answer.error
+    assert answer.route == "rules" and answer.model is None
+    assert answer.understood == understood
+    gold = run_gold(rules_resources.database, gold_sql, rules_resources)
+    assert same_result(gold, answer.frame, ordered=False), (answer.sql, answer.frame.head(), gold.head())
+
+
+@pytest.mark.parametrize(("question", "reason"), HAND_OVERS, ids=[h[0] or "empty" for h in HAND_OVERS])
+def test_what_is_not_fully_understood_is_handed_over(rules_resources: Resources, question: str, reason: str) -> None:
+    answer = ask(question, rules_resources, route="rules")
+    assert not answer.ok
+    assert answer.error.kind in {"handed_over", "bad_question"}
+    assert reason.lower() in answer.error.message.lower()
+    assert answer.sql is None  # nothing ran
+
+
+def test_rules_sql_is_vetted_like_a_models(rules_resources: Resources) -> None:
+    answer = ask("Top 10 products by revenue", rules_resources, route="rules")
+    assert answer.ok
+    assert answer.sql.rstrip().endswith("LIMIT 10")
+    assert "order_lines" in answer.sql and "cancelled" in answer.sql  # the metric's filter came along
+
+
+def test_same_answers_on_postgresql(make_resources: Callable[..., Resources], pg_demo_url: str) -> None:
+    resources = make_resources(NLQ_DATABASE_URL=pg_demo_url, NLQ_SEMANTIC_MODEL=str(DEMO_SEMANTIC_MODEL), **RULES)
+    sqlite_resources = make_resources(**RULES)
+    for question, understood, _ in SHAPES:
+        on_postgres = ask(question, resources, route="rules")
+        on_sqlite = ask(question, sqlite_resources, route="rules")
+        assert on_postgres.ok, (question, on_postgres.error)
+        assert on_postgres.understood == understood
+        assert same_result(on_sqlite.frame, on_postgres.frame, ordered=False), question  # collations differ
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("How many tracks per genre?", "number of tracks · by genre"),
+    ("Revenue by year", "total · by year"),  # "revenue" finds Invoice.Total without any semantic model
+    ("List the albums by Led Zeppelin", "list of albums · artist is Led Zeppelin"),
+    ("How many tracks in the Jazz genre?", "number of tracks · genre is Jazz"),
+])
+def test_a_schema_it_was_not_written_for(make_resources: Callable[..., Resources], question: str,
+                                          expected: str) -> None:
+    resources = make_resources(NLQ_DATABASE_URL=chinook.sqlite_url(), **RULES)
+    answer = ask(question, resources, route="rules")
+    assert answer.ok, answer.error
+    assert answer.understood == expected
+
+
+@pytest.mark.parametrize(("question", "reason"), [
+    ("How many tracks by AC/DC?", "found in Artist.Name, Track.Composer"),  # artist or composer: not a guess
+    ("Which sales support agent has the highest sales?", "which one"),
+    ("Lowest unit price of a track", "could be measured in InvoiceLine, Track"),
+    ("Revenue by genre", "cannot reach"),  # Invoice.Total has no genre; invoice lines do
+])
+def test_ambiguity_in_a_foreign_schema_is_handed_over(make_resources: Callable[..., Resources], question: str,
+                                                      reason: str) -> None:
+    resources = make_resources(NLQ_DATABASE_URL=chinook.sqlite_url(), **RULES)
+    answer = ask(question, resources, route="rules")
+    assert not answer.ok and reason in answer.error.message
+
+
+def test_understand_is_fast_and_needs_no_database_after_the_catalog(rules_resources: Resources) -> None:
+    catalog = rules_resources.catalog()
+    found = understand("Revenue by product category and year", catalog)
+    assert "GROUP BY" in found.sql
+    with pytest.raises(HandedOver):
+        understand("revenue growth", catalog)
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("metrics: [1, 2]", "mapping"),
+    ("metrics:\n  revenue: order_lines.quantity", "must aggregate"),
+    ("metrics:\n  revenue: SUM(order_lines.nope)", "order_lines.nope"),
+    ("metrics:\n  revenue: SUM((SELECT 1))", "not a query"),
+    ("dimensions:\n  region: regions", "table.column"),
+    ("tables:\n  secret: {synonyms: [x]}", "not an exposed table"),
+    ("tables:\n  orders: {time: shipped_at}", "no column 'shipped_at'"),
+    ("colours: {}", "unknown section colours"),
+    ("metrics:\n  revenue: {sql: SUM(orders.order_id), colour: red}", "expected keys"),
+    ("metrics: [", "YAML"),
+])
+def test_a_broken_semantic_model_names_its_mistake(rules_resources: Resources, tmp_path: Path, text: str,
+                                                   problem: str) -> None:
+    path = tmp_path / "model.yaml"
+    path.write_text(text)
+    with pytest.raises(SettingsError) as raised:
+        load_semantic_model(path, rules_resources.schema())
+    assert problem in raised.value.message and str(path) in raised.value.message
+
+
+def test_the_semantic_model_names_metrics_and_synonyms(make_resources: Callable[..., Resources],
+                                                        tmp_path: Path) -> None:
+    path = tmp_path / "model.yaml"
+    path.write_text("metrics:\n  bookings:\n    sql: COUNT(DISTINCT orders.order_id)\n    synonyms: [deals]\n"
+                    "dimensions:\n  market: {column: countries.name, synonyms: [territory]}\n")
+    resources = make_resources(NLQ_SEMANTIC_MODEL=str(path), **RULES)
+    answer = ask("deals by territory in 2024", resources, route="rules")
+    assert answer.ok, answer.error
+    assert answer.understood == "bookings · by market · in 2024"
+    expected = run_gold(resources.database,
+        "SELECT k.name, COUNT(DISTINCT o.order_id) FROM orders o JOIN customers c ON c.customer_id = o.customer_id "
+        "JOIN countries k ON k.country_id = c.country_id WHERE o.order_date LIKE '2024%' GROUP BY k.name", resources)
+    assert same_result(expected, answer.frame, ordered=False)
