@@ -16,6 +16,7 @@ from nlq.demo import build_demo, ensure_demo_file
 from nlq.pipeline import Resources, open_resources
 from nlq.roles import apply_role, plan_role, role_url
 from nlq.settings import Settings, load_settings
+from tests.support import chinook, defog
 from tests.support.postgres import PostgresServer
 from tests.support.standin_model import Script, StandinModelServer
 
@@ -57,6 +58,17 @@ def pg_demo_url(postgres: PostgresServer) -> str:
     url = postgres.create_database("demo")
     build_demo(url)
     return url
+
+
+@pytest.fixture(scope="session")
+def defog_urls(postgres: PostgresServer) -> dict[str, str]:
+    """The 11 defog benchmark databases, loaded once per test run; name -> URL."""
+    return defog.load_databases(postgres)
+
+
+@pytest.fixture(scope="session")
+def chinook_pg_url(postgres: PostgresServer) -> str:
+    return chinook.load_postgres(postgres)
 
 
 @dataclass(frozen=True)

@@ -10,16 +10,14 @@ from nlq.linking import link_schema, rank_tables, words
 from nlq.schema import SchemaInfo, inspect_schema
 from tests.support import big_schema, defog
 from tests.support.linking_eval import evaluate
-from tests.support.postgres import PostgresServer
 
 DEFAULT_BUDGET = 3000
 
 
 @pytest.fixture(scope="module")
-def defog_schemas(postgres: PostgresServer) -> Iterator[dict[str, SchemaInfo]]:
-    urls = defog.load_databases(postgres)
+def defog_schemas(defog_urls: dict[str, str]) -> Iterator[dict[str, SchemaInfo]]:
     schemas = {}
-    for name, url in urls.items():
+    for name, url in defog_urls.items():
         database = Database(url)
         schemas[name] = inspect_schema(database)
         database.dispose()

@@ -1,0 +1,140 @@
+"""The router on real parts: rules answer without any model request, hand-overs reach the stand-in model
+with their reason, and the question → SQL cache skips the model for repeats until the schema changes."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from nlq.cache import normalize_question
+from nlq.pipeline import Turn, ask
+from nlq.resources import Resources, open_resources
+from nlq.settings import load_settings
+from tests.support.standin_model import Rule, Script, StandinModelServer
+
+GROWTH_SQL = ("SELECT strftime('%Y', order_date) AS year, COUNT(*) AS orders FROM orders GROUP BY year ORDER BY year")
+HARD = "How has the number of orders grown each year?"  # "grown": not a word the rules know
+
+
+@pytest.fixture
+def model() -> Iterator[StandinModelServer]:
+    server = StandinModelServer(Script(rules=[Rule(match="grown", reply=f"```sql\n{GROWTH_SQL}\n```")])).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def data_dir(demo_dir: Path, tmp_path: Path) -> Path:
+    """A copy of the demo with a cache of its own, so tests can change the schema and fill the cache."""
+    shutil.copy(demo_dir / "demo.sqlite", tmp_path / "demo.sqlite")
+    return tmp_path
+
+
+@pytest.fixture
+def open_app(data_dir: Path, model: StandinModelServer) -> Iterator[Callable[..., Resources]]:
+    opened: list[Resources] = []
+
+    def make(**overrides: str) -> Resources:
+        environ = {"NLQ_DATA_DIR": str(data_dir), "NLQ_MODEL_URL": model.url, **overrides}
+        opened.append(open_resources(load_settings(environ, secrets_path=None)))
+        return opened[-1]
+
+    yield make
+    for resources in opened:
+        resources.close()
+
+
+def test_rules_answer_without_any_model_request(open_app: Callable[..., Resources], model: StandinModelServer) -> None:
+    answer = ask("Revenue by region in 2024", open_app())
+    assert answer.ok and answer.route == "rules" and answer.model is None
+    assert model.requests == []
+    assert "without a model" in answer.route_reason and "revenue · by region · in 2024" in answer.route_reason
+    assert "without a model" in answer.summary
+    assert answer.to_dict()["route"] == "rules" and answer.to_dict()["understood"] == "revenue · by region · in 2024"
+
+
+def test_a_hand_over_goes_to_the_model_with_its_reason(open_app: Callable[..., Resources],
+                                                       model: StandinModelServer) -> None:
+    answer = ask(HARD, open_app())
+    assert answer.ok, answer.error
+    assert answer.route == "model" and answer.model == "qwen2.5-coder:7b"
+    assert "grown" in answer.route_reason
+    assert len(model.requests) == 1
+
+
+def test_route_model_skips_the_rules_and_route_rules_never_calls_a_model(
+        open_app: Callable[..., Resources], model: StandinModelServer) -> None:
+    resources = open_app()
+    by_model = ask("Total revenue", resources, route="model")
+    assert by_model.route == "model" and len(model.requests) == 1
+    refused = ask(HARD, resources, route="rules")
+    assert not refused.ok and refused.error.kind == "handed_over" and refused.route == "rules"
+    assert len(model.requests) == 1
+
+
+def test_rules_can_be_switched_off(open_app: Callable[..., Resources], model: StandinModelServer) -> None:
+    answer = ask("Total revenue", open_app(NLQ_RULES="false"))
+    assert answer.route == "model" and len(model.requests) == 1
+
+
+def test_a_repeat_is_answered_from_the_cache(open_app: Callable[..., Resources], model: StandinModelServer) -> None:
+    resources = open_app()
+    first = ask(HARD, resources)
+    again = ask("  how has the NUMBER of orders grown each year ", resources)
+    assert first.route == "model" and again.route == "cache"
+    assert again.model is None and "Asked before" in again.route_reason
+    assert len(model.requests) == 1
+    assert again.frame.equals(first.frame)
+    # the cache is a file: a restarted app still has it
+    assert ask(HARD, open_app()).route == "cache" and len(model.requests) == 1
+
+
+def test_a_schema_change_invalidates_the_cache(open_app: Callable[..., Resources], model: StandinModelServer,
+                                               data_dir: Path) -> None:
+    ask(HARD, open_app())
+    with sqlite3.connect(data_dir / "demo.sqlite") as connection:
+        connection.execute("ALTER TABLE orders ADD COLUMN coupon TEXT")
+    answer = ask(HARD, open_app())
+    assert answer.route == "model" and len(model.requests) == 2
+    with sqlite3.connect(data_dir / "cache.sqlite") as connection:  # the stale entry was pruned
+        assert connection.execute("SELECT COUNT(*) FROM cached_sql").fetchone()[0] == 1
+
+
+def test_cached_sql_that_fails_is_forgotten_and_the_model_answers(
+        open_app: Callable[..., Resources], model: StandinModelServer) -> None:
+    resources = open_app()
+    cache = resources.sql_cache()
+    cache.put(HARD, "SELECT no_such_column FROM orders", "old-model")
+    answer = ask(HARD, resources)
+    assert answer.ok and answer.route == "model" and len(model.requests) == 1
+    assert cache.get(HARD).sql == answer.sql
+
+
+def test_follow_ups_and_the_rules_never_fill_the_cache(open_app: Callable[..., Resources],
+                                                        model: StandinModelServer) -> None:
+    resources = open_app()
+    ask("Total revenue", resources)
+    assert resources.sql_cache().get("Total revenue") is None
+    earlier = (Turn("Orders by year", "SELECT 1"),)
+    ask(HARD, resources, history=earlier)
+    assert resources.sql_cache().get(HARD) is None
+    assert ask(HARD, resources, history=earlier).route == "model" and len(model.requests) == 2
+
+
+def test_the_cache_can_be_switched_off(open_app: Callable[..., Resources], model: StandinModelServer) -> None:
+    resources = open_app(NLQ_CACHE="false")
+    ask(HARD, resources)
+    assert ask(HARD, resources).route == "model" and len(model.requests) == 2
+
+
+@pytest.mark.parametrize(("question", "key"), [
+    ("Revenue by region?", "revenue by region"),
+    ("  REVENUE   by region!! ", "revenue by region"),
+    ("“Revenue” by region.", "revenue by region"),
+])
+def test_normalized_questions(question: str, key: str) -> None:
+    assert normalize_question(question) == key
