@@ -45,8 +45,9 @@ def _queue_typed() -> None:
 
 
 def _welcome(resources: Resources) -> None:
-    st.markdown("Ask a question about your data in plain words. nlq writes the SQL with your self-hosted "
-                "model, checks it, runs it read-only and shows the table, a chart and the SQL it ran.")
+    st.markdown("Ask a question about your data in plain words. Simple questions are answered at once by "
+                "rules, without any model; the rest by your self-hosted model. nlq checks the SQL, runs it "
+                "read-only and shows the table, a chart and the SQL it ran.")
     if resources.settings.uses_demo_database:
         st.markdown("You are on the **demo retail database** (orders, products, customers, regions, "
                     "2023–2025). Try one of these:")

@@ -169,3 +169,37 @@ def test_follow_up_questions_keep_the_conversation(app: Callable[..., AppTest], 
     at.chat_input[0].set_value("Only Europe").run()
     assert "Revenue by region in 2024" not in [m["content"] for m in standin.requests[-1]["messages"]], \
         "a new chat starts a new conversation"
+
+
+def _markdown(at: AppTest) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
+def test_a_rules_answer_says_how_it_was_understood_and_calls_no_model(app: Callable[..., AppTest],
+                                                                      standin: StandinModelServer) -> None:
+    at = app(NLQ_RULES="true")
+    at.button(key="example-0").click().run()
+    assert not at.exception
+    assert standin.requests == []
+    assert at.caption[0].value.endswith("answered without a model")
+    assert "No model: rules" in _markdown(at)
+    assert any("Understood as: **revenue · by region · in 2024**" in c.value for c in at.caption)
+    assert at.dataframe[0].value.shape == (5, 2) and _figure_types(at) == ["bar"]
+
+
+def test_a_model_answer_says_why_the_rules_handed_over(app: Callable[..., AppTest],
+                                                       standin: StandinModelServer) -> None:
+    at = app(NLQ_RULES="true")
+    at.chat_input[0].set_value("Show all order lines with their discount, grown by month").run()
+    assert not at.exception
+    assert "Self-hosted model" in _markdown(at)
+    assert any("The rules did not answer" in c.value and "grown" in c.value for c in at.caption)
+    assert len(standin.requests) == 1
+
+
+def test_rules_answer_while_the_model_server_is_down(app: Callable[..., AppTest]) -> None:
+    at = app(NLQ_RULES="true", NLQ_MODEL_URL=f"http://127.0.0.1:{free_port()}")
+    assert "still answered by rules" in at.sidebar.warning[0].value
+    at.button(key="example-7").click().run()  # "Total revenue"
+    assert not at.exception and not at.error
+    assert [s.label for s in at.status] == ["Answered"] and at.metric

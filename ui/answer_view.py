@@ -23,13 +23,21 @@ CHART_LABELS = {
 }
 
 
-CALM_KINDS = {"refused", "too_expensive", "bad_question"}  # the system working as intended, not a failure
+CALM_KINDS = {"refused", "too_expensive", "bad_question", "handed_over"}  # working as intended, not a failure
+ROUTE_BADGES = {  # route -> (label, icon, colour)
+    "rules": ("No model: rules", ":material/bolt:", "green"),
+    "cache": ("No model: asked before", ":material/history:", "green"),
+    "model": ("Self-hosted model", ":material/memory:", "blue"),
+    "fallback": ("Hosted fallback", ":material/cloud:", "orange"),
+    "edited": ("Your SQL", ":material/edit:", "gray"),
+}
 EditCallback = Callable[[Answer, str], None]
 
 
 def render_answer(answer: Answer, key: str, on_edit: EditCallback | None = None) -> None:
     """Draws an answer; ``on_edit(answer, sql)`` is called when the analyst runs an edited statement."""
     st.caption(("Edited SQL · " if answer.route == "edited" else "") + answer.summary)
+    _render_route(answer)
     if answer.notice:
         st.info(answer.notice, icon=":material/cloud:")
     if answer.error is not None:
@@ -49,6 +57,16 @@ def render_answer(answer: Answer, key: str, on_edit: EditCallback | None = None)
         st.download_button("Download CSV", data=answer.csv_bytes(), file_name=answer.csv_filename,
                            mime="text/csv", key=f"csv-{key}", on_click="ignore", icon=":material/download:")
     _render_editor(answer, key, on_edit)
+
+
+def _render_route(answer: Answer) -> None:
+    """Which route answered and why: the evidence of what this answer cost and how it was read."""
+    label, icon, colour = ROUTE_BADGES.get(answer.route, (answer.route, None, "gray"))
+    st.badge(label, icon=icon, color=colour, help=answer.route_reason)
+    if answer.understood:
+        st.caption(f"Understood as: **{answer.understood}** — answered without a model.")
+    elif answer.route_reason and answer.route in {"model", "fallback"}:
+        st.caption(answer.route_reason)
 
 
 def _render_error(answer: Answer) -> None:

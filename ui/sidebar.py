@@ -37,7 +37,10 @@ def render_sidebar(resources: Resources) -> bool:
         if status.reachable and status.model_present:
             st.success("Model server ready", icon=":material/check_circle:")
         elif status.problem is not None:
-            st.warning(f"{status.problem.message}\n\n{status.problem.hint}", icon=":material/warning:")
+            rules_note = "\n\nSimple questions are still answered by rules." if settings.rules else ""
+            st.warning(f"{status.problem.message}\n\n{status.problem.hint}{rules_note}", icon=":material/warning:")
+        routes = [name for name, on in (("rules", settings.rules), ("cache", settings.cache)) if on]
+        st.caption("Answered by: " + " → ".join([*routes, "model"] + (["hosted fallback"] if settings.fallback_model else [])))
         with st.expander("Check setup", icon=":material/stethoscope:"):
             if st.button("Run checks", key="run-doctor", width="stretch"):
                 for check in check_setup(settings):
