@@ -64,7 +64,7 @@ class Answer:
         parts = [] if not self.ok else [f"{self.row_count:,} row{'s' if self.row_count != 1 else ''}"]
         parts.append(f"{seconds:.1f} s")
         if self.route == "rules":
-            parts.append("answered without a model")
+            parts.append("answered without a model" if self.ok else "rules only")
         elif self.route == "cache":
             parts.append("from the cache, without a model")
         elif self.model:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.conftest import MODEL_ONLY
+
 from tests.support.postgres import free_port
 from tests.support.standin_model import StandinModelServer
 
@@ -49,7 +49,8 @@ def _wait_healthy(url: str, process: subprocess.Popen) -> None:
 def app_url(demo_dir: Path, standin: StandinModelServer) -> Iterator[str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NLQ_")}
-    env.update({"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url, **MODEL_ONLY})
+    # The default routes (rules first), with the cache off so that the model's answer is not kept.
+    env.update({"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url, "NLQ_CACHE": "false"})
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
@@ -75,14 +76,17 @@ def page() -> Iterator[Page]:
         browser.close()
 
 
-def test_example_question_in_a_real_browser(app_url: str, page: Page, tmp_path: Path) -> None:
+def test_example_question_in_a_real_browser(app_url: str, page: Page, tmp_path: Path,
+                                           standin: StandinModelServer) -> None:
     page.goto(app_url)
     page.get_by_role("button", name="Revenue by region in 2024").click()
+    expect(page.get_by_text("No model: rules").first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Understood as:")).to_contain_text("revenue · by region · in 2024")
 
     chart = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot')
     expect(chart).to_be_visible(timeout=30_000)
     expect(page.locator('[data-testid="stDataFrame"]')).to_be_visible()
-    expect(page.locator('[data-testid="stCode"]').first).to_contain_text("FROM orders")
+    expect(page.locator('[data-testid="stCode"]').first).to_contain_text("JOIN orders")
     expect(page.get_by_text("5 rows · ")).to_be_visible()
     download_button = page.locator('[data-testid="stDownloadButton"] button')
     expect(download_button).to_be_visible()
@@ -105,3 +109,10 @@ def test_example_question_in_a_real_browser(app_url: str, page: Page, tmp_path: 
                                         "Middle East & Africa"}
     assert all(float(r[1]) > 0 for r in rows[1:])
     assert (ARTIFACTS / "answer.png").stat().st_size > 20_000
+    assert standin.requests == []  # the rules answered: no model was asked
+
+    page.get_by_test_id("stChatInputTextArea").fill("How did monthly revenue develop in 2025?")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Self-hosted model").first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("The rules did not answer")).to_contain_text("develop")
+    assert len(standin.requests) == 1

@@ -64,7 +64,7 @@ def _render_route(answer: Answer) -> None:
     label, icon, colour = ROUTE_BADGES.get(answer.route, (answer.route, None, "gray"))
     st.badge(label, icon=icon, color=colour, help=answer.route_reason)
     if answer.understood:
-        st.caption(f"Understood as: **{answer.understood}** — answered without a model.")
+        st.caption(f"Understood as: **{answer.understood}**")
     elif answer.route_reason and answer.route in {"model", "fallback"}:
         st.caption(answer.route_reason)
 

@@ -53,6 +53,7 @@ class _Item:
     value: object = None
     grouped: bool = False
     plural: bool = False
+    connector: str = ""  # the grouping word it follows: "by", "per", "each"
 
 
 def parse(question: str, catalog: Catalog) -> Intent:
@@ -77,7 +78,7 @@ def _raw_tokens(raw: str) -> list[str]:
 
 def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Catalog) -> list[_Item]:
     items: list[_Item] = []
-    grouping, i = False, 0
+    grouping, connector, i = False, "", 0
     while i < len(words):
         if i in taken:
             i += 1
@@ -94,9 +95,9 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
                 raise _hand_over(f"it does not know the word “{word}” in this database")
             item = _Item("concept", tuple(words[i:i + length]), candidates, plural=plurals[i + length - 1])
         if item.kind == "group":
-            grouping = True
+            grouping, connector = True, item.words[-1]
         elif item.kind in {"concept", "grain"}:
-            item.grouped = grouping
+            item.grouped, item.connector = grouping, connector if grouping else ""
         elif item.kind != "and":
             grouping = False
         if item.kind not in {"filler", "and"}:
@@ -186,6 +187,10 @@ def _roles(items: list[_Item]) -> Intent:
     _measure_and_rank(intent, items, measures, subjects, counted, ranked)
     if len(intent.dimensions) > MAX_DIMENSIONS:
         raise _hand_over(f"it groups by more than {MAX_DIMENSIONS} things")
+    per_entity = [i for i in items if i.connector == "per" and any(isinstance(c, Entity) for c in i.candidates)]
+    if per_entity and intent.aggregation is None and not intent.listing:
+        # "revenue per customer": a total for each customer, or the average customer's revenue?
+        raise _hand_over(f"“per {' '.join(per_entity[0].words)}” may mean for each one or on average")
     return intent
 
 
