@@ -63,7 +63,8 @@ def main() -> None:
     standin, url = start_standin()
     try:
         with tempfile.TemporaryDirectory() as data_dir:
-            settings = load_settings({"NLQ_DATA_DIR": data_dir, "NLQ_MODEL_URL": url}, secrets_path=None)
+            settings = load_settings({"NLQ_DATA_DIR": data_dir, "NLQ_MODEL_URL": url, "NLQ_RULES": "false",
+                                      "NLQ_CACHE": "false"}, secrets_path=None)  # the model path
             resources = open_resources(settings)
             for question in EXAMPLE_QUESTIONS:  # warm-up: schema introspection and imports happen once
                 ask(question, resources)

@@ -84,6 +84,8 @@ HAND_OVERS = [
     ("Average revenue per customer", "already a total"),
     ("Revenue target by region for 2025", "which date of sales_targets"),
     ("top products", "what to measure"),
+    ("revenue per customer", "for each one or on average"),
+    ("Which customer segment had the highest revenue per order", "ranking within groups"),
     ("what is the weather in Paris", "weather"),
     ("DROP TABLE orders", "drop"),
     ("revenue; DELETE FROM orders", "delete"),
@@ -139,6 +141,8 @@ def test_same_answers_on_postgresql(make_resources: Callable[..., Resources], pg
     ("Revenue by year", "total · by year"),  # "revenue" finds Invoice.Total without any semantic model
     ("List the albums by Led Zeppelin", "list of albums · artist is Led Zeppelin"),
     ("How many tracks in the Jazz genre?", "number of tracks · genre is Jazz"),
+    ("average unit price of tracks by genre", "average unit price · by genre"),  # "of tracks" says whose price
+    ("How many albums does AC/DC have?", "number of albums · artist is AC/DC"),  # only the artist is reachable
 ])
 def test_a_schema_it_was_not_written_for(make_resources: Callable[..., Resources], question: str,
                                           expected: str) -> None:

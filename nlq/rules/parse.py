@@ -207,6 +207,21 @@ def _qualified_by_value(items: list[_Item], position: int) -> bool:
     return before is None or before.kind not in {"count", "most", "top"}
 
 
+def _qualify_measure(measures: list[list[Concept]], subjects: list[tuple[_Item, list[Concept]]]
+                     ) -> list[tuple[_Item, list[Concept]]]:
+    """"Average length of rivers", "unit price of tracks": a table named beside a measure says whose
+    measure it is, and chooses between same-named columns of different tables."""
+    kept = []
+    for item, candidates in subjects:
+        tables = {c.table for c in candidates if isinstance(c, Entity)}
+        owned = [m for m in measures[0] if m.table in tables]
+        if len(tables) == 1 and owned:
+            measures[0] = owned
+        else:
+            kept.append((item, candidates))
+    return kept
+
+
 def _measure_and_rank(intent: Intent, items: list[_Item], measures: list[list[Concept]],
                       subjects: list[tuple[_Item, list[Concept]]], counted: list[Concept] | None,
                       ranked: bool) -> None:
@@ -217,6 +232,8 @@ def _measure_and_rank(intent: Intent, items: list[_Item], measures: list[list[Co
         raise _hand_over("it asks to count something other than the rows of a table")
     top = next((item for item in items if item.kind == "top"), None)
     most = [item for item in items if item.kind == "most"]
+    if measures and not ranked:
+        subjects = _qualify_measure(measures, subjects)
     if counted is not None:
         if intent.aggregation not in (None, "count", "sum"):  # "average number of lines per order"
             raise _hand_over("it asks for an aggregate of a count")
