@@ -14,9 +14,10 @@ from langchain_core.language_models import BaseChatModel
 from nlq.backends import ModelTarget, build_chat_model, fallback_target, primary_target
 from nlq.cache import SqlCache, database_identity, schema_fingerprint
 from nlq.database import Database, Limits
+from nlq.errors import SettingsError
 from nlq.demo import ensure_demo_file
 from nlq.examples import DEMO_EXAMPLES, Example, load_examples
-from nlq.rules import Catalog, build_catalog, latest_date_reader, load_semantic_model, read_values
+from nlq.rules import Catalog, SemanticModel, build_catalog, latest_date_reader, load_semantic_model, read_values
 from nlq.schema import SchemaInfo, inspect_schema
 from nlq.settings import Settings
 from nlq.vet import VetPolicy
@@ -65,12 +66,16 @@ class Resources:
         """What the rules tier can name here: built on first use (it reads the data's short text values)."""
         if self._catalog is None:
             schema = self.schema()
-            path = self.settings.semantic_model or (DEMO_SEMANTIC_MODEL if self.settings.uses_demo_database else None)
-            model = load_semantic_model(path, schema) if path else None
             values = read_values(self.database, schema, CATALOG_TIMEOUT_S)
-            self._catalog = build_catalog(schema, model, values, latest_date_reader(self.database, CATALOG_TIMEOUT_S),
+            self._catalog = build_catalog(schema, self.semantic_model(), values,
+                                          latest_date_reader(self.database, CATALOG_TIMEOUT_S),
                                           self.database.sqlglot_dialect)
         return self._catalog
+
+    def semantic_model(self) -> SemanticModel | None:
+        """NLQ_SEMANTIC_MODEL, checked against the schema (the demo's own on the demo database)."""
+        path = self.settings.semantic_model or (DEMO_SEMANTIC_MODEL if self.settings.uses_demo_database else None)
+        return load_semantic_model(path, self.schema()) if path else None
 
     def policy(self) -> VetPolicy:
         """What any SQL may read here: the exposed tables, capped at NLQ_MAX_ROWS."""
@@ -111,4 +116,10 @@ def open_resources(settings: Settings) -> Resources:
                                                       settings.structured_output),
                           fallback=fallback_target(settings))
     resources.fallback_model()  # a missing optional package must show at start, not at the first hard question
+    if settings.semantic_model is not None and settings.rules:
+        try:  # a mistake in the owner's file stops start-up with its place in the file, not every answer
+            resources.semantic_model()
+        except SettingsError:
+            resources.close()
+            raise
     return resources

@@ -11,7 +11,7 @@ import pytest
 from nlq.errors import HandedOver, SettingsError
 from nlq.evaluate import run_gold, same_result
 from nlq.pipeline import ask
-from nlq.resources import DEMO_SEMANTIC_MODEL, Resources
+from nlq.resources import DEMO_SEMANTIC_MODEL, Resources, open_resources
 from nlq.rules import load_semantic_model, understand
 from tests.support import chinook
 
@@ -207,3 +207,10 @@ def test_the_semantic_model_names_metrics_and_synonyms(make_resources: Callable[
         "SELECT k.name, COUNT(DISTINCT o.order_id) FROM orders o JOIN customers c ON c.customer_id = o.customer_id "
         "JOIN countries k ON k.country_id = c.country_id WHERE o.order_date LIKE '2024%' GROUP BY k.name", resources)
     assert same_result(expected, answer.frame, ordered=False)
+
+
+def test_a_broken_semantic_model_stops_start_up(make_settings: Callable[..., object], tmp_path: Path) -> None:
+    path = tmp_path / "model.yaml"
+    path.write_text("metrics:\n  revenue: SUM(order_lines.nope)\n")
+    with pytest.raises(SettingsError, match="order_lines.nope"):
+        open_resources(make_settings(NLQ_SEMANTIC_MODEL=str(path), **RULES))
