@@ -16,12 +16,17 @@ import os
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from nlq.demo import build_demo, ensure_demo_file  # noqa: E402
+from nlq.errors import HandedOver  # noqa: E402
+from nlq.resources import open_resources  # noqa: E402
+from nlq.rules import understand  # noqa: E402
+from nlq.settings import load_settings  # noqa: E402
 from nlq.evaluate import CaseResult, evaluate, load_cases  # noqa: E402
 from tests.support import chinook, defog  # noqa: E402
 from tests.support.postgres import PostgresServer  # noqa: E402
@@ -34,13 +39,13 @@ DEFOG_CSV = ROOT / "tests" / "data" / "defog" / "questions" / "questions_gen_pos
 def report(label: str, results: list[CaseResult], show_wrong: bool) -> list[float]:
     answered = [r for r in results if r.answered]
     correct = [r for r in answered if r.correct]
-    simple = [r for r in results if r.kind == "simple"]
-    line = (f"{label:<34} {len(results):>4} questions, rules answered {len(answered):>3} ({_share(answered, results)}), "
-            f"correct {len(correct):>3}: precision {_share(correct, answered)}")
-    if simple:
-        simple_answered = [r for r in simple if r.answered]
-        line += f"; simple questions answered {_share(simple_answered, simple)} of {len(simple)}"
-    print(line)
+    print(f"{label:<34} {len(results):>4} questions, rules answered {len(answered):>3} ({_share(answered, results)}), "
+          f"correct {len(correct):>3}: precision {_share(correct, answered)}")
+    for kind in sorted({r.kind for r in results if r.kind}):
+        of_kind = [r for r in results if r.kind == kind]
+        kind_answered = [r for r in of_kind if r.answered]
+        print(f"    {kind:<10} {len(of_kind):>4} questions: answered {_share(kind_answered, of_kind)}, "
+              f"precision {_share([r for r in kind_answered if r.correct], kind_answered)}")
     if show_wrong:
         for wrong in (r for r in answered if not r.correct):
             print(f"    WRONG [{wrong.db}] {wrong.question}\n      rules: {wrong.sql}\n      gold:  {wrong.gold_sql}")
@@ -62,6 +67,7 @@ def main() -> None:
         ensure_demo_file(demo_file)
         demo_env = {**environ, "NLQ_SEMANTIC_MODEL": str(DEMO_MODEL), "NLQ_DATA_DIR": folder}
         golden = load_cases(GOLDEN)
+        understand_ms = _understand_times(golden, demo_env)
         latencies += report("demo golden set (SQLite)", evaluate(golden, f"sqlite:///{demo_file}", "rules", demo_env),
                             args.show_wrong)
         server = PostgresServer().start()
@@ -84,8 +90,26 @@ def main() -> None:
             latencies += report("defog (11 PostgreSQL databases)", defog_results, args.show_wrong)
         finally:
             server.stop()
-    print(f"rules answer time excluding the database: median {statistics.median(latencies):.1f} ms, "
-          f"p95 {statistics.quantiles(latencies, n=20)[-1]:.1f} ms over {len(latencies)} answers")
+    print(f"rules answer time excluding the database (understand, vet, table, chart): median "
+          f"{statistics.median(latencies):.1f} ms, p95 {statistics.quantiles(latencies, n=20)[-1]:.1f} ms over "
+          f"{len(latencies)} answers")
+    print(f"understanding alone (parse + compile to SQL), demo golden set: median {statistics.median(understand_ms):.2f} ms, "
+          f"p95 {statistics.quantiles(understand_ms, n=20)[-1]:.2f} ms")
+
+
+def _understand_times(cases: list, environ: dict[str, str]) -> list[float]:
+    resources = open_resources(load_settings(environ, secrets_path=None))
+    catalog = resources.catalog()
+    times = []
+    for case in cases * 5:
+        started = time.perf_counter()
+        try:
+            understand(case.question, catalog)
+        except HandedOver:
+            pass
+        times.append((time.perf_counter() - started) * 1000)
+    resources.close()
+    return times
 
 
 if __name__ == "__main__":

@@ -176,6 +176,8 @@ def _roles(items: list[_Item]) -> Intent:
                 measures.append([c for c in item.candidates if isinstance(c, Measure)])
             elif Entity in kinds and _qualified_by_value(items, position):
                 continue  # "Enterprise customers", "cancelled orders": the value already says which rows
+            elif Entity in kinds and counted is None and _count_follows(items, position):
+                counted = [c for c in item.candidates if isinstance(c, Entity)]  # "invoice count"
             elif Entity in kinds and previous is not None and previous.kind in {"count", "most"} and counted is None:
                 counted = [c for c in item.candidates if isinstance(c, Entity)]
                 if previous.kind == "most" and intent.rank is None:
@@ -184,6 +186,8 @@ def _roles(items: list[_Item]) -> Intent:
                 subjects.append((item, [c for c in item.candidates if not isinstance(c, (Measure, Value))]))
             else:
                 raise _hand_over(f"it cannot tell what “{' '.join(item.words)}” refers to")
+    if not measures and counted is None and not ranked and len(subjects) == 1 and _per_group(items):
+        counted = [c for c in subjects.pop()[1] if isinstance(c, Entity)] or None  # "invoices per country"
     _measure_and_rank(intent, items, measures, subjects, counted, ranked)
     if len(intent.dimensions) > MAX_DIMENSIONS:
         raise _hand_over(f"it groups by more than {MAX_DIMENSIONS} things")
@@ -192,6 +196,16 @@ def _roles(items: list[_Item]) -> Intent:
         # "revenue per customer": a total for each customer, or the average customer's revenue?
         raise _hand_over(f"“per {' '.join(per_entity[0].words)}” may mean for each one or on average")
     return intent
+
+
+def _count_follows(items: list[_Item], position: int) -> bool:
+    following = items[position + 1] if position + 1 < len(items) else None
+    return following is not None and following.kind == "count" and following.words == ("count",)
+
+
+def _per_group(items: list[_Item]) -> bool:
+    """Rows of a table "per" something are counted: "customers per country", "invoices per billing city"."""
+    return any(item.connector == "per" for item in items if item.kind in {"concept", "grain"})
 
 
 def _qualified_by_value(items: list[_Item], position: int) -> bool:
