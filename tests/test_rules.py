@@ -7,12 +7,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nlq.errors import HandedOver, SettingsError
 from nlq.evaluate import run_gold, same_result
 from nlq.pipeline import ask
 from nlq.resources import DEMO_SEMANTIC_MODEL, Resources, open_resources
 from nlq.rules import load_semantic_model, understand
+from nlq.execute import run_query
+from nlq.vet import vet
 from tests.support import chinook
 
 RULES = {"NLQ_RULES": "true"}
@@ -85,6 +89,9 @@ HAND_OVERS = [
     ("Revenue target by region for 2025", "which date of sales_targets"),
     ("top products", "what to measure"),
     ("revenue per customer", "for each one or on average"),
+    ("units sold per", "not followed by what to group by"),
+    ("revenue by per region", "follows another grouping word"),
+    ("revenue monthly by month", "same grouping twice"),
     ("Which customer segment had the highest revenue per order", "ranking within groups"),
     ("what is the weather in Paris", "weather"),
     ("DROP TABLE orders", "drop"),
@@ -214,3 +221,20 @@ def test_a_broken_semantic_model_stops_start_up(make_settings: Callable[..., obj
     path.write_text("metrics:\n  revenue: SUM(order_lines.nope)\n")
     with pytest.raises(SettingsError, match="order_lines.nope"):
         open_resources(make_settings(NLQ_SEMANTIC_MODEL=str(path), **RULES))
+
+
+WORDS = ["revenue", "orders", "customers", "by", "per", "each", "top", "10", "bottom", "how", "many", "number",
+         "of", "in", "2024", "Q3", "last", "quarter", "this", "year", "monthly", "region", "Europe", "Brazil",
+         "and", "which", "most", "highest", "average", "total", "product", "category", "list", "units", "sold",
+         "cancelled", "channel", "Online", "week", "returns", "reason", "discount", "count", "the", "what", "is"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=9))
+def test_any_word_salad_is_understood_or_handed_over(rules_resources: Resources, words: list[str]) -> None:
+    """Whatever the words, the rules either give SQL that passes vetting and runs, or hand over."""
+    try:
+        found = understand(" ".join(words), rules_resources.catalog())
+    except HandedOver:
+        return
+    run_query(rules_resources.database, vet(found.sql, rules_resources.policy()), 10, rules_resources.limits(), 0)

@@ -95,14 +95,21 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
                 raise _hand_over(f"it does not know the word “{word}” in this database")
             item = _Item("concept", tuple(words[i:i + length]), candidates, plural=plurals[i + length - 1])
         if item.kind == "group":
+            if grouping and connector:
+                raise _hand_over(f"“{' '.join(item.words)}” follows another grouping word with nothing between")
             grouping, connector = True, item.words[-1]
         elif item.kind in {"concept", "grain"}:
             item.grouped, item.connector = grouping, connector if grouping else ""
-        elif item.kind != "and":
+            connector = ""  # the grouping word found what it groups by
+        elif item.kind not in {"and", "filler"}:  # "by the region": filler does not end a grouping
+            if grouping and connector:
+                raise _hand_over(f"“{connector}” is not followed by what to group by")
             grouping = False
         if item.kind not in {"filler", "and"}:
             items.append(item)
         i += length
+    if grouping and connector:
+        raise _hand_over(f"“{connector}” is not followed by what to group by")
     return items
 
 
@@ -191,6 +198,8 @@ def _roles(items: list[_Item]) -> Intent:
     _measure_and_rank(intent, items, measures, subjects, counted, ranked)
     if len(intent.dimensions) > MAX_DIMENSIONS:
         raise _hand_over(f"it groups by more than {MAX_DIMENSIONS} things")
+    if len({repr(d) for d in intent.dimensions}) < len(intent.dimensions):
+        raise _hand_over("it names the same grouping twice")
     per_entity = [i for i in items if i.connector == "per" and any(isinstance(c, Entity) for c in i.candidates)]
     if per_entity and intent.aggregation is None and not intent.listing:
         # "revenue per customer": a total for each customer, or the average customer's revenue?
