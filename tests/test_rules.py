@@ -3,6 +3,7 @@ the demo), and the hand-overs that keep it precise (checked by their reasons), o
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -238,3 +239,50 @@ def test_any_word_salad_is_understood_or_handed_over(rules_resources: Resources,
     except HandedOver:
         return
     run_query(rules_resources.database, vet(found.sql, rules_resources.policy()), 10, rules_resources.limits(), 0)
+
+
+@pytest.fixture
+def rental_shop(tmp_path: Path, make_resources: Callable[..., Resources]) -> Resources:
+    """A small schema in the style of Sakila and Northwind: label columns named after their table, audit
+    timestamps beside business dates, and a table with two name-like columns."""
+    path = tmp_path / "shop.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.executescript("""
+            CREATE TABLE country (country_id INTEGER PRIMARY KEY, country TEXT, last_update TIMESTAMP);
+            CREATE TABLE customer (customer_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT,
+                country_id INTEGER REFERENCES country(country_id), create_date DATE, last_update TIMESTAMP);
+            CREATE TABLE rental (rental_id INTEGER PRIMARY KEY, rental_date TIMESTAMP, return_date TIMESTAMP,
+                customer_id INTEGER REFERENCES customer(customer_id), last_update TIMESTAMP);
+            CREATE TABLE supplier (supplier_id INTEGER PRIMARY KEY, company_name TEXT, contact_name TEXT);
+            CREATE TABLE delivery (delivery_id INTEGER PRIMARY KEY, supplier_id INTEGER REFERENCES supplier(supplier_id),
+                weight REAL);
+            INSERT INTO country VALUES (1, 'Canada', '2030-01-01'), (2, 'Peru', '2030-01-01');
+            INSERT INTO customer VALUES (1, 'Ann', 'Lee', 1, '2024-01-02', '2030-01-01'),
+                (2, 'Bo', 'Diaz', 2, '2024-02-03', '2030-01-01'), (3, 'Cy', 'Ng', 1, '2024-03-04', '2030-01-01');
+            INSERT INTO rental VALUES (1, '2024-05-01 10:00:00', '2025-01-01 10:00:00', 1, '2030-01-01'),
+                (2, '2024-06-01 10:00:00', NULL, 2, '2030-01-01'), (3, '2025-01-05 10:00:00', NULL, 3, '2030-01-01');
+            INSERT INTO supplier VALUES (1, 'Acme', 'Jo'), (2, 'Bolt', 'Al');
+            INSERT INTO delivery VALUES (1, 1, 2.5), (2, 2, 1.0);
+        """)
+    return make_resources(NLQ_DATABASE_URL=f"sqlite:///{path}", **RULES)
+
+
+@pytest.mark.parametrize(("question", "understood", "rows"), [
+    ("customers per country", "number of customers · by country", {("Canada", 2), ("Peru", 1)}),
+    ("number of rentals in 2024", "number of rentals · in 2024", {(2,)}),  # rental_date, not last_update
+    ("rentals this year", "list of rentals · in 2025", None),  # "this year" counts from the latest rental
+])
+def test_names_and_dates_in_a_sakila_like_schema(rental_shop: Resources, question: str, understood: str,
+                                                 rows: set | None) -> None:
+    answer = ask(question, rental_shop, route="rules")
+    assert answer.ok, answer.error
+    assert answer.understood == understood
+    if rows is not None:
+        assert set(answer.frame.itertuples(index=False, name=None)) == rows
+    else:
+        assert len(answer.frame) == 1
+
+
+def test_a_table_without_a_clear_name_column_is_not_grouped_by_its_ids(rental_shop: Resources) -> None:
+    answer = ask("total weight by supplier", rental_shop, route="rules")
+    assert not answer.ok and "names each row" in answer.error.message

@@ -34,6 +34,8 @@ TEXT_TYPES = ("CHAR", "TEXT", "STRING", "CLOB")
 IDENTIFIER_WORDS = {"id", "code", "zip", "postal", "phone", "fax", "number", "no", "key", "uuid", "year",
                     "month", "day", "quarter", "week", "latitude", "longitude", "lat", "lon", "lng"}
 LABEL_NAMES = ("name", "title")
+AUDIT_WORDS = {"update", "updated", "modified", "modification", "changed", "synced", "sync", "loaded", "ingested",
+               "etl", "deleted"}
 # Words too generic to name a column on their own ("cost" may stand for round_trip_cost; "name" may not).
 GENERIC_WORDS = {"name", "title", "value", "total", "num", "count", "type", "date", "time", "id", "no", "number",
                  "is", "has", "of", "per", "in", "the", "avg", "max", "min", "sum"}
@@ -56,6 +58,7 @@ class Entity:
     label: str
     key: tuple[str, ...]
     label_columns: tuple[str, ...]
+    unnamed: bool = False  # it has name-like columns but none that clearly names a row (company_name, contact_name)
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,7 @@ def build_catalog(schema: SchemaInfo, model: SemanticModel | None, values: dict[
                 target, _, target_column = col.references.partition(".")
                 if target != info.name and schema.table(target) is not None:
                     edges[info.name].append(Edge(info.name, col.name, target, target_column))
-        dates[info.name] = tuple(c.name for c in info.columns if is_date(c))
+        dates[info.name] = _business_dates(info)
     return Catalog(dialect, dict(index.phrases), dict(edges), dates, dict(model.tables), latest_reader,
                    longest_phrase=index.longest)
 
@@ -233,7 +236,10 @@ class _PhraseIndex:
 def _index_table(index: _PhraseIndex, info: TableInfo, notes: TableNotes, labels: dict[tuple[str, str], str],
                  metrics_named: bool) -> None:
     table_words = name_words(info.name)
-    entity = Entity(info.name, display_name(info.name), _key(info), notes.label or _label_columns(info))
+    labels_of_rows = notes.label or _label_columns(info)
+    name_like = any(name_words(c.name)[-1] in LABEL_NAMES for c in info.columns if is_text(c))
+    entity = Entity(info.name, display_name(info.name), _key(info), labels_of_rows,
+                    unnamed=not labels_of_rows and name_like)
     index.add_with_synonyms(table_words, entity, EXACT)
     if len(table_words) > 1:
         index.add_words(table_words[-1:], entity, ALIAS)
@@ -258,6 +264,15 @@ def _index_table(index: _PhraseIndex, info: TableInfo, notes: TableNotes, labels
             _add_part_words(index, words, attribute)
 
 
+def _business_dates(info: TableInfo) -> tuple[str, ...]:
+    """The dates a fact happened on: audit stamps (last_update, modified_at) are not; among several, the one
+    named after its table (orders.order_date, rental.rental_date) is the table's own."""
+    dates = [c.name for c in info.columns if is_date(c) and not set(name_words(c.name)) & AUDIT_WORDS]
+    table_words = set(name_words(info.name))
+    own = [name for name in dates if table_words & set(name_words(name))]
+    return tuple(own) if len(dates) > 1 and len(own) == 1 else tuple(dates)
+
+
 def _add_part_words(index: _PhraseIndex, words: tuple[str, ...], concept: Concept) -> None:
     """``round_trip_cost`` also answers to "cost", ``country_name`` to "country" — weakly: any clash with
     another column's word, or with a real name, makes the rules hand over rather than pick."""
@@ -275,8 +290,8 @@ def _label_columns(info: TableInfo) -> tuple[str, ...]:
     """The columns that name a row: ``name``, ``product_name``, first and last name, or ``title``."""
     text = [c for c in info.columns if is_text(c)]
     table_words = name_words(info.name)
-    for col in text:
-        if col.name.lower() == "name" or name_words(col.name) == (*table_words[-1:], "name"):
+    for col in text:  # name, country_name in country, or country in country
+        if name_words(col.name) in (("name",), (*table_words[-1:], "name"), table_words[-1:]):
             return (col.name,)
     first = [c.name for c in text if name_words(c.name) in (("first", "name"), ("firstname",))]
     last = [c.name for c in text if name_words(c.name) in (("last", "name"), ("lastname",))]

@@ -182,8 +182,8 @@ class _Builder:
             column = self._column(concept.table, concept.column)
             return [exp.alias_(column, _alias(concept.label))], [column]
         assert isinstance(concept, Entity)
-        if not concept.key and not concept.label_columns:
-            raise _hand_over(f"{concept.table} has no key or name column to group by")
+        if (not concept.key and not concept.label_columns) or concept.unnamed:
+            raise _hand_over(f"it is not clear which column of {concept.table} names each row")
         keys = [self._column(concept.table, c) for c in concept.key]
         labels = [self._column(concept.table, c) for c in concept.label_columns]
         if len(labels) == 1:
