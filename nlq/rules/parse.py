@@ -102,9 +102,7 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
             item.grouped, item.connector = grouping, connector if grouping else ""
             connector = ""  # the grouping word found what it groups by
         elif item.kind not in {"and", "filler"}:  # "by the region": filler does not end a grouping
-            if grouping and connector:
-                raise _hand_over(f"“{connector}” is not followed by what to group by")
-            grouping = False
+            grouping, connector = False, ""  # "by number of customers": "by" leads to what ranks
         if item.kind not in {"filler", "and"}:
             items.append(item)
         i += length
