@@ -18,7 +18,7 @@ from sqlglot.tokens import Tokenizer
 
 from nlq.errors import HandedOver
 from nlq.rules.catalog import Attribute, Catalog, Concept, Edge, Entity, Measure, Value, column_key
-from nlq.rules.parse import Grain, Intent, Rank, _hand_over
+from nlq.rules.parse import Grain, Intent, Rank, hand_over
 from nlq.rules.timeframes import Period, resolve
 from nlq.rules.words import plural
 
@@ -39,7 +39,7 @@ def compile_intent(intent: Intent, catalog: Catalog) -> RulesQuery:
         return _Builder(catalog, _only(intent.listing, Entity, "what to list")).listing(intent)
     bases = [c for c in intent.measure if isinstance(c, (Measure, Entity))]
     if len(bases) > 1:  # "quantity" sold or returned, "unit price" of the catalog or of the sale
-        raise _hand_over(f"“{bases[0].label}” could be measured in {', '.join(sorted({b.table for b in bases}))}")
+        raise hand_over(f"“{bases[0].label}” could be measured in {', '.join(sorted({b.table for b in bases}))}")
     options = []
     for base in bases:
         try:
@@ -47,11 +47,11 @@ def compile_intent(intent: Intent, catalog: Catalog) -> RulesQuery:
         except HandedOver as problem:
             last_problem = problem
     if not options:
-        raise last_problem if bases else _hand_over("it does not name anything to measure")
+        raise last_problem if bases else hand_over("it does not name anything to measure")
     best = min(cost for cost, _ in options)
     chosen = [query for cost, query in options if cost == best]
     if len(chosen) > 1:
-        raise _hand_over("what it measures could be read in more than one way")
+        raise hand_over("what it measures could be read in more than one way")
     return chosen[0]
 
 
@@ -97,7 +97,7 @@ class _Builder:
         entity = self.base
         assert isinstance(entity, Entity)
         if intent.dimensions or intent.rank:
-            raise _hand_over("it asks for a list together with a grouping or ranking")
+            raise hand_over("it asks for a list together with a grouping or ranking")
         query = exp.select(exp.Column(this=exp.Star(), table=self._name(entity.table))).from_(self._name(entity.table))
         query = self._where(query, intent, None)
         order = [self._column(entity.table, c) for c in entity.label_columns or entity.key]
@@ -113,12 +113,12 @@ class _Builder:
             return exp.Count(this=exp.Star()), f"number of {plural(base.label)}"
         if base.aggregated:
             if aggregation not in (None, "sum"):
-                raise _hand_over(f"“{base.label}” is already a total; it cannot take another aggregation")
+                raise hand_over(f"“{base.label}” is already a total; it cannot take another aggregation")
             return self._requalify(base.expression), base.label
         if aggregation is None:
             aggregation = self._default_aggregation(intent)
         if aggregation == "count":
-            raise _hand_over(f"it asks to count “{base.label}”, which is a number to add up")
+            raise hand_over(f"it asks to count “{base.label}”, which is a number to add up")
         expression = AGGREGATES[aggregation](this=self._requalify(base.expression))
         word = AGGREGATE_WORDS[aggregation]
         return expression, base.label if base.label.startswith(word) else f"{word} {base.label}"
@@ -131,7 +131,7 @@ class _Builder:
         subject = intent.dimensions[0] if intent.rank and intent.dimensions else None
         if isinstance(subject, list) and any(isinstance(c, Entity) and c.table == base.table for c in subject):
             return "max"  # ranking rows of the measure's own table: one value per row
-        raise _hand_over(f"it does not say whether to add up, average or take the extremes of “{base.label}”")
+        raise hand_over(f"it does not say whether to add up, average or take the extremes of “{base.label}”")
 
     # -- dimensions, filters, joins ------------------------------------------------------------------
 
@@ -143,11 +143,11 @@ class _Builder:
             if path is not None:
                 reachable.append((len(path), concept, path))
         if not reachable:
-            raise _hand_over(f"it cannot reach {what} ({_named(candidates)}) from {self.table}")
+            raise hand_over(f"it cannot reach {what} ({_named(candidates)}) from {self.table}")
         shortest = min(distance for distance, _, _ in reachable)
         nearest = [(concept, path) for distance, concept, path in reachable if distance == shortest]
         if len({column_key(c) for c, _ in nearest}) > 1:
-            raise _hand_over(f"{_named(candidates)} could mean more than one column")
+            raise hand_over(f"{_named(candidates)} could mean more than one column")
         # A named dimension and the table it names are the same column: the dimension has the better label.
         concept, path = sorted(nearest, key=lambda pair: not isinstance(pair[0], Attribute))[0]
         self._join(path)
@@ -166,15 +166,15 @@ class _Builder:
         if len({column_key(v) for v in chosen}) == 1:
             return chosen
         value = reachable[0]
-        raise _hand_over(f"“{value.value}” is found in {_named(reachable)}")
+        raise hand_over(f"“{value.value}” is found in {_named(reachable)}")
 
     def _join(self, path: list[Edge]) -> None:
         for edge in path:
             known = self.joins.get(edge.target)
             if known is not None and known != edge:
-                raise _hand_over(f"it would need {edge.target} twice, in two different roles")
+                raise hand_over(f"it would need {edge.target} twice, in two different roles")
             if edge.target == self.table:
-                raise _hand_over(f"it would need {edge.target} twice, in two different roles")
+                raise hand_over(f"it would need {edge.target} twice, in two different roles")
             self.joins[edge.target] = edge
 
     def _dimension(self, concept: Concept) -> tuple[list[exp.Expression], list[exp.Expression]]:
@@ -183,7 +183,7 @@ class _Builder:
             return [exp.alias_(column, _alias(concept.label))], [column]
         assert isinstance(concept, Entity)
         if (not concept.key and not concept.label_columns) or concept.unnamed:
-            raise _hand_over(f"it is not clear which column of {concept.table} names each row")
+            raise hand_over(f"it is not clear which column of {concept.table} names each row")
         keys = [self._column(concept.table, c) for c in concept.key]
         labels = [self._column(concept.table, c) for c in concept.label_columns]
         if len(labels) == 1:
@@ -228,7 +228,7 @@ class _Builder:
         while pending:
             ready = [(t, e) for t, e in pending.items() if e.table in done]
             if not ready:
-                raise _hand_over("its joins do not connect")
+                raise hand_over("its joins do not connect")
             for target, edge in ready:
                 ordered.append((target, edge))
                 done.add(target)
@@ -238,7 +238,7 @@ class _Builder:
     def _path_to(self, table_name: str) -> list[Edge]:
         path = self.catalog.path(self.table, table_name)
         if path is None:
-            raise _hand_over(f"it cannot reach {table_name} from {self.table}")
+            raise hand_over(f"it cannot reach {table_name} from {self.table}")
         return path
 
     def _requalify(self, expression: exp.Expression) -> exp.Expression:
@@ -256,7 +256,7 @@ class _Builder:
         explicit = self.base.time if isinstance(self.base, Measure) else None
         found = self.catalog.time_column(self.table, explicit)
         if found is None:
-            raise _hand_over(f"it cannot tell which date of {self.table} the question means")
+            raise hand_over(f"it cannot tell which date of {self.table} the question means")
         self._join(self._path_to(found[0]))
         return found
 
@@ -265,7 +265,7 @@ class _Builder:
         latest = self.catalog.latest(*time_column) if intent.period.needs_latest else None
         period = resolve(intent.period, latest)
         if period is None:
-            raise _hand_over(f"{time_column[0]}.{time_column[1]} has no dates to count back from")
+            raise hand_over(f"{time_column[0]}.{time_column[1]} has no dates to count back from")
         return period
 
     def _period_conditions(self, period: Period, time_column: tuple[str, str]) -> list[exp.Expression]:
@@ -279,7 +279,7 @@ class _Builder:
 
     def _grain(self, unit: str, time_column: tuple[str, str]) -> exp.Expression:
         if self.dialect not in GRAIN_DIALECTS:
-            raise _hand_over(f"the rules group by {unit} only on PostgreSQL and SQLite")
+            raise hand_over(f"the rules group by {unit} only on PostgreSQL and SQLite")
         column = self._column(*time_column)
         return grain_expression(self.dialect, unit, column)
 
@@ -352,7 +352,7 @@ def _alias(label: str) -> str:
 def _only(candidates: list[Concept], kind: type, what: str) -> Measure | Entity:
     found = [c for c in candidates if isinstance(c, kind)]
     if len(found) != 1:
-        raise _hand_over(f"it is not clear {what}")
+        raise hand_over(f"it is not clear {what}")
     return found[0]
 
 

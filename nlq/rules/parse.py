@@ -62,12 +62,12 @@ def parse(question: str, catalog: Catalog) -> Intent:
     plurals = [w.endswith("s") and not w.endswith("ss") for w in _raw_tokens(raw)]
     periods = find_periods(words)
     if len(periods) > 1:
-        raise _hand_over("it names more than one period of time")
+        raise hand_over("it names more than one period of time")
     taken = {i for p in periods for i in range(p.begin, p.end)}
     items = _items(words, plurals, taken, catalog)
     intent = _roles(items)
     if WHICH_WORDS & set(words) and not intent.dimensions and not intent.listing:
-        raise _hand_over("it asks which one, and the rules found nothing to rank")  # "which agent has the most sales"
+        raise hand_over("it asks which one, and the rules found nothing to rank")  # "which agent has the most sales"
     intent.period = periods[0] if periods else None
     return intent
 
@@ -92,11 +92,11 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
             length = grammar_length if item else length
         if item is None:
             if not candidates:
-                raise _hand_over(f"it does not know the word “{word}” in this database")
+                raise hand_over(f"it does not know the word “{word}” in this database")
             item = _Item("concept", tuple(words[i:i + length]), candidates, plural=plurals[i + length - 1])
         if item.kind == "group":
             if grouping and connector:
-                raise _hand_over(f"“{' '.join(item.words)}” follows another grouping word with nothing between")
+                raise hand_over(f"“{' '.join(item.words)}” follows another grouping word with nothing between")
             grouping, connector = True, item.words[-1]
         elif item.kind in {"concept", "grain"}:
             item.grouped, item.connector = grouping, connector if grouping else ""
@@ -107,7 +107,7 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
             items.append(item)
         i += length
     if grouping and connector:
-        raise _hand_over(f"“{connector}” is not followed by what to group by")
+        raise hand_over(f"“{connector}” is not followed by what to group by")
     return items
 
 
@@ -167,7 +167,7 @@ def _roles(items: list[_Item]) -> Intent:
         previous = earlier[-1] if earlier else None
         if item.kind == "agg":
             if intent.aggregation and intent.aggregation != item.value:
-                raise _hand_over("it asks for two different aggregations")
+                raise hand_over("it asks for two different aggregations")
             intent.aggregation = str(item.value)
         elif item.kind == "grain":
             intent.dimensions.append(Grain(str(item.value)))
@@ -190,18 +190,18 @@ def _roles(items: list[_Item]) -> Intent:
             elif kinds & {Attribute, Entity}:
                 subjects.append((item, [c for c in item.candidates if not isinstance(c, (Measure, Value))]))
             else:
-                raise _hand_over(f"it cannot tell what “{' '.join(item.words)}” refers to")
+                raise hand_over(f"it cannot tell what “{' '.join(item.words)}” refers to")
     if not measures and counted is None and not ranked and len(subjects) == 1 and _per_group(items):
         counted = [c for c in subjects.pop()[1] if isinstance(c, Entity)] or None  # "invoices per country"
     _measure_and_rank(intent, items, measures, subjects, counted, ranked)
     if len(intent.dimensions) > MAX_DIMENSIONS:
-        raise _hand_over(f"it groups by more than {MAX_DIMENSIONS} things")
+        raise hand_over(f"it groups by more than {MAX_DIMENSIONS} things")
     if len({repr(d) for d in intent.dimensions}) < len(intent.dimensions):
-        raise _hand_over("it names the same grouping twice")
+        raise hand_over("it names the same grouping twice")
     per_entity = [i for i in items if i.connector == "per" and any(isinstance(c, Entity) for c in i.candidates)]
     if per_entity and intent.aggregation is None and not intent.listing:
         # "revenue per customer": a total for each customer, or the average customer's revenue?
-        raise _hand_over(f"“per {' '.join(per_entity[0].words)}” may mean for each one or on average")
+        raise hand_over(f"“per {' '.join(per_entity[0].words)}” may mean for each one or on average")
     return intent
 
 
@@ -248,32 +248,32 @@ def _measure_and_rank(intent: Intent, items: list[_Item], measures: list[list[Co
                       ranked: bool) -> None:
     has_count = any(item.kind == "count" for item in items)
     if len(measures) + (counted is not None) > 1:
-        raise _hand_over("it names more than one thing to measure")
+        raise hand_over("it names more than one thing to measure")
     if has_count and counted is None:
-        raise _hand_over("it asks to count something other than the rows of a table")
+        raise hand_over("it asks to count something other than the rows of a table")
     top = next((item for item in items if item.kind == "top"), None)
     most = [item for item in items if item.kind == "most"]
     if measures and not ranked:
         subjects = _qualify_measure(measures, subjects)
     if counted is not None:
         if intent.aggregation not in (None, "count", "sum"):  # "average number of lines per order"
-            raise _hand_over("it asks for an aggregate of a count")
+            raise hand_over("it asks for an aggregate of a count")
         intent.measure, intent.aggregation = counted, "count"
     elif measures:
         intent.measure = measures[0]
     if len(subjects) > 1:
-        raise _hand_over("it names several things without saying how they relate")
+        raise hand_over("it names several things without saying how they relate")
     if subjects:
         subject_item, subject = subjects[0]
         if not intent.measure:
             if ranked or intent.dimensions or intent.aggregation:
-                raise _hand_over(f"it does not say what to measure about “{' '.join(subject_item.words)}”")
+                raise hand_over(f"it does not say what to measure about “{' '.join(subject_item.words)}”")
             intent.listing = subject
             return
         if not ranked:
-            raise _hand_over(f"it does not say how “{' '.join(subject_item.words)}” relates to the measure")
+            raise hand_over(f"it does not say how “{' '.join(subject_item.words)}” relates to the measure")
         if intent.dimensions:  # "top 2 reps in each region" is a top list per group: not a rules shape
-            raise _hand_over("it asks for a ranking within groups")
+            raise hand_over("it asks for a ranking within groups")
         intent.dimensions.insert(0, subject)
         limit = None if subject_item.plural else 1
         if top is not None:
@@ -285,17 +285,17 @@ def _measure_and_rank(intent: Intent, items: list[_Item], measures: list[list[Co
             intent.rank = Rank(intent.rank.descending, limit)
         return
     if not intent.measure:
-        raise _hand_over("it does not name anything to measure or list")
+        raise hand_over("it does not name anything to measure or list")
     if top is not None:
-        raise _hand_over("it asks for a top list without saying of what")
+        raise hand_over("it asks for a top list without saying of what")
     if most and counted is None:
         if intent.aggregation or len(most) > 1:
-            raise _hand_over("it asks for two different aggregations")
+            raise hand_over("it asks for two different aggregations")
         intent.aggregation = "max" if most[0].value else "min"
     elif most:
-        raise _hand_over("it asks for the most of something without saying of what")
+        raise hand_over("it asks for the most of something without saying of what")
 
 
-def _hand_over(reason: str) -> HandedOver:
+def hand_over(reason: str) -> HandedOver:
     return HandedOver(f"The rules did not answer: {reason}.",
                       "The self-hosted model answers questions the rules cannot; ask with route auto or model.")
