@@ -206,11 +206,13 @@ def test_the_semantic_model_names_metrics_and_synonyms(make_resources: Callable[
                                                         tmp_path: Path) -> None:
     path = tmp_path / "model.yaml"
     path.write_text("metrics:\n  bookings:\n    sql: COUNT(DISTINCT orders.order_id)\n    synonyms: [deals]\n"
-                    "dimensions:\n  market: {column: countries.name, synonyms: [territory]}\n")
+                    "    label: Bookings (orders)\n"
+                    "dimensions:\n  market: {column: countries.name, synonyms: [territory], label: Market}\n")
     resources = make_resources(NLQ_SEMANTIC_MODEL=str(path), **RULES)
     answer = ask("deals by territory in 2024", resources, route="rules")
     assert answer.ok, answer.error
-    assert answer.understood == "bookings · by market · in 2024"
+    assert answer.understood == "Bookings (orders) · by Market · in 2024"
+    assert list(answer.frame.columns) == ["market", "bookings_orders"]
     expected = run_gold(resources.database,
         "SELECT k.name, COUNT(DISTINCT o.order_id) FROM orders o JOIN customers c ON c.customer_id = o.customer_id "
         "JOIN countries k ON k.country_id = c.country_id WHERE o.order_date LIKE '2024%' GROUP BY k.name", resources)

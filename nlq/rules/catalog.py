@@ -165,13 +165,13 @@ def build_catalog(schema: SchemaInfo, model: SemanticModel | None, values: dict[
         tables = {c.table for c in metric.expression.find_all(exp.Column)}
         if metric.filter is not None:
             tables |= {c.table for c in metric.filter.find_all(exp.Column)}
-        measure = Measure(metric.name, _base_table(tables, schema), metric.expression, aggregated=True,
+        measure = Measure(metric.label or metric.name, _base_table(tables, schema), metric.expression, aggregated=True,
                           filter=metric.filter, time=metric.time)
         index.add(metric.name, measure, EXACT)
         for synonym in metric.synonyms:
             index.add(synonym, measure, EXACT)
     for dimension in model.dimensions:
-        attribute = Attribute(dimension.table, dimension.column, dimension.name)
+        attribute = Attribute(dimension.table, dimension.column, dimension.label or dimension.name)
         for name in (dimension.name, *dimension.synonyms):
             index.add(name, attribute, EXACT)
     for (table_name, column_name), table_values in values.items():
@@ -199,7 +199,7 @@ def _column_labels(schema: SchemaInfo, model: SemanticModel) -> dict[tuple[str, 
         for name in notes.label or _label_columns(info):
             labels[(info.name, name)] = display_name(info.name)
     for dimension in model.dimensions:
-        labels[(dimension.table, dimension.column)] = dimension.name
+        labels[(dimension.table, dimension.column)] = dimension.label or dimension.name
     return labels
 
 

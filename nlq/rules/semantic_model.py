@@ -29,6 +29,7 @@ class Metric:
     time: tuple[str, str] | None = None  # (table, column) questions about "2024" filter on
     synonyms: tuple[str, ...] = ()
     description: str = ""
+    label: str = ""  # how answers name it ("Net revenue (USD)"); the name when empty
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class NamedDimension:
     table: str
     column: str
     synonyms: tuple[str, ...] = ()
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ class _Checker:
     def metric(self, name: str, spec: Any) -> Metric:
         spec = {"sql": spec} if isinstance(spec, str) else spec
         where = f"metric {name!r}"
-        self._keys(spec, where, {"sql", "filter", "time", "synonyms", "description"}, required={"sql"})
+        self._keys(spec, where, {"sql", "filter", "time", "synonyms", "description", "label"}, required={"sql"})
         expression = self._expression(spec["sql"], where)
         if not any(isinstance(node, exp.AggFunc) for node in expression.walk()):
             raise _problem(self.path, f"{where}: its sql must aggregate, e.g. SUM(table.column)")
@@ -91,14 +93,16 @@ class _Checker:
             time=self._column(spec["time"], where) if spec.get("time") else None,
             synonyms=self._words(spec.get("synonyms"), where),
             description=str(spec.get("description") or ""),
+            label=str(spec.get("label") or ""),
         )
 
     def dimension(self, name: str, spec: Any) -> NamedDimension:
         spec = {"column": spec} if isinstance(spec, str) else spec
         where = f"dimension {name!r}"
-        self._keys(spec, where, {"column", "synonyms"}, required={"column"})
+        self._keys(spec, where, {"column", "synonyms", "label"}, required={"column"})
         table, column = self._column(spec["column"], where)
-        return NamedDimension(str(name), table, column, self._words(spec.get("synonyms"), where))
+        return NamedDimension(str(name), table, column, self._words(spec.get("synonyms"), where),
+                              str(spec.get("label") or ""))
 
     def table(self, name: str, spec: Any) -> TableNotes:
         where = f"table {name!r}"
