@@ -19,6 +19,7 @@ from nlq.evaluate import EvalCase, evaluate, expand_gold, load_cases, needs_orde
 from nlq.resources import DEMO_SEMANTIC_MODEL
 from tests.conftest import ROOT
 from tests.support import chinook
+from tests.support.standin_model import StandinModelServer
 
 GOLDEN = ROOT / "nlq" / "demo" / "golden.jsonl"
 DEFOG_CSV = ROOT / "tests" / "data" / "defog" / "questions" / "questions_gen_postgres.csv"
@@ -162,3 +163,21 @@ def test_eval_command(tmp_path: Path) -> None:
     assert text.returncode == 0 and "precision" in text.stdout and text.stdout.count("rules ") >= 2
     missing = _nlq("eval", str(tmp_path / "nope.jsonl"), "--db", chinook.sqlite_url(), env=env)
     assert missing.returncode == 2 and "Could not read" in missing.stderr
+
+
+def test_model_route_is_scored_with_its_tokens(demo_dir: Path, standin: StandinModelServer) -> None:
+    """Route auto on the demo: the rules take what they understand, the stand-in model the rest."""
+    gold = "SELECT channel, COUNT(*) FROM orders GROUP BY channel"
+    monthly = (f"SELECT strftime('%Y-%m', o.order_date), SUM(ol.quantity * ol.unit_price * (1 - ol.discount)) "
+               f"FROM orders o JOIN order_lines ol ON ol.order_id = o.order_id WHERE o.status <> 'cancelled' "
+               f"AND o.order_date LIKE '2025%' GROUP BY 1")
+    cases = [EvalCase("rules", "How many orders per sales channel?", (gold,)),
+             EvalCase("model", "How did monthly revenue develop in 2025?", (monthly,))]  # "develop": the model's
+    environ = {"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url,
+               "NLQ_SEMANTIC_MODEL": str(DEMO_SEMANTIC_MODEL)}
+    results = evaluate(cases, f"sqlite:///{demo_dir / 'demo.sqlite'}", "auto", environ)
+    assert [(r.route, r.answered, r.correct) for r in results] == [("rules", True, True), ("model", True, True)]
+    assert results[1].prompt_tokens > 0 and results[0].prompt_tokens == 0
+    routes = {row["route"]: row for row in summarize(results)["routes"]}
+    assert routes["model"]["tokens"] > 0 and routes["rules"]["tokens"] == 0
+    assert routes["rules"]["precision"] == routes["model"]["precision"] == 1.0
