@@ -17,6 +17,7 @@ from typing import TextIO
 import pandas as pd
 
 from nlq.answer import Answer
+from nlq.audit import record
 from nlq.demo import build_demo, ensure_demo_file
 from nlq.doctor import diagnose
 from nlq.errors import NlqError, SettingsError
@@ -25,6 +26,8 @@ from nlq.pipeline import Turn, ask, open_resources
 from nlq.roles import apply_role, plan_role, role_url
 from nlq.router import ROUTES
 from nlq.settings import load_settings, settings_table
+from nlq.store import open_store
+from nlq.store.log import as_records
 from nlq.vet import VetPolicy, vet
 
 EXIT_ANSWERED, EXIT_UNANSWERED, EXIT_USAGE = 0, 1, 2
@@ -46,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask_cmd.add_argument("--route", choices=ROUTES, default="auto",
                          help="auto: rules, then cache, then model (default); rules: only without a model; "
                               "model: straight to the model")
+    history_cmd = commands.add_parser("history", help="recent questions and answers from the app store")
+    history_cmd.add_argument("--limit", type=int, default=20, help="how many (default 20)")
+    history_cmd.add_argument("--json", action="store_true", help="one JSON object per line")
     eval_cmd = commands.add_parser("eval", help="score answers against gold SQL (JSONL or defog CSV)")
     eval_cmd.add_argument("file", type=Path, help="JSONL with question and sql, or a defog questions CSV")
     eval_cmd.add_argument("--db", metavar="URL", required=True,
@@ -88,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _doctor()
         if args.command == "eval":
             return _eval(args)
+        if args.command == "history":
+            return _history(args)
         return _settings()
     except NlqError as error:  # settings or connection problems before any answer exists
         print(f"error: {error.message}", file=sys.stderr)
@@ -104,6 +112,7 @@ def _ask(args: argparse.Namespace) -> int:
     resources = open_resources(load_settings(environ))
     try:
         answer = ask(args.question, resources, history=history, route=args.route)
+        record(resources, answer, source="cli")
     finally:
         resources.close()
     if args.json:
@@ -274,3 +283,22 @@ def _percent(ratio: float | None) -> str:
 
 def _number(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
+
+
+def _history(args: argparse.Namespace) -> int:
+    store = open_store(load_settings().effective_app_db_url)
+    try:
+        entries = store.log.entries(limit=max(1, args.limit))
+    finally:
+        store.close()
+    if args.json:
+        for entry in as_records(entries):
+            print(json.dumps(entry, ensure_ascii=False), flush=True)
+        return EXIT_ANSWERED
+    if entries.empty:
+        print("No questions asked yet.")
+    for entry in entries.itertuples():
+        rows = "" if entry.row_count is None or pd.isna(entry.row_count) else f" · {int(entry.row_count):,} rows"
+        print(f"{entry.id:>6}  {entry.asked_at:%Y-%m-%d %H:%M}  {entry.user:<10} {entry.route:<8} {entry.status:<8}"
+              f"  {entry.question}{rows}")
+    return EXIT_ANSWERED

@@ -20,6 +20,8 @@ from nlq.examples import DEMO_EXAMPLES, Example, load_examples
 from nlq.rules import Catalog, SemanticModel, build_catalog, latest_date_reader, load_semantic_model, read_values
 from nlq.schema import SchemaInfo, inspect_schema
 from nlq.settings import Settings
+from nlq.store import AppStore, open_store
+from nlq.store.examples import APPROVED
 from nlq.vet import VetPolicy
 
 DEMO_SEMANTIC_MODEL = Path(__file__).parent / "demo" / "semantic_model.yaml"
@@ -38,6 +40,7 @@ class Resources:
     _examples: tuple[Example, ...] | None = field(default=None, repr=False)
     _catalog: Catalog | None = field(default=None, repr=False)
     _cache: SqlCache | None = field(default=None, repr=False)
+    _store: AppStore | None = field(default=None, repr=False)
 
     def schema(self) -> SchemaInfo:
         if self._schema is None:
@@ -47,6 +50,7 @@ class Resources:
     def refresh_schema(self) -> SchemaInfo:
         self._schema = None
         self._catalog = None
+        self._examples = None  # approved examples are tied to the schema they were checked on
         if self._cache is not None:
             self._cache.close()
             self._cache = None
@@ -89,10 +93,24 @@ class Resources:
         return Limits(settings.query_timeout_s, settings.lock_timeout_s, settings.idle_timeout_s)
 
     def examples(self) -> tuple[Example, ...]:
+        """The curated file's examples, then those people approved (checked against this very schema)."""
         if self._examples is None:
             path = self.settings.examples_file or (DEMO_EXAMPLES if self.settings.uses_demo_database else None)
-            self._examples = load_examples(path, self.database.sqlglot_dialect) if path else ()
+            from_file = load_examples(path, self.database.sqlglot_dialect) if path else ()
+            fingerprint = schema_fingerprint(self.schema())
+            approved = tuple(Example(e.question, e.sql) for e in self.app_store().examples.all(APPROVED)
+                             if e.fingerprint == fingerprint)
+            self._examples = from_file + approved
         return self._examples
+
+    def forget_examples(self) -> None:
+        self._examples = None
+
+    def app_store(self) -> AppStore:
+        """nlq's own store (answer log, feedback, examples), opened and migrated on first use."""
+        if self._store is None:
+            self._store = open_store(self.settings.effective_app_db_url)
+        return self._store
 
     def fallback_model(self) -> BaseChatModel | None:
         if self.fallback is not None and self._fallback_model is None:
@@ -104,6 +122,8 @@ class Resources:
         self.database.dispose()
         if self._cache is not None:
             self._cache.close()
+        if self._store is not None:
+            self._store.close()
 
 
 def open_resources(settings: Settings) -> Resources:

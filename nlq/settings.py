@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
@@ -74,7 +74,18 @@ class Settings(BaseSettings):
     exclude_tables: str = Field(
         "", description="Comma-separated table names or globs (e.g. users,audit_*) no question may read."
     )
-    data_dir: Path = Field(Path("data"), description="Folder for nlq's own files (the demo database, the answer cache).")
+    data_dir: Path = Field(Path("data"), description="Folder for nlq's own files (the demo database, the answer cache, the app store).")
+    app_db_url: str = Field(
+        "", description="SQLAlchemy URL of nlq's own store (answer log, feedback, examples). Empty: a SQLite file in "
+        "NLQ_DATA_DIR; PostgreSQL when several app instances share it."
+    )
+    gpu_prices: str = Field(
+        "g4dn.xlarge on demand=0.526, g4dn.xlarge spot=0.158, g5.xlarge on demand=1.006",
+        description="Instance choices for the cost page, as name=USD per hour, comma-separated.",
+    )
+    gpu_instance: str = Field("g4dn.xlarge on demand", description="Which of NLQ_GPU_PRICES the model server runs on.")
+    api_input_price: float = Field(0.003, ge=0, description="A hosted API's price per 1,000 prompt tokens, USD, for comparison.")
+    api_output_price: float = Field(0.015, ge=0, description="A hosted API's price per 1,000 completion tokens, USD.")
 
     @classmethod
     def settings_customise_sources(
@@ -123,6 +134,29 @@ class Settings(BaseSettings):
                 raise ValueError(f"not a database URL ({error})") from None
         return value
 
+    @field_validator("gpu_prices")
+    @classmethod
+    def _prices_parse(cls, value: str) -> str:
+        parse_prices(value)
+        return value
+
+    @model_validator(mode="after")
+    def _instance_is_priced(self) -> Settings:
+        if self.gpu_instance not in self.instance_prices:
+            raise ValueError(f"NLQ_GPU_INSTANCE {self.gpu_instance!r} is not one of NLQ_GPU_PRICES: "
+                             f"{', '.join(self.instance_prices)}")
+        return self
+
+    @property
+    def instance_prices(self) -> dict[str, float]:
+        return parse_prices(self.gpu_prices)
+
+    @property
+    def effective_app_db_url(self) -> str:
+        if self.app_db_url:
+            return self.app_db_url
+        return URL.create("sqlite", database=str(self.data_dir / "app.sqlite")).render_as_string()
+
     @property
     def model_provider(self) -> str:
         return self.model.partition(":")[0]
@@ -150,6 +184,20 @@ class Settings(BaseSettings):
         return URL.create("sqlite", database=str(self.demo_database_path)).render_as_string()
 
 
+def parse_prices(text: str) -> dict[str, float]:
+    """``name=0.53, other=1.01`` → {name: 0.53, other: 1.01}."""
+    prices = {}
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        name, sep, price = part.rpartition("=")
+        try:
+            prices[name.strip()] = float(price)
+        except ValueError:
+            raise ValueError(f"expected name=price pairs such as 'g5.xlarge on demand=1.006', got {part!r}") from None
+        if not sep or not name.strip() or prices[name.strip()] < 0:
+            raise ValueError(f"expected name=price pairs such as 'g5.xlarge on demand=1.006', got {part!r}")
+    return prices
+
+
 def env_name(field: str) -> str:
     return ENV_PREFIX + field.upper()
 
@@ -173,9 +221,9 @@ def load_settings(
         return Settings(**{key[len(ENV_PREFIX) :].lower(): value for key, value in merged.items()})
     except ValidationError as error:
         problems = "; ".join(
-            f"{env_name(str(issue['loc'][0]))}: {issue['msg']} (got {issue['input']!r})"
+            f"{env_name(str(issue['loc'][0]))}: {issue['msg']} (got {issue['input']!r})" if issue["loc"]
+            else str(issue["msg"]).removeprefix("Value error, ")
             for issue in error.errors()
-            if issue["loc"]
         )
         raise SettingsError(
             f"Invalid setting — {problems}.", "Fix the value in your environment or .streamlit/secrets.toml."

@@ -9,6 +9,7 @@ import streamlit as st
 
 from nlq.answer import Answer
 from nlq.charts import build_figure, format_number
+from nlq.export import excel_bytes, excel_filename
 
 CHART_LABELS = {
     "kpi": "Number",
@@ -23,6 +24,7 @@ CHART_LABELS = {
 }
 
 
+EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CALM_KINDS = {"refused", "too_expensive", "bad_question", "handed_over"}  # working as intended, not a failure
 ROUTE_BADGES = {  # route -> (label, icon, colour)
     "rules": ("No model: rules", ":material/bolt:", "green"),
@@ -54,8 +56,13 @@ def render_answer(answer: Answer, key: str, on_edit: EditCallback | None = None)
             st.caption(answer.row_note)
     _render_sql(answer)
     if not answer.empty:
-        st.download_button("Download CSV", data=answer.csv_bytes(), file_name=answer.csv_filename,
-                           mime="text/csv", key=f"csv-{key}", on_click="ignore", icon=":material/download:")
+        csv_column, excel_column = st.columns(2, width=420)
+        csv_column.download_button("Download CSV", data=answer.csv_bytes(), file_name=answer.csv_filename,
+                                   mime="text/csv", key=f"csv-{key}", on_click="ignore", icon=":material/download:")
+        excel_column.download_button("Download Excel", data=lambda: excel_bytes(answer),
+                                     file_name=excel_filename(answer), mime=EXCEL_MIME, key=f"xlsx-{key}",
+                                     on_click="ignore", icon=":material/table_view:",
+                                     help="The data, and a second sheet saying where it came from")
     _render_editor(answer, key, on_edit)
 
 

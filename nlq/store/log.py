@@ -1,0 +1,130 @@
+"""The answer log: one row per question asked in the app or the CLI, never changed afterwards, with the
+feedback people gave. It is what History searches and what Usage & cost adds up."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, and_, func, insert, select
+
+from nlq.answer import Answer
+from nlq.store.tables import answers, feedback
+
+LOG_COLUMNS = ["id", "asked_at", "user", "source", "database", "question", "route", "model", "status",
+               "error_kind", "row_count", "total_ms", "model_seconds", "prompt_tokens", "completion_tokens",
+               "verdict", "sql", "route_reason", "error_message", "rating", "comment"]
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    id: int
+    asked_at: datetime
+    user: str
+    question: str
+    route: str
+    status: str
+    sql: str | None
+    model: str | None
+    row_count: int | None
+    error_message: str | None
+
+
+def status_of(answer: Answer) -> str:
+    if not answer.ok:
+        return "failed"
+    return "empty" if answer.empty else "answered"
+
+
+def verdict_of(answer: Answer) -> str | None:
+    """What vetting said of the SQL: refused (and why), allowed, or nothing when no SQL was written."""
+    if answer.error is not None and answer.error.kind == "refused":
+        return "refused"
+    if answer.sql and (answer.ok or answer.error is not None and answer.error.kind in {
+            "database_error", "query_timeout", "too_expensive"}):
+        return "allowed"
+    return None
+
+
+class AnswerLog:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def record(self, answer: Answer, user: str, source: str) -> int:
+        """Append one answer; returns its id (feedback refers to it)."""
+        model_ms = answer.timings_ms.get("model")
+        row = {
+            "asked_at": answer.asked_at.astimezone(UTC).replace(tzinfo=None), "user": user, "source": source,
+            "database": answer.database, "question": answer.question, "route": answer.route,
+            "route_reason": answer.route_reason, "model": answer.model, "prompt_tokens": answer.prompt_tokens,
+            "completion_tokens": answer.completion_tokens,
+            "model_seconds": None if model_ms is None else model_ms / 1000, "sql": answer.sql,
+            "verdict": verdict_of(answer), "status": status_of(answer),
+            "error_kind": answer.error.kind if answer.error else None,
+            "error_message": answer.error.message if answer.error else None,
+            "row_count": answer.row_count if answer.ok else None, "total_ms": answer.timings_ms.get("total"),
+            "timings": json.dumps({k: round(v, 1) for k, v in answer.timings_ms.items()}),
+        }
+        with self.engine.begin() as connection:
+            return int(connection.execute(insert(answers).values(**row)).inserted_primary_key[0])
+
+    def add_feedback(self, answer_id: int, rating: int, comment: str, user: str) -> None:
+        if rating not in (1, -1):
+            raise ValueError("rating is +1 or -1")
+        with self.engine.begin() as connection:
+            connection.execute(insert(feedback).values(answer_id=answer_id, rating=rating, comment=comment or None,
+                                                       user=user, given_at=datetime.now(UTC).replace(tzinfo=None)))
+
+    def entries(self, limit: int = 1000, text: str = "", routes: list[str] | None = None,
+                statuses: list[str] | None = None, since: datetime | None = None, until: datetime | None = None,
+                users: list[str] | None = None) -> pd.DataFrame:
+        """The newest entries first, filtered; the latest feedback on each comes along."""
+        latest = (select(feedback.c.answer_id, func.max(feedback.c.id).label("feedback_id"))
+                  .group_by(feedback.c.answer_id).subquery())
+        query = (select(answers, feedback.c.rating, feedback.c.comment)
+                 .outerjoin(latest, latest.c.answer_id == answers.c.id)
+                 .outerjoin(feedback, feedback.c.id == latest.c.feedback_id))
+        conditions = []
+        if text:
+            pattern = f"%{text.lower()}%"
+            conditions.append(func.lower(answers.c.question).like(pattern) | func.lower(answers.c.sql).like(pattern))
+        if routes:
+            conditions.append(answers.c.route.in_(routes))
+        if statuses:
+            conditions.append(answers.c.status.in_(statuses))
+        if users:
+            conditions.append(answers.c.user.in_(users))
+        if since:
+            conditions.append(answers.c.asked_at >= since)
+        if until:
+            conditions.append(answers.c.asked_at < until)
+        if conditions:
+            query = query.where(and_(*conditions))
+        query = query.order_by(answers.c.id.desc()).limit(limit)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return pd.DataFrame([{name: row[name] for name in LOG_COLUMNS} for row in rows], columns=LOG_COLUMNS)
+
+    def entry(self, answer_id: int) -> LogEntry | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(answers).where(answers.c.id == answer_id)).mappings().first()
+        if row is None:
+            return None
+        return LogEntry(row["id"], row["asked_at"], row["user"], row["question"], row["route"], row["status"],
+                        row["sql"], row["model"], row["row_count"], row["error_message"])
+
+    def users(self) -> list[str]:
+        with self.engine.connect() as connection:
+            return [r[0] for r in connection.execute(select(answers.c.user).distinct().order_by(answers.c.user))]
+
+    def count(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(answers)).scalar_one())
+
+
+def as_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Entries as JSON-ready dictionaries (for ``python -m nlq history --json``)."""
+    return json.loads(frame.to_json(orient="records", date_format="iso"))

@@ -1,0 +1,59 @@
+"""The application store's tables, declared once: the answer log, feedback, and question → SQL examples."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+answers = Table(
+    "answers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("asked_at", DateTime, nullable=False, index=True),
+    Column("user", String(200), nullable=False, index=True),
+    Column("source", String(20), nullable=False),  # app or cli
+    Column("database", String(200)),
+    Column("question", Text, nullable=False),
+    Column("route", String(20), nullable=False),
+    Column("route_reason", Text),
+    Column("model", String(200)),
+    Column("prompt_tokens", Integer),
+    Column("completion_tokens", Integer),
+    Column("model_seconds", Float),
+    Column("sql", Text),
+    Column("verdict", String(60)),  # allowed, refused (with the rule), or empty when no SQL was written
+    Column("status", String(20), nullable=False),  # answered, empty, failed
+    Column("error_kind", String(60)),
+    Column("error_message", Text),
+    Column("row_count", Integer),
+    Column("total_ms", Float),
+    Column("timings", Text),  # JSON: milliseconds per step
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("answer_id", Integer, ForeignKey("answers.id"), nullable=False, index=True),
+    Column("given_at", DateTime, nullable=False),
+    Column("user", String(200), nullable=False),
+    Column("rating", Integer, nullable=False),  # +1 or -1
+    Column("comment", Text),
+)
+
+examples = Table(
+    "examples",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("question", Text, nullable=False),
+    Column("sql", Text, nullable=False),
+    Column("status", String(20), nullable=False, index=True),  # candidate, approved, stale
+    Column("answer_id", Integer, ForeignKey("answers.id")),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("approved_at", DateTime),
+    Column("approved_by", String(200)),
+    Column("fingerprint", String(64)),  # the schema it was last checked against
+    Column("note", Text),  # why it is stale, or what changed
+)

@@ -1,0 +1,62 @@
+"""History: every question asked here or from the CLI — search it, open an answer again, export the log."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import streamlit as st
+
+from nlq.audit import record
+from nlq.pipeline import run_sql
+from ui.answer_view import render_answer
+from ui.state import current_user, resources
+
+ROUTES = ["rules", "cache", "model", "fallback", "edited"]
+STATUSES = ["answered", "empty", "failed"]
+SHOWN = ["id", "asked_at", "user", "question", "route", "status", "row_count", "total_ms", "rating"]
+
+engine = resources()
+log = engine.app_store().log
+st.title("History")
+if log.count() == 0:
+    st.info("No questions yet. Ask one on the **Ask** page (or with `python -m nlq ask`); every answer is "
+            "kept here.", icon=":material/history:")
+    st.stop()
+
+text_column, route_column, status_column = st.columns([3, 2, 2])
+text = text_column.text_input("Search questions and SQL", key="history-text")
+routes = route_column.multiselect("Route", ROUTES, key="history-routes")
+statuses = status_column.multiselect("Status", STATUSES, key="history-statuses")
+date_column, user_column = st.columns([3, 4])
+days = date_column.date_input("Asked between", value=(), key="history-dates")
+users = user_column.multiselect("User", log.users(), key="history-users")
+since = datetime.combine(days[0], time.min) if len(days) >= 1 else None
+until = datetime.combine(days[-1], time.min) + timedelta(days=1) if len(days) == 2 else None
+entries = log.entries(limit=5000, text=text, routes=routes, statuses=statuses, since=since, until=until, users=users)
+
+st.caption(f"{len(entries):,} entr{'y' if len(entries) == 1 else 'ies'}, newest first.")
+st.dataframe(entries[SHOWN], hide_index=True, column_config={
+    "asked_at": st.column_config.DatetimeColumn("asked (UTC)", format="YYYY-MM-DD HH:mm"),
+    "total_ms": st.column_config.NumberColumn("ms", format="%.0f"),
+    "rating": st.column_config.NumberColumn("👍/👎", help="+1 👍, -1 👎"),
+})
+st.download_button("Export the log as CSV", data=entries.to_csv(index=False).encode("utf-8"),
+                   file_name="nlq-history.csv", mime="text/csv", on_click="ignore", icon=":material/download:")
+
+if entries.empty:
+    st.stop()
+st.subheader("Open an answer")
+labels = {int(row.id): f"#{row.id} · {row.question}" for row in entries.itertuples()}
+chosen = st.selectbox("Entry", list(labels), format_func=labels.get, key="history-open")
+entry = log.entry(chosen)
+if entry is not None:
+    st.markdown(f"**{entry.question}** — asked {entry.asked_at:%Y-%m-%d %H:%M} UTC by {entry.user}, "
+                f"route {entry.route}, {entry.status}" + (f", {entry.row_count:,} rows" if entry.row_count else ""))
+    if entry.error_message:
+        st.warning(entry.error_message)
+    if entry.sql:
+        st.code(entry.sql, language="sql")
+        if st.button("Re-run this SQL", key=f"history-rerun-{entry.id}", icon=":material/replay:"):
+            answer = run_sql(entry.sql, engine, question=entry.question)
+            record(engine, answer, source="app", user=current_user())
+            render_answer(answer, key=f"history-{entry.id}")

@@ -1,0 +1,41 @@
+"""Schema: what nlq can see — tables, columns, types, keys, comments, sample values — and what it may not."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from nlq.errors import NlqError
+from ui.state import resources
+
+engine = resources()
+st.title("Schema")
+try:
+    schema = engine.schema()
+except NlqError as error:
+    st.error(f"**{error.message}**\n\n{error.hint}")
+    st.stop()
+
+info = engine.database.info
+st.markdown(f"**{info.name}** · {info.dialect} · **{len(schema.tables)}** tables exposed to questions"
+            + (f" · **{len(schema.excluded)}** excluded" if schema.excluded else ""))
+if schema.excluded:
+    st.warning("Excluded by `NLQ_EXCLUDE_TABLES` — no question may read them, and the model never sees them: "
+               + ", ".join(f"`{name}`" for name in schema.excluded), icon=":material/visibility_off:")
+if not schema.tables:
+    st.info("This database has no tables that questions may read. Point `NLQ_DATABASE_URL` at another "
+            "database, or check `NLQ_EXCLUDE_TABLES`.")
+    st.stop()
+
+search = st.text_input("Find a table or column", key="schema-search").strip().lower()
+for table in schema.tables:
+    names = [table.name.lower(), *(c.name.lower() for c in table.columns)]
+    if search and not any(search in name for name in names):
+        continue
+    with st.expander(f"**{table.name}** — {len(table.columns)} columns" + (f" · {table.comment}" if table.comment else ""),
+                     expanded=bool(search)):
+        st.dataframe(pd.DataFrame([{
+            "column": c.name, "type": c.type, "key": "primary" if c.primary_key else "",
+            "references": c.references or "", "nullable": c.nullable, "comment": c.comment or "",
+            "sample values": ", ".join(c.samples),
+        } for c in table.columns]), hide_index=True)

@@ -1,0 +1,76 @@
+"""Examples: the question → SQL pairs the model learns from. 👍 proposes; only a person's approval, after
+the SQL passes vetting and runs on today's schema, lets an example into the prompt."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from nlq.errors import NlqError
+from nlq.store.examples import APPROVED, CANDIDATE, STALE
+from nlq.teaching import approve, check_for_schema_change, export_jsonl, import_jsonl
+from ui.state import current_user, resources
+
+engine = resources()
+book = engine.app_store().examples
+st.title("Examples")
+stale = check_for_schema_change(engine.app_store(), engine)
+if stale:
+    st.warning(f"The schema changed: {len(stale)} approved example(s) no longer pass and are now stale.",
+               icon=":material/warning:")
+
+if "examples-result" in st.session_state:
+    example_id, answer = st.session_state.pop("examples-result")
+    if answer.ok:
+        st.success(f"Example #{example_id} approved: its SQL passed and ran ({answer.row_count:,} rows).")
+    else:
+        st.error(f"Example #{example_id} was not approved: {answer.error.message}")
+
+
+def _approve(example_id: int) -> None:
+    st.session_state["examples-result"] = (example_id, approve(engine.app_store(), engine, example_id,
+                                                               current_user()))
+
+
+def _save(example_id: int) -> None:
+    book.edit(example_id, st.session_state[f"question-{example_id}"], st.session_state[f"sql-{example_id}"])
+    engine.forget_examples()
+
+
+def _delete(example_id: int) -> None:
+    book.delete(example_id)
+    engine.forget_examples()
+
+
+tabs = st.tabs([f"Candidates ({len(book.all(CANDIDATE))})", f"Approved ({len(book.all(APPROVED))})",
+                f"Stale ({len(book.all(STALE))})"])
+for tab, status in zip(tabs, (CANDIDATE, APPROVED, STALE), strict=True):
+    with tab:
+        found = book.all(status)
+        if not found:
+            st.caption({CANDIDATE: "No candidates. A 👍 on an answer proposes it here.",
+                        APPROVED: "No approved examples yet: approve candidates to teach the model.",
+                        STALE: "Nothing stale."}[status])
+        for example in found:
+            with st.expander(f"#{example.id} · {example.question}"):
+                if example.note:
+                    st.caption(example.note)
+                st.text_input("Question", value=example.question, key=f"question-{example.id}")
+                st.text_area("SQL", value=example.sql, key=f"sql-{example.id}", height=140)
+                approve_column, save_column, delete_column = st.columns(3)
+                if status != APPROVED:
+                    approve_column.button("Approve", key=f"approve-{example.id}", on_click=_approve,
+                                          args=(example.id,), icon=":material/check:")
+                save_column.button("Save edits", key=f"save-{example.id}", on_click=_save, args=(example.id,))
+                delete_column.button("Delete", key=f"delete-{example.id}", on_click=_delete, args=(example.id,))
+
+st.subheader("Import and export")
+upload = st.file_uploader("Import JSONL (question, sql per line) as candidates", type=["jsonl", "json", "txt"])
+if upload is not None and st.button("Import", key="examples-import"):
+    try:
+        added = import_jsonl(engine.app_store(), upload.getvalue().decode("utf-8"), current_user())
+        st.success(f"Imported {added} example(s) as candidates.")
+    except NlqError as error:
+        st.error(f"**{error.message}**\n\n{error.hint}")
+st.download_button("Export approved examples (JSONL)", data=export_jsonl(engine.app_store()),
+                   file_name="nlq-examples.jsonl", mime="application/jsonl", on_click="ignore",
+                   icon=":material/download:", help="The same format as NLQ_EXAMPLES_FILE; also fit for fine-tuning")

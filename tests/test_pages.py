@@ -1,0 +1,130 @@
+"""Every page in Streamlit's AppTest, empty and with data: History, Schema, Usage & cost, Examples — and
+the chat's feedback, which feeds them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from nlq.audit import record
+from nlq.pipeline import ask
+from nlq.resources import Resources
+from nlq.teaching import give_feedback
+from tests.conftest import ROOT
+from tests.support.standin_model import StandinModelServer
+
+PAGES = ROOT / "pages"
+
+
+@pytest.fixture
+def store_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'app.sqlite'}"
+
+
+@pytest.fixture
+def page(monkeypatch: pytest.MonkeyPatch, demo_dir: Path, standin: StandinModelServer,
+         store_url: str) -> Callable[..., AppTest]:
+    def open_page(name: str, **environ: str) -> AppTest:
+        for key, value in {"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url, "NLQ_CACHE": "false",
+                           "NLQ_APP_DB_URL": store_url, **environ}.items():
+            monkeypatch.setenv(key, value)
+        at = AppTest.from_file(str(PAGES / name) if name != "app" else str(ROOT / "streamlit_app.py"),
+                               default_timeout=60).run()
+        assert not at.exception, at.exception
+        return at
+    return open_page
+
+
+@pytest.fixture
+def with_data(make_resources: Callable[..., Resources], store_url: str) -> Resources:
+    """Three answers in the log: two by rules (one with a 👍), one by the stand-in model."""
+    resources = make_resources(NLQ_APP_DB_URL=store_url, NLQ_RULES="true")
+    store = resources.app_store()
+    first = ask("Revenue by region in 2024", resources)
+    give_feedback(store, record(resources, first, "app"), first, 1, "good", "local")
+    record(resources, ask("Total revenue", resources), "cli")
+    record(resources, ask("Monthly revenue in 2025", resources, route="model"), "app")
+    return resources
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("1_History.py", "No questions yet"), ("3_Usage_and_cost.py", "No questions yet"),
+])
+def test_pages_when_nothing_was_asked(page: Callable[..., AppTest], name: str, expected: str) -> None:
+    at = page(name)
+    assert expected in at.info[0].value
+
+
+def test_history_searches_opens_and_reruns(page: Callable[..., AppTest], with_data: Resources) -> None:
+    at = page("1_History.py")
+    assert at.dataframe[0].value.shape[0] == 3
+    assert list(at.dataframe[0].value["question"]) == ["Monthly revenue in 2025", "Total revenue",
+                                                       "Revenue by region in 2024"]
+    at.multiselect(key="history-routes").set_value(["rules"]).run()
+    assert at.dataframe[0].value.shape[0] == 2
+    at.text_input(key="history-text").set_value("region").run()
+    assert list(at.dataframe[0].value["question"]) == ["Revenue by region in 2024"]
+    assert at.dataframe[0].value["rating"][0] == 1
+    assert at.download_button[0].label == "Export the log as CSV"
+    entry_id = at.selectbox(key="history-open").value
+    at.button(key=f"history-rerun-{entry_id}").click().run()
+    assert not at.exception
+    assert at.dataframe[1].value.shape == (5, 2)  # the re-run answer's table
+    assert "FROM order_lines" in at.code[0].value
+
+
+def test_schema_shows_tables_columns_and_exclusions(page: Callable[..., AppTest]) -> None:
+    at = page("2_Schema.py", NLQ_EXCLUDE_TABLES="returns")
+    assert len(at.expander) == 9
+    assert "returns" in at.warning[0].value
+    at.text_input(key="schema-search").set_value("segment").run()
+    assert len(at.expander) == 1 and "customers" in at.expander[0].label
+    columns = at.dataframe[0].value
+    assert "Consumer" in columns.loc[columns["column"] == "segment", "sample values"].iloc[0]
+
+
+def test_usage_and_cost(page: Callable[..., AppTest], with_data: Resources) -> None:
+    at = page("3_Usage_and_cost.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Questions"] == "3" and metrics["Without a model"] == "67%"
+    assert metrics["Answered at zero model cost"] == "2"
+    assert metrics["Self-hosted, per question"].startswith("$") and metrics["Hosted API, per question"] != "$0.00000"
+    assert len(at.get("plotly_chart")) == 3
+    assert "questions a month" in at.markdown[-1].value
+    at.selectbox[0].set_value("g5.xlarge on demand").run()
+    assert not at.exception
+
+
+def test_examples_page_approves_a_candidate(page: Callable[..., AppTest], with_data: Resources) -> None:
+    at = page("4_Examples.py")
+    assert at.tabs[0].label == "Candidates (1)" and at.tabs[1].label == "Approved (0)"
+    [candidate] = with_data.app_store().examples.all()
+    at.button(key=f"approve-{candidate.id}").click().run()
+    assert not at.exception
+    assert "approved" in at.success[0].value
+    assert at.tabs[1].label == "Approved (1)"
+    assert at.download_button[0].label == "Export approved examples (JSONL)"
+
+
+def test_examples_page_when_empty(page: Callable[..., AppTest]) -> None:
+    at = page("4_Examples.py")
+    assert at.tabs[0].label == "Candidates (0)"
+    assert any("A 👍 on an answer proposes it here" in c.value for c in at.caption)
+
+
+def test_feedback_from_the_chat_reaches_history_and_examples(page: Callable[..., AppTest],
+                                                            with_data: Resources) -> None:
+    at = page("app", NLQ_RULES="true")
+    at.button(key="example-3").click().run()  # "How many orders per sales channel?"
+    at.get("feedback")[0].set_value(1).run()
+    at.text_input(key="comment-1").set_value("right").run()
+    at.button(key="send-1").click().run()
+    assert not at.exception
+    assert any("candidate example" in c.value for c in at.caption)
+    log = with_data.app_store().log.entries()
+    assert log["question"][0] == "How many orders per sales channel?" and log["comment"][0] == "right"
+    assert "How many orders per sales channel?" in [e.question for e in with_data.app_store().examples.all()]
+    assert [b.label for b in at.download_button] == ["Download CSV", "Download Excel"]

@@ -1,0 +1,186 @@
+"""The app store on real SQLite and PostgreSQL: migrations, the answer log, two writers at once, a restart,
+the cost arithmetic, the Excel export and ``python -m nlq history``."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import inspect
+
+from nlq.answer import Answer
+from nlq.costs import Prices, api_cost, break_even_volume, cost_per_question, monthly_costs, self_hosted_cost, usage_figures
+from nlq.errors import ErrorReport
+from nlq.export import ABOUT_SHEET, DATA_SHEET, excel_bytes, excel_filename
+from nlq.pipeline import ask
+from nlq.resources import Resources
+from nlq.store import AppStore, open_store
+from tests.conftest import ROOT
+from tests.support.postgres import PostgresServer
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'app.sqlite'}"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.create_database(f"app_{abs(hash(tmp_path.name)) % 10**8}")
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[AppStore]:
+    opened = open_store(store_url)
+    yield opened
+    opened.close()
+
+
+def _answer(question: str, route: str = "model", **fields: object) -> Answer:
+    answer = Answer(question=question, route=route, model="qwen2.5-coder:7b" if route == "model" else None,
+                    database="demo.sqlite", sql="SELECT 1", frame=pd.DataFrame({"a": [1, 2]}))
+    answer.timings_ms = {"total": 1500.0, "model": 1200.0, "database": 10.0}
+    answer.prompt_tokens, answer.completion_tokens = (900, 60) if route == "model" else (None, None)
+    for name, value in fields.items():
+        setattr(answer, name, value)
+    return answer
+
+
+def test_migrations_create_the_tables_once(store_url: str) -> None:
+    first = open_store(store_url)
+    tables = set(inspect(first.engine).get_table_names())
+    assert {"answers", "feedback", "examples", "alembic_version"} <= tables
+    first.close()
+    again = open_store(store_url)  # an existing store: nothing to do, nothing lost
+    assert again.log.count() == 0
+    again.close()
+
+
+def test_every_field_of_an_answer_is_logged(store: AppStore) -> None:
+    answer = _answer("Revenue by region")
+    answer_id = store.log.record(answer, "ana", "app")
+    failed = _answer("Drop it", route="model", frame=None, error=ErrorReport("refused", "Only reading is allowed."))
+    store.log.record(failed, "ben", "cli")
+    entries = store.log.entries()
+    assert list(entries["question"]) == ["Drop it", "Revenue by region"]  # newest first
+    row = entries.iloc[1]
+    assert (row["id"], row["user"], row["source"], row["route"], row["model"]) == (
+        answer_id, "ana", "app", "model", "qwen2.5-coder:7b")
+    assert (row["prompt_tokens"], row["completion_tokens"], row["model_seconds"]) == (900, 60, 1.2)
+    assert (row["status"], row["verdict"], row["row_count"], row["total_ms"]) == ("answered", "allowed", 2, 1500.0)
+    refused = entries.iloc[0]
+    assert (refused["status"], refused["verdict"], refused["error_kind"]) == ("failed", "refused", "refused")
+
+
+def test_filters_and_feedback(store: AppStore) -> None:
+    first = store.log.record(_answer("Revenue by region"), "ana", "app")
+    store.log.record(_answer("Total revenue", route="rules"), "ben", "app")
+    store.log.add_feedback(first, 1, "right", "ana")
+    store.log.add_feedback(first, -1, "actually wrong", "ana")  # the latest feedback counts
+    assert list(store.log.entries(text="region")["id"]) == [first]
+    assert list(store.log.entries(routes=["rules"])["question"]) == ["Total revenue"]
+    assert list(store.log.entries(users=["ana"])["rating"]) == [-1]
+    assert store.log.entries(users=["ana"])["comment"][0] == "actually wrong"
+    assert store.log.users() == ["ana", "ben"]
+    assert store.log.entries(statuses=["failed"]).empty
+
+
+def test_two_writers_at_once_lose_nothing(store_url: str) -> None:
+    stores = [open_store(store_url), open_store(store_url)]
+    errors: list[BaseException] = []
+
+    def write(store: AppStore, user: str) -> None:
+        try:
+            for number in range(40):
+                store.log.record(_answer(f"question {number}"), user, "app")
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(s, f"user{i}")) for i, s in enumerate(stores)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    for store in stores:
+        store.close()
+    restarted = open_store(store_url)  # a restart: everything is still there
+    assert restarted.log.count() == 80 and set(restarted.log.users()) == {"user0", "user1"}
+    restarted.close()
+
+
+@pytest.mark.parametrize(("seconds", "per_hour", "expected"), [(3.6, 0.526, 0.000526), (1.2, 1.006, 0.00033533)])
+def test_self_hosted_cost(seconds: float, per_hour: float, expected: float) -> None:
+    assert self_hosted_cost(seconds, Prices(per_hour, 0, 0)) == pytest.approx(expected, rel=1e-4)
+
+
+def test_api_cost_and_break_even_by_hand() -> None:
+    prices = Prices(instance_per_hour=0.526, api_input_per_1k=0.003, api_output_per_1k=0.015)
+    assert api_cost(900, 60, prices) == pytest.approx(0.0027 + 0.0009)  # 0.9 × 0.003 + 0.06 × 0.015
+    log = pd.DataFrame({"route": ["model", "model", "rules", "cache"], "model_seconds": [1.0, 3.0, None, None],
+                        "prompt_tokens": [800, 1000, None, None], "completion_tokens": [50, 70, None, None]})
+    figures = usage_figures(log)
+    assert (figures.questions, figures.model_answers, figures.free_answers) == (4, 2, 2)
+    assert figures.model_seconds_per_model_answer == 2.0 and figures.prompt_tokens_per_model_answer == 900
+    own, api = cost_per_question(figures, prices)
+    assert own == pytest.approx(2.0 / 3600 * 0.526 * 0.5)  # half the questions needed the model
+    assert api == pytest.approx(0.9 * 0.003 + 0.06 * 0.015)  # an API-only product pays for every question
+    assert break_even_volume(figures, prices) == pytest.approx(0.526 * 730 / 0.0036)
+    monthly = monthly_costs(figures, prices, [0, 1000])
+    assert list(monthly["self-hosted (instance all month)"]) == pytest.approx([383.98, 383.98])
+    assert list(monthly["hosted API"]) == pytest.approx([0, 3.6])
+
+
+def test_the_excel_file_has_the_data_and_its_provenance() -> None:
+    answer = _answer("Revenue by region in 2024", frame=pd.DataFrame({"region": ["Europe", "Asia"],
+                                                                      "revenue": [10.5, 7.25]}))
+    sheets = pd.read_excel(io.BytesIO(excel_bytes(answer)), sheet_name=None)
+    assert list(sheets) == [DATA_SHEET, ABOUT_SHEET]
+    assert sheets[DATA_SHEET].to_dict("list") == {"region": ["Europe", "Asia"], "revenue": [10.5, 7.25]}
+    about = dict(zip(sheets[ABOUT_SHEET]["field"], sheets[ABOUT_SHEET]["value"], strict=True))
+    assert about["question"] == "Revenue by region in 2024" and about["sql"] == "SELECT 1"
+    assert about["model"] == "qwen2.5-coder:7b" and about["route"] == "model" and about["rows"] == 2
+    assert about["database"] == "demo.sqlite" and about["complete"] == "yes"
+    assert excel_filename(answer) == "revenue-by-region-in-2024.xlsx"
+
+
+def test_history_command(tmp_path: Path, demo_dir: Path, standin_env: Callable[..., dict[str, str]]) -> None:
+    env = standin_env(NLQ_APP_DB_URL=f"sqlite:///{tmp_path / 'app.sqlite'}")
+    empty = _nlq("history", env=env)
+    assert empty.returncode == 0 and "No questions asked yet" in empty.stdout
+    assert _nlq("ask", "Total revenue", env=env).returncode == 0
+    assert _nlq("ask", "Revenue by region in 2024", env=env).returncode == 0
+    listed = _nlq("history", env=env)
+    assert listed.stdout.index("Revenue by region in 2024") < listed.stdout.index("Total revenue")
+    lines = [json.loads(line) for line in _nlq("history", "--json", "--limit", "1", env=env).stdout.splitlines()]
+    assert len(lines) == 1 and lines[0]["question"] == "Revenue by region in 2024"
+    assert lines[0]["source"] == "cli" and lines[0]["route"] == "rules" and lines[0]["user"] == "local"
+
+
+def test_answers_asked_through_resources_reach_the_log(make_resources: Callable[..., Resources],
+                                                       tmp_path: Path) -> None:
+    from nlq.audit import record
+
+    resources = make_resources(NLQ_APP_DB_URL=f"sqlite:///{tmp_path / 'app.sqlite'}")
+    answer = ask("Revenue by region in 2024", resources)
+    assert record(resources, answer, source="app") == 1
+    assert resources.app_store().log.entry(1).sql == answer.sql
+
+
+def _nlq(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "nlq", *args], capture_output=True, text=True, cwd=ROOT, env=env,
+                          timeout=300)
+
+
+@pytest.fixture
+def standin_env(demo_dir: Path) -> Callable[..., dict[str, str]]:
+    def make(**extra: str) -> dict[str, str]:
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("NLQ_")}
+        return {**clean, "NLQ_DATA_DIR": str(demo_dir), **extra}
+    return make

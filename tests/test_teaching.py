@@ -1,0 +1,124 @@
+"""Feedback that teaches only through approval: 👍 → candidate → approval (SQL re-run and vetted) → used in
+the next prompt; stale when the schema changes; JSONL import and export."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from nlq.errors import SettingsError
+from nlq.pipeline import ask
+from nlq.resources import Resources, open_resources
+from nlq.settings import load_settings
+from nlq.store.examples import APPROVED, CANDIDATE, STALE
+from nlq.teaching import approve, check_for_schema_change, export_jsonl, give_feedback, import_jsonl
+from tests.support.standin_model import Rule, Script, StandinModelServer
+
+TAUGHT_SQL = "SELECT channel, COUNT(*) AS orders FROM orders GROUP BY channel"
+
+
+@pytest.fixture
+def model() -> Iterator[StandinModelServer]:
+    server = StandinModelServer(Script(rules=[Rule(match="", reply=f"```sql\n{TAUGHT_SQL}\n```")])).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def open_app(demo_dir: Path, tmp_path: Path, model: StandinModelServer) -> Iterator[Callable[..., Resources]]:
+    shutil.copy(demo_dir / "demo.sqlite", tmp_path / "demo.sqlite")
+    opened: list[Resources] = []
+
+    def make(**overrides: str) -> Resources:
+        environ = {"NLQ_DATA_DIR": str(tmp_path), "NLQ_MODEL_URL": model.url, "NLQ_RULES": "false",
+                   "NLQ_CACHE": "false", **overrides}
+        opened.append(open_resources(load_settings(environ, secrets_path=None)))
+        return opened[-1]
+
+    yield make
+    for resources in opened:
+        resources.close()
+
+
+def _prompt_text(model: StandinModelServer) -> str:
+    return " ".join(str(m.get("content", "")) for m in model.requests[-1]["messages"])
+
+
+def test_a_thumbs_up_teaches_only_after_approval(open_app: Callable[..., Resources],
+                                                 model: StandinModelServer) -> None:
+    resources = open_app()
+    store = resources.app_store()
+    answer = ask("Orders split by sales channel please", resources)
+    answer_id = store.log.record(answer, "ana", "app")
+    give_feedback(store, answer_id, answer, 1, "exactly right", "ana")
+    [candidate] = store.examples.all(CANDIDATE)
+    assert candidate.question == "Orders split by sales channel please" and candidate.answer_id == answer_id
+    ask("Orders split by channel", resources)
+    assert "Orders split by sales channel please" not in _prompt_text(model)  # a candidate teaches nothing
+
+    result = approve(store, resources, candidate.id, "admin")
+    assert result.ok and store.examples.get(candidate.id).status == APPROVED
+    ask("Orders split by channel", resources)
+    prompt = _prompt_text(model)
+    assert "Orders split by sales channel please" in prompt and TAUGHT_SQL.split(" FROM")[0] in prompt
+    # a restarted app still uses it
+    ask("Orders split by channel", open_app())
+    assert "Orders split by sales channel please" in _prompt_text(model)
+
+
+def test_a_thumbs_down_or_a_failed_answer_proposes_nothing(open_app: Callable[..., Resources]) -> None:
+    resources = open_app()
+    store = resources.app_store()
+    answer = ask("Orders by channel", resources)
+    give_feedback(store, store.log.record(answer, "ana", "app"), answer, -1, "wrong", "ana")
+    assert store.examples.all() == []
+    assert store.log.entries()["rating"][0] == -1
+
+
+def test_approval_reruns_the_sql_and_refuses_what_fails(open_app: Callable[..., Resources]) -> None:
+    resources = open_app()
+    store = resources.app_store()
+    broken = store.examples.add("Orders by colour", "SELECT colour FROM orders", "ana")
+    hostile = store.examples.add("Drop orders", "DELETE FROM orders", "ana")
+    assert not approve(store, resources, broken, "admin").ok
+    refused = approve(store, resources, hostile, "admin")
+    assert not refused.ok and refused.error.kind == "refused"
+    assert {e.status for e in store.examples.all()} == {CANDIDATE}
+    assert len(resources.examples()) == 10  # only the demo file's ten
+    with pytest.raises(SettingsError):
+        approve(store, resources, 999, "admin")
+
+
+def test_a_schema_change_makes_examples_stale(open_app: Callable[..., Resources], tmp_path: Path) -> None:
+    resources = open_app()
+    store = resources.app_store()
+    keep = store.examples.add("Orders by channel", TAUGHT_SQL, "ana")
+    lose = store.examples.add("Returns by reason", "SELECT reason, COUNT(*) FROM returns GROUP BY reason", "ana")
+    assert approve(store, resources, keep, "admin").ok and approve(store, resources, lose, "admin").ok
+    assert check_for_schema_change(store, resources) == []
+    with sqlite3.connect(tmp_path / "demo.sqlite") as connection:
+        connection.execute("ALTER TABLE returns RENAME TO product_returns")
+    changed = open_app()
+    assert check_for_schema_change(store, changed) == [lose]
+    assert store.examples.get(lose).status == STALE and "no longer passes" in store.examples.get(lose).note
+    assert store.examples.get(keep).status == APPROVED
+    questions = [e.question for e in changed.examples()]
+    assert "Orders by channel" in questions and "Returns by reason" not in questions
+
+
+def test_edit_asks_for_approval_again_and_jsonl_round_trips(open_app: Callable[..., Resources]) -> None:
+    resources = open_app()
+    store = resources.app_store()
+    example = store.examples.add("Orders by channel", TAUGHT_SQL, "ana")
+    approve(store, resources, example, "admin")
+    assert export_jsonl(store) == '{"question": "Orders by channel", "sql": "' + TAUGHT_SQL + '"}\n'
+    store.examples.edit(example, "Orders per channel", TAUGHT_SQL)
+    assert store.examples.get(example).status == CANDIDATE
+    added = import_jsonl(store, '{"question": "Customers", "sql": "SELECT COUNT(*) FROM customers"}\n\n', "ben")
+    assert added == 1 and [e.status for e in store.examples.all()] == [CANDIDATE, CANDIDATE]
+    with pytest.raises(SettingsError, match="Line 1"):
+        import_jsonl(store, "not json", "ben")

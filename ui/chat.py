@@ -1,0 +1,139 @@
+"""The chat page: ask, see the answer with its evidence, give feedback. Decisions are the engine's."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from nlq.answer import Answer
+from nlq.audit import record
+from nlq.demo import EXAMPLE_QUESTIONS
+from nlq.pipeline import Resources, Turn, ask, run_sql
+from nlq.teaching import give_feedback
+from ui.answer_view import render_answer
+from ui.sidebar import render_sidebar
+from ui.state import current_user, resources as shared_resources
+
+STREAM_PREVIEW_CHARS = 600
+
+def _queue(question: str) -> None:
+    st.session_state.pending_question = question
+
+
+def _queue_edit(answer: Answer, sql: str) -> None:
+    st.session_state.pending_sql = (answer.question, sql)
+
+
+def _queue_typed() -> None:
+    _queue(st.session_state.get("typed_question") or "")
+
+
+def _welcome(resources: Resources) -> None:
+    st.markdown("Ask a question about your data in plain words. Simple questions are answered at once by "
+                "rules, without any model; the rest by your self-hosted model. nlq checks the SQL, runs it "
+                "read-only and shows the table, a chart and the SQL it ran.")
+    if resources.settings.uses_demo_database:
+        st.markdown("You are on the **demo retail database** (orders, products, customers, regions, "
+                    "2023–2025). Try one of these:")
+        columns = st.columns(2)  # two wide columns: the questions stay readable in full
+        for index, question in enumerate(EXAMPLE_QUESTIONS):
+            columns[index % 2].button(question, key=f"example-{index}", width="stretch", on_click=_queue,
+                                      args=(question,))
+
+
+def _conversation(messages: list[dict]) -> tuple[Turn, ...]:
+    """The turns a follow-up question builds on: those of the latest answer that had SQL."""
+    for message in reversed(messages):
+        if message["role"] == "assistant" and message["content"].turns():
+            return message["content"].turns()
+    return ()
+
+
+def _answer_live(question: str, resources: Resources, edited_sql: str | None = None,
+                 history: tuple[Turn, ...] = ()) -> Answer:
+    with st.status("Working on it…", expanded=True) as status:  # open, so the reply is seen arriving
+        preview = st.empty()
+        streamed: list[str] = []
+
+        def on_step(_step: str, label: str) -> None:
+            status.update(label=f"{label}…")
+            status.write(label)
+
+        def on_token(text: str) -> None:
+            streamed.append(text)
+            preview.code("".join(streamed)[-STREAM_PREVIEW_CHARS:], language="markdown")
+
+        if edited_sql is None:
+            answer = ask(question, resources, on_step=on_step, on_token=on_token, history=history)
+        else:
+            answer = run_sql(edited_sql, resources, question=question, on_step=on_step)
+        preview.empty()
+        status.update(label="Answered" if answer.ok else "Could not answer",
+                      state="complete" if answer.ok else "error", expanded=False)
+    return answer
+
+
+def chat_page() -> None:
+    resources = shared_resources()
+    messages: list[dict] = st.session_state.setdefault("messages", [])
+    if render_sidebar(resources):
+        messages.clear()
+        st.session_state.pop("pending_question", None)
+    question = st.session_state.pop("pending_question", None)
+    edit = st.session_state.pop("pending_sql", None)
+    st.title("nlq")
+    if not messages and question is None and edit is None:
+        _welcome(resources)
+    for index, message in enumerate(messages):
+        with st.chat_message(message["role"]):
+            if message["role"] == "user":
+                st.markdown(message["content"])
+            else:
+                render_answer(message["content"], key=str(index), on_edit=_queue_edit)
+                _feedback(resources, message, key=str(index))
+    st.chat_input("Ask a question about your data", key="typed_question", on_submit=_queue_typed)
+    if edit is not None:
+        question, edited_sql = edit
+        said = f"Run my edited SQL for “{question}”"
+    elif question is not None:
+        edited_sql, said = None, question
+    else:
+        return
+    with st.chat_message("user"):
+        st.markdown(said)
+    with st.chat_message("assistant"):
+        answer = _answer_live(question, resources, edited_sql, _conversation(messages))
+        answer_id = record(resources, answer, source="app", user=current_user())
+        message = {"role": "assistant", "content": answer, "id": answer_id}
+        render_answer(answer, key=str(len(messages) + 1), on_edit=_queue_edit)
+        _feedback(resources, message, key=str(len(messages) + 1))
+    messages.append({"role": "user", "content": said})
+    messages.append(message)
+
+
+def _feedback(resources: Resources, message: dict, key: str) -> None:
+    """👍 / 👎 with an optional comment; a 👍 proposes the answer as an example (approved on Examples)."""
+    answer_id = message.get("id")
+    if answer_id is None:
+        return
+    given = st.session_state.setdefault("feedback_given", {})
+    if answer_id in given:
+        st.caption(f"Thanks for your feedback ({'👍' if given[answer_id] > 0 else '👎'})."
+                   + (" It is now a candidate example, used once approved on the Examples page."
+                      if given[answer_id] > 0 and message["content"].sql else ""))
+        return
+    rating_column, comment_column, send_column = st.columns([1, 5, 1], vertical_alignment="center")
+    rating = rating_column.feedback("thumbs", key=f"rating-{key}")
+    comment_column.text_input("Comment", key=f"comment-{key}", placeholder="Comment (optional)",
+                              label_visibility="collapsed")
+    send_column.button("Send", key=f"send-{key}", disabled=rating is None, on_click=_send_feedback,
+                       args=(resources, message, key))
+
+
+def _send_feedback(resources: Resources, message: dict, key: str) -> None:
+    rating = st.session_state.get(f"rating-{key}")
+    comment = st.session_state.get(f"comment-{key}") or ""
+    if rating is None:
+        return
+    score = 1 if rating == 1 else -1
+    give_feedback(resources.app_store(), message["id"], message["content"], score, comment, current_user())
+    st.session_state.setdefault("feedback_given", {})[message["id"]] = score

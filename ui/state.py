@@ -1,0 +1,30 @@
+"""What every page shares: the engine's resources, built once per process, and who is asking."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from nlq.audit import LOCAL_USER
+from nlq.errors import NlqError
+from nlq.pipeline import Resources, open_resources
+from nlq.settings import Settings, load_settings
+
+
+@st.cache_resource(show_spinner="Preparing the database (the demo database is built on first start)…")
+def _resources(settings_json: str) -> Resources:
+    return open_resources(Settings.model_validate_json(settings_json))
+
+
+def resources() -> Resources:
+    """The resources, or a friendly stop when the settings or the database are not usable."""
+    try:
+        settings = load_settings()
+        return _resources(settings.model_dump_json())
+    except NlqError as error:
+        st.error(f"**nlq cannot start: {error.message}**\n\n{error.hint}", icon=":material/error:")
+        st.stop()
+        raise  # unreachable: st.stop() ends the run
+
+
+def current_user() -> str:
+    return LOCAL_USER
