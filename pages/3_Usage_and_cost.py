@@ -42,6 +42,11 @@ latency_column.dataframe(latency.merge(success, on="route"), hide_index=True, co
     "p50": st.column_config.NumberColumn(format="%.0f"), "p95": st.column_config.NumberColumn(format="%.0f"),
     "success": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
 
+tokens = log.assign(tokens=pd.to_numeric(log["prompt_tokens"], errors="coerce").fillna(0)
+                    + pd.to_numeric(log["completion_tokens"], errors="coerce").fillna(0))
+st.plotly_chart(px.box(tokens, x="route", y="tokens", points="all", title="Tokens per answer, by route"),
+                key="usage-tokens")
+
 st.subheader("Cost per answer")
 instance_column, input_column, output_column = st.columns(3)
 names = list(settings.instance_prices)

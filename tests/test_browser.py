@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
@@ -46,11 +47,12 @@ def _wait_healthy(url: str, process: subprocess.Popen) -> None:
 
 
 @pytest.fixture
-def app_url(demo_dir: Path, standin: StandinModelServer) -> Iterator[str]:
+def app_url(demo_dir: Path, standin: StandinModelServer, tmp_path: Path) -> Iterator[str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NLQ_")}
     # The default routes (rules first), with the cache off so that the model's answer is not kept.
-    env.update({"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url, "NLQ_CACHE": "false"})
+    env.update({"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url, "NLQ_CACHE": "false",
+                "NLQ_APP_DB_URL": f"sqlite:///{tmp_path / 'app.sqlite'}"})
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
@@ -88,7 +90,7 @@ def test_example_question_in_a_real_browser(app_url: str, page: Page, tmp_path: 
     expect(page.locator('[data-testid="stDataFrame"]')).to_be_visible()
     expect(page.locator('[data-testid="stCode"]').first).to_contain_text("JOIN orders")
     expect(page.get_by_text("5 rows · ")).to_be_visible()
-    download_button = page.locator('[data-testid="stDownloadButton"] button')
+    download_button = page.get_by_role("button", name="Download CSV")
     expect(download_button).to_be_visible()
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -109,6 +111,13 @@ def test_example_question_in_a_real_browser(app_url: str, page: Page, tmp_path: 
                                         "Middle East & Africa"}
     assert all(float(r[1]) > 0 for r in rows[1:])
     assert (ARTIFACTS / "answer.png").stat().st_size > 20_000
+    with page.expect_download() as excel_info:
+        page.get_by_role("button", name="Download Excel").click()
+    workbook = tmp_path / excel_info.value.suggested_filename
+    excel_info.value.save_as(workbook)
+    sheets = pd.read_excel(workbook, sheet_name=None)
+    assert list(sheets) == ["data", "about"] and len(sheets["data"]) == 5
+    assert "Revenue by region in 2024" in set(sheets["about"]["value"])
     assert standin.requests == []  # the rules answered: no model was asked
 
     page.get_by_test_id("stChatInputTextArea").fill("How did monthly revenue develop in 2025?")
@@ -116,3 +125,7 @@ def test_example_question_in_a_real_browser(app_url: str, page: Page, tmp_path: 
     expect(page.get_by_text("Self-hosted model").first).to_be_visible(timeout=30_000)
     expect(page.get_by_text("The rules did not answer")).to_contain_text("develop")
     assert len(standin.requests) == 1
+
+    page.get_by_role("link", name="History").click()  # both answers are in the log
+    expect(page.get_by_role("heading", name="History")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("2 entries, newest first.")).to_be_visible()

@@ -3,6 +3,7 @@ the chat's feedback, which feeds them."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -86,13 +87,20 @@ def test_schema_shows_tables_columns_and_exclusions(page: Callable[..., AppTest]
     assert "Consumer" in columns.loc[columns["column"] == "segment", "sample values"].iloc[0]
 
 
+def test_schema_page_of_a_database_without_tables(page: Callable[..., AppTest], tmp_path: Path) -> None:
+    empty = tmp_path / "empty.sqlite"
+    sqlite3.connect(empty).close()
+    at = page("2_Schema.py", NLQ_DATABASE_URL=f"sqlite:///{empty}")
+    assert "no tables" in at.info[0].value and not at.expander
+
+
 def test_usage_and_cost(page: Callable[..., AppTest], with_data: Resources) -> None:
     at = page("3_Usage_and_cost.py")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Questions"] == "3" and metrics["Without a model"] == "67%"
     assert metrics["Answered at zero model cost"] == "2"
     assert metrics["Self-hosted, per question"].startswith("$") and metrics["Hosted API, per question"] != "$0.00000"
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 4  # per day, route mix, tokens per answer, break-even
     assert "questions a month" in at.markdown[-1].value
     at.selectbox[0].set_value("g5.xlarge on demand").run()
     assert not at.exception
