@@ -1,16 +1,18 @@
 """Every answer goes into the app store's log, from the app and the CLI alike.
 
-A store that cannot be written must not cost the user their answer: the failure is logged (with the
-traceback, for the operator) and the answer is still shown.
+A store that cannot be written must not cost the user their answer: the failure is logged in one line
+for the operator, and the answer is still shown.
 """
 
 from __future__ import annotations
 
 import logging
 
+from alembic.util.exc import CommandError as AlembicError
 from sqlalchemy.exc import SQLAlchemyError
 
 from nlq.answer import Answer
+from nlq.database import first_line
 from nlq.errors import NlqError
 from nlq.resources import Resources
 
@@ -22,6 +24,6 @@ def record(resources: Resources, answer: Answer, source: str, user: str = LOCAL_
     """The answer's id in the log, or None when the store could not be written."""
     try:
         return resources.app_store().log.record(answer, user, source)
-    except (SQLAlchemyError, NlqError, OSError):
-        log.exception("could not record the answer to %r in the app store", answer.question)
+    except (SQLAlchemyError, NlqError, OSError, AlembicError) as error:
+        log.warning("could not record the answer in the app store (%s); check NLQ_APP_DB_URL", first_line(error))
         return None

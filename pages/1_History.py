@@ -9,14 +9,14 @@ import streamlit as st
 from nlq.audit import record
 from nlq.pipeline import run_sql
 from ui.answer_view import render_answer
-from ui.state import current_user, resources
+from ui.state import app_store, current_user, resources
 
 ROUTES = ["rules", "cache", "model", "fallback", "edited"]
 STATUSES = ["answered", "empty", "failed"]
 SHOWN = ["id", "asked_at", "user", "question", "route", "status", "row_count", "total_ms", "rating"]
 
 engine = resources()
-log = engine.app_store().log
+log = app_store(engine).log
 st.title("History")
 if log.count() == 0:
     st.info("No questions yet. Ask one on the **Ask** page (or with `python -m nlq ask`); every answer is "

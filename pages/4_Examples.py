@@ -8,12 +8,12 @@ import streamlit as st
 from nlq.errors import NlqError
 from nlq.store.examples import APPROVED, CANDIDATE, STALE
 from nlq.teaching import approve, check_for_schema_change, export_jsonl, import_jsonl
-from ui.state import current_user, resources
+from ui.state import app_store, current_user, resources
 
 engine = resources()
-book = engine.app_store().examples
+book = app_store(engine).examples
 st.title("Examples")
-stale = check_for_schema_change(engine.app_store(), engine)
+stale = check_for_schema_change(app_store(engine), engine)
 if stale:
     st.warning(f"The schema changed: {len(stale)} approved example(s) no longer pass and are now stale.",
                icon=":material/warning:")
@@ -27,7 +27,7 @@ if "examples-result" in st.session_state:
 
 
 def _approve(example_id: int) -> None:
-    st.session_state["examples-result"] = (example_id, approve(engine.app_store(), engine, example_id,
+    st.session_state["examples-result"] = (example_id, approve(app_store(engine), engine, example_id,
                                                                current_user()))
 
 
@@ -67,10 +67,10 @@ st.subheader("Import and export")
 upload = st.file_uploader("Import JSONL (question, sql per line) as candidates", type=["jsonl", "json", "txt"])
 if upload is not None and st.button("Import", key="examples-import"):
     try:
-        added = import_jsonl(engine.app_store(), upload.getvalue().decode("utf-8"), current_user())
+        added = import_jsonl(app_store(engine), upload.getvalue().decode("utf-8"), current_user())
         st.success(f"Imported {added} example(s) as candidates.")
     except NlqError as error:
         st.error(f"**{error.message}**\n\n{error.hint}")
-st.download_button("Export approved examples (JSONL)", data=export_jsonl(engine.app_store()),
+st.download_button("Export approved examples (JSONL)", data=export_jsonl(app_store(engine)),
                    file_name="nlq-examples.jsonl", mime="application/jsonl", on_click="ignore",
                    icon=":material/download:", help="The same format as NLQ_EXAMPLES_FILE; also fit for fine-tuning")

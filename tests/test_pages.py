@@ -136,3 +136,8 @@ def test_feedback_from_the_chat_reaches_history_and_examples(page: Callable[...,
     assert log["question"][0] == "How many orders per sales channel?" and log["comment"][0] == "right"
     assert "How many orders per sales channel?" in [e.question for e in with_data.app_store().examples.all()]
     assert [b.label for b in at.download_button] == ["Download CSV", "Download Excel"]
+
+
+def test_an_unreachable_store_is_a_message_not_a_traceback(page: Callable[..., AppTest]) -> None:
+    at = page("1_History.py", NLQ_APP_DB_URL="postgresql://nobody@127.0.0.1:9/x?connect_timeout=2")
+    assert "store could not be opened" in at.error[0].value and "NLQ_APP_DB_URL" in at.error[0].value

@@ -184,3 +184,10 @@ def standin_env(demo_dir: Path) -> Callable[..., dict[str, str]]:
         clean = {k: v for k, v in os.environ.items() if not k.startswith("NLQ_")}
         return {**clean, "NLQ_DATA_DIR": str(demo_dir), **extra}
     return make
+
+
+def test_an_unwritable_store_never_costs_the_answer(standin_env: Callable[..., dict[str, str]]) -> None:
+    env = standin_env(NLQ_APP_DB_URL="postgresql://nobody@127.0.0.1:9/x?connect_timeout=2")
+    done = _nlq("ask", "Total revenue", env=env)
+    assert done.returncode == 0 and "answered without a model" in done.stdout
+    assert "could not record" in done.stderr and "Traceback" not in done.stderr

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from alembic.util.exc import CommandError as AlembicError
+from sqlalchemy.exc import SQLAlchemyError
+
 from nlq.audit import LOCAL_USER
+from nlq.database import first_line
+from nlq.store import AppStore
 from nlq.errors import NlqError
 from nlq.pipeline import Resources, open_resources
 from nlq.settings import Settings, load_settings
@@ -22,6 +27,17 @@ def resources() -> Resources:
         return _resources(settings.model_dump_json())
     except NlqError as error:
         st.error(f"**nlq cannot start: {error.message}**\n\n{error.hint}", icon=":material/error:")
+        st.stop()
+        raise  # unreachable: st.stop() ends the run
+
+
+def app_store(engine: Resources) -> AppStore:
+    """nlq's own store, or a friendly stop when it cannot be opened (NLQ_APP_DB_URL wrong or unreachable)."""
+    try:
+        return engine.app_store()
+    except (SQLAlchemyError, OSError, AlembicError) as error:
+        st.error(f"**nlq's store could not be opened: {first_line(error)}**\n\nCheck `NLQ_APP_DB_URL` (empty: "
+                 "a SQLite file in `NLQ_DATA_DIR`, which must be writable).", icon=":material/error:")
         st.stop()
         raise  # unreachable: st.stop() ends the run
 

@@ -41,7 +41,7 @@ def status_of(answer: Answer) -> str:
 
 def verdict_of(answer: Answer) -> str | None:
     """What vetting said of the SQL: refused (and why), allowed, or nothing when no SQL was written."""
-    if answer.error is not None and answer.error.kind == "refused":
+    if answer.error is not None and answer.error.kind in {"refused", "sql_syntax"}:
         return "refused"
     if answer.sql and (answer.ok or answer.error is not None and answer.error.kind in {
             "database_error", "query_timeout", "too_expensive"}):
