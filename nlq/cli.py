@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import TextIO
 
 import pandas as pd
+from sqlalchemy.exc import SQLAlchemyError
 
 from nlq.answer import Answer
 from nlq.audit import record
+from nlq.database import first_line
 from nlq.demo import build_demo, ensure_demo_file
 from nlq.doctor import diagnose
 from nlq.errors import NlqError, SettingsError
@@ -286,11 +288,16 @@ def _number(value: float | None) -> str:
 
 
 def _history(args: argparse.Namespace) -> int:
-    store = open_store(load_settings().effective_app_db_url)
     try:
-        entries = store.log.entries(limit=max(1, args.limit))
-    finally:
-        store.close()
+        store = open_store(load_settings().effective_app_db_url)
+        try:
+            entries = store.log.entries(limit=max(1, args.limit))
+        finally:
+            store.close()
+    except (SQLAlchemyError, OSError) as error:
+        print(f"error: nlq's store could not be read: {first_line(error)}", file=sys.stderr)
+        print("Check NLQ_APP_DB_URL (empty: the SQLite file in NLQ_DATA_DIR).", file=sys.stderr)
+        return EXIT_UNANSWERED
     if args.json:
         for entry in as_records(entries):
             print(json.dumps(entry, ensure_ascii=False), flush=True)
@@ -298,7 +305,8 @@ def _history(args: argparse.Namespace) -> int:
     if entries.empty:
         print("No questions asked yet.")
     for entry in entries.itertuples():
-        rows = "" if entry.row_count is None or pd.isna(entry.row_count) else f" · {int(entry.row_count):,} rows"
+        count = None if entry.row_count is None or pd.isna(entry.row_count) else int(entry.row_count)
+        rows = "" if count is None else f" · {count:,} row{'' if count == 1 else 's'}"
         print(f"{entry.id:>6}  {entry.asked_at:%Y-%m-%d %H:%M}  {entry.user:<10} {entry.route:<8} {entry.status:<8}"
               f"  {entry.question}{rows}")
     return EXIT_ANSWERED

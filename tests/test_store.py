@@ -191,3 +191,5 @@ def test_an_unwritable_store_never_costs_the_answer(standin_env: Callable[..., d
     done = _nlq("ask", "Total revenue", env=env)
     assert done.returncode == 0 and "answered without a model" in done.stdout
     assert "could not record" in done.stderr and "Traceback" not in done.stderr
+    history = _nlq("history", env=env)
+    assert history.returncode == 1 and "NLQ_APP_DB_URL" in history.stderr and "Traceback" not in history.stderr
