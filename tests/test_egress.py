@@ -1,0 +1,105 @@
+"""Proof that nothing leaves: the app runs under ``strace`` recording every connect() of every process
+and thread, a real browser asks one question the rules answer and one the model answers, and the only
+destinations are the configured database and model server — no telemetry, no version checks, no fonts or
+scripts from a CDN, no DNS or external-IP look-ups."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.support.postgres import PostgresServer, free_port
+from tests.support.standin_model import StandinModelServer
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, _wait_healthy
+
+CONNECT_RE = re.compile(r'connect\(\d+, \{sa_family=(AF_INET6?), sin6?_port=htons\((\d+)\), '
+                        r'(?:sin_addr=inet_addr\("([^"]+)"\)|sin6_flowinfo=[^,]+, inet_pton\(AF_INET6, "([^"]+)")')
+
+
+@pytest.fixture
+def traced_app(pg_demo_url: str, postgres: PostgresServer, standin: StandinModelServer,
+               tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    strace = shutil.which("strace")
+    assert strace, "strace is missing: scripts/test.sh installs it"
+    trace = tmp_path / "connect.trace"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NLQ_")}
+    env.update({"NLQ_DATABASE_URL": pg_demo_url, "NLQ_MODEL_URL": standin.url, "NLQ_DATA_DIR": str(tmp_path),
+                "NLQ_SEMANTIC_MODEL": str(ROOT / "nlq" / "demo" / "semantic_model.yaml"), "NLQ_CACHE": "false"})
+    process = subprocess.Popen(
+        [strace, "-f", "-e", "trace=connect", "-o", str(trace), sys.executable, "-m", "streamlit", "run",
+         "streamlit_app.py", "--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process)
+        yield url, trace
+    finally:  # strace and the app it traces, together
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser.new_page(viewport={"width": 1400, "height": 1800})
+        browser.close()
+
+
+def destinations(trace: Path) -> set[tuple[str, int]]:
+    found = set()
+    for match in CONNECT_RE.finditer(trace.read_text()):
+        family, port, ipv4, ipv6 = match.groups()
+        found.add((ipv4 or ipv6, int(port)))
+    return found
+
+
+def test_only_the_database_and_the_model_server_are_contacted(traced_app: tuple[str, Path], page: Page,
+                                                              postgres: PostgresServer,
+                                                              standin: StandinModelServer) -> None:
+    url, trace = traced_app
+    page.goto(url)
+    chat = page.get_by_test_id("stChatInputTextArea")
+    try:
+        expect(chat).to_be_visible(timeout=90_000)  # the first page load prepares the database under strace
+    except AssertionError:
+        page.screenshot(path=str(Path(trace).with_suffix(".png")))
+        raise
+    chat.fill("Revenue by region in 2024")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("No model: rules").first).to_be_visible(timeout=60_000)
+    chat.fill("How did monthly revenue develop in 2025?")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Self-hosted model").first).to_be_visible(timeout=60_000)
+    page.get_by_role("link", name="Usage & cost").click()
+    expect(page.get_by_role("heading", name="Usage & cost")).to_be_visible(timeout=30_000)
+
+    model_port = int(standin.url.rsplit(":", 1)[1])
+    contacted = destinations(trace)
+    # the trace saw the connections it must see, so it would also see others
+    assert ("127.0.0.1", postgres.port) in contacted and ("127.0.0.1", model_port) in contacted
+    assert contacted <= {("127.0.0.1", postgres.port), ("127.0.0.1", model_port)}, contacted
+    assert not re.search(r"connect\(\d+, \{sa_family=AF_INET6?, sin6?_port=htons\(53\)", trace.read_text())
+
+
+def test_the_trace_parser_sees_outside_addresses(tmp_path: Path) -> None:
+    trace = tmp_path / "t"
+    trace.write_text('12 connect(5, {sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr("151.101.1.1")}, 16) = 0\n'
+                     '13 connect(6, {sa_family=AF_INET6, sin6_port=htons(53), sin6_flowinfo=htonl(0), '
+                     'inet_pton(AF_INET6, "2001:4860::8888", &sin6_addr), sin6_scope_id=0}, 28) = 0\n'
+                     '14 connect(7, {sa_family=AF_UNIX, sun_path="/run/x"}, 110) = 0\n')
+    assert destinations(trace) == {("151.101.1.1", 443), ("2001:4860::8888", 53)}
