@@ -19,6 +19,7 @@ from nlq.errors import ErrorReport
 from nlq.prompt import Turn
 
 FILENAME_WORDS = 8
+NOTHING_SENT = "nothing: answered on this machine, without a model"
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Answer:
     notice: str | None = None  # said plainly above the answer, e.g. that a hosted model answered
     route_reason: str | None = None  # why this route answered ("understood every word as …")
     understood: str | None = None  # the rules tier's reading of the question
+    sent_to: str = NOTHING_SENT  # what left this machine for this answer, and to where
     history: tuple[Turn, ...] = ()  # the earlier turns this question followed up on
     asked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -122,6 +124,7 @@ class Answer:
             "notice": self.notice,
             "route_reason": self.route_reason,
             "understood": self.understood,
+            "sent_to": self.sent_to,
             "history": [{"question": t.question, "sql": t.sql} for t in self.turns()],
             "error": None if self.error is None else self.error.to_dict(),
         }

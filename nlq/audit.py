@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from nlq.answer import Answer
 from nlq.database import first_line
 from nlq.errors import NlqError
+from nlq.logs import answer_fields
 from nlq.resources import Resources
 
 LOCAL_USER = "local"  # without sign-in (issue 7 brings it), everyone is the one local user
@@ -23,7 +24,9 @@ log = logging.getLogger("nlq")
 def record(resources: Resources, answer: Answer, source: str, user: str = LOCAL_USER) -> int | None:
     """The answer's id in the log, or None when the store could not be written."""
     try:
-        return resources.app_store().log.record(answer, user, source)
+        answer_id = resources.app_store().log.record(answer, user, source)
     except (SQLAlchemyError, NlqError, OSError, AlembicError) as error:
         log.warning("could not record the answer in the app store (%s); check NLQ_APP_DB_URL", first_line(error))
-        return None
+        answer_id = None
+    log.info("answer", extra={"fields": answer_fields(answer, answer_id, resources.settings.log_questions)})
+    return answer_id

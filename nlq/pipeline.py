@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 import time
+from urllib.parse import urlsplit
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
-from nlq.answer import Answer
+from nlq.answer import NOTHING_SENT, Answer
 from nlq.backends import ModelTarget
 from nlq.charts import TABLE_ONLY, choose_chart
 from nlq.errors import ErrorReport, NlqError, NoSqlInReply, QueryFailed, QuestionError, SqlRefused, SqlSyntaxError
@@ -78,6 +79,16 @@ def ask(
     return answer
 
 
+def sent_to_model(answer: Answer, target: ModelTarget) -> str:
+    """Said with every model answer: the question and which tables' schema went where."""
+    tables = len(answer.tables_in_prompt)
+    what = f"the question and the schema of {tables} table{'s' if tables != 1 else ''}"
+    if target.hosted:
+        return f"{what} to AWS Bedrock ({target.region or 'default region'}), a hosted model"
+    host = urlsplit(target.url).netloc or target.url
+    return f"{what} to the self-hosted model server at {host}"
+
+
 def _answered_by_rules(answer: Answer, sql: str, resources: Resources, route: Route, timer: _StepTimer) -> bool:
     try:
         _vet_run_chart(answer, sql, resources, timer)
@@ -92,6 +103,7 @@ def _answered_by_rules(answer: Answer, sql: str, resources: Resources, route: Ro
 
 def _back_to_model(answer: Answer, resources: Resources, reason: str | None) -> None:
     answer.route, answer.model, answer.route_reason, answer.understood = "model", resources.target.name, reason, None
+    answer.sent_to = NOTHING_SENT
     answer.frame, answer.sql, answer.chart = None, None, TABLE_ONLY
 
 
@@ -116,6 +128,7 @@ def _ask_model(answer: Answer, resources: Resources, history: Sequence[Turn], ti
     answer.route_reason = answer.route_reason or "The question was sent straight to the model (route: model)."
     with timer("schema"):
         messages = _prompt(answer, resources, history)
+    answer.sent_to = sent_to_model(answer, resources.target)
     try:
         _write_and_run(answer, messages, resources, resources.target, resources.chat_model, timer, on_token)
     except (NoSqlInReply, SqlSyntaxError, QueryFailed, SqlRefused) as error:
@@ -126,6 +139,7 @@ def _ask_model(answer: Answer, resources: Resources, history: Sequence[Turn], ti
         answer.route, answer.model = "fallback", resources.fallback.name
         answer.notice = HOSTED_NOTICE
         answer.route_reason = f"The self-hosted model could not answer ({error.kind}); the hosted fallback did."
+        answer.sent_to += "; then the same to " + sent_to_model(answer, resources.fallback)
         answer.repair_rounds = 0
         _write_and_run(answer, messages, resources, resources.fallback, fallback, timer, on_token)
 

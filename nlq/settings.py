@@ -75,6 +75,7 @@ class Settings(BaseSettings):
         "", description="Comma-separated table names or globs (e.g. users,audit_*) no question may read."
     )
     data_dir: Path = Field(Path("data"), description="Folder for nlq's own files (the demo database, the answer cache, the app store).")
+    log_questions: bool = Field(False, description="Also write question text and SQL into the JSON logs (result rows never are).")
     app_db_url: str = Field(
         "", description="SQLAlchemy URL of nlq's own store (answer log, feedback, examples). Empty: a SQLite file in "
         "NLQ_DATA_DIR; PostgreSQL when several app instances share it."

@@ -13,7 +13,7 @@ from ui.state import app_store, current_user, resources
 
 ROUTES = ["rules", "cache", "model", "fallback", "edited"]
 STATUSES = ["answered", "empty", "failed"]
-SHOWN = ["id", "asked_at", "user", "question", "route", "status", "row_count", "total_ms", "rating"]
+SHOWN = ["id", "asked_at", "user", "question", "route", "status", "row_count", "total_ms", "rating", "sent_to"]
 
 engine = resources()
 log = app_store(engine).log
@@ -39,6 +39,7 @@ st.dataframe(entries[SHOWN], hide_index=True, column_config={
     "asked_at": st.column_config.DatetimeColumn("asked (UTC)", format="YYYY-MM-DD HH:mm"),
     "total_ms": st.column_config.NumberColumn("ms", format="%.0f"),
     "rating": st.column_config.NumberColumn("👍/👎", help="+1 👍, -1 👎"),
+    "sent_to": st.column_config.TextColumn("left this machine", help="What was sent where for this answer"),
 })
 st.download_button("Export the log as CSV", data=entries.to_csv(index=False).encode("utf-8"),
                    file_name="nlq-history.csv", mime="text/csv", on_click="ignore", icon=":material/download:")

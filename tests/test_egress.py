@@ -5,6 +5,7 @@ scripts from a CDN, no DNS or external-IP look-ups."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -27,7 +28,7 @@ CONNECT_RE = re.compile(r'connect\(\d+, \{sa_family=(AF_INET6?), sin6?_port=hton
 
 @pytest.fixture
 def traced_app(pg_demo_url: str, postgres: PostgresServer, standin: StandinModelServer,
-               tmp_path: Path) -> Iterator[tuple[str, Path]]:
+               tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen]]:
     strace = shutil.which("strace")
     assert strace, "strace is missing: scripts/test.sh installs it"
     trace = tmp_path / "connect.trace"
@@ -42,14 +43,15 @@ def traced_app(pg_demo_url: str, postgres: PostgresServer, standin: StandinModel
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process)
-        yield url, trace
+        yield url, trace, process
     finally:  # strace and the app it traces, together
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=30)
 
 
 @pytest.fixture
@@ -68,10 +70,11 @@ def destinations(trace: Path) -> set[tuple[str, int]]:
     return found
 
 
-def test_only_the_database_and_the_model_server_are_contacted(traced_app: tuple[str, Path], page: Page,
+def test_only_the_database_and_the_model_server_are_contacted(traced_app: tuple[str, Path, subprocess.Popen],
+                                                              page: Page,
                                                               postgres: PostgresServer,
                                                               standin: StandinModelServer) -> None:
-    url, trace = traced_app
+    url, trace, process = traced_app
     page.goto(url)
     chat = page.get_by_test_id("stChatInputTextArea")
     try:
@@ -94,6 +97,12 @@ def test_only_the_database_and_the_model_server_are_contacted(traced_app: tuple[
     assert ("127.0.0.1", postgres.port) in contacted and ("127.0.0.1", model_port) in contacted
     assert contacted <= {("127.0.0.1", postgres.port), ("127.0.0.1", model_port)}, contacted
     assert not re.search(r"connect\(\d+, \{sa_family=AF_INET6?, sin6?_port=htons\(53\)", trace.read_text())
+
+    os.killpg(process.pid, signal.SIGTERM)  # the app's log: JSON lines, one per answer, without the questions
+    output, _ = process.communicate(timeout=30)
+    events = [json.loads(line) for line in output.splitlines() if line.startswith("{") and '"event": "answer"' in line]
+    assert [e["route"] for e in events] == ["rules", "model"] and all(e["answer_id"] for e in events)
+    assert "Revenue by region" not in output and "develop" not in output
 
 
 def test_the_trace_parser_sees_outside_addresses(tmp_path: Path) -> None:

@@ -206,6 +206,8 @@ def test_hosted_fallback_takes_what_the_local_model_cannot(make_resources: Calla
     assert sent["bedrock_model"] == "anthropic.claude-test-v1:0"
     assert "CREATE TABLE orders" in json.dumps(sent["system"]), "the notice tells the truth: the schema went"
     assert answer.to_dict()["route"] == "fallback"
+    assert "to the self-hosted model server at" in answer.sent_to
+    assert answer.sent_to.endswith("to AWS Bedrock (us-east-1), a hosted model")
 
 
 def test_no_fallback_unless_configured_and_never_for_refusals(make_resources: Callable[..., Resources],

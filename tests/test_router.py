@@ -55,6 +55,7 @@ def test_rules_answer_without_any_model_request(open_app: Callable[..., Resource
     assert "without a model" in answer.route_reason and "revenue · by region · in 2024" in answer.route_reason
     assert "without a model" in answer.summary
     assert answer.to_dict()["route"] == "rules" and answer.to_dict()["understood"] == "revenue · by region · in 2024"
+    assert answer.sent_to.startswith("nothing") and answer.to_dict()["sent_to"] == answer.sent_to
 
 
 def test_a_hand_over_goes_to_the_model_with_its_reason(open_app: Callable[..., Resources],
@@ -64,6 +65,9 @@ def test_a_hand_over_goes_to_the_model_with_its_reason(open_app: Callable[..., R
     assert answer.route == "model" and answer.model == "qwen2.5-coder:7b"
     assert "grown" in answer.route_reason
     assert len(model.requests) == 1
+    host = model.url.split("//")[1]
+    assert answer.sent_to == (f"the question and the schema of {len(answer.tables_in_prompt)} tables to the "
+                              f"self-hosted model server at {host}")
 
 
 def test_route_model_skips_the_rules_and_route_rules_never_calls_a_model(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -193,3 +194,57 @@ def test_an_unwritable_store_never_costs_the_answer(standin_env: Callable[..., d
     assert "could not record" in done.stderr and "Traceback" not in done.stderr
     history = _nlq("history", env=env)
     assert history.returncode == 1 and "NLQ_APP_DB_URL" in history.stderr and "Traceback" not in history.stderr
+
+
+def test_a_store_made_by_the_first_migration_is_upgraded_in_place(tmp_path: Path) -> None:
+    """An installation from before migration 0002 keeps its log and gains the new column."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    from nlq.store import MIGRATIONS
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    engine = create_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.exec_driver_sql("INSERT INTO answers (asked_at, user, source, question, route, status) "
+                                   "VALUES ('2026-01-01', 'ana', 'app', 'Old question', 'model', 'answered')")
+    engine.dispose()
+    store = open_store(url)
+    assert "sent_to" in {c["name"] for c in inspect(store.engine).get_columns("answers")}
+    store.log.record(_answer("New question"), "ben", "app")
+    assert list(store.log.entries()["question"]) == ["New question", "Old question"]
+    assert pd.isna(store.log.entries()["sent_to"][1]) and "self-hosted" not in str(store.log.entries()["sent_to"][0])
+    store.close()
+
+
+@pytest.mark.parametrize("with_questions", [False, True])
+def test_answers_are_logged_as_json_without_questions_unless_asked(
+        make_resources: Callable[..., Resources], tmp_path: Path, with_questions: bool,
+        request: pytest.FixtureRequest) -> None:
+    from nlq.audit import record
+    from nlq.logs import configure_json_logging
+
+    stream = io.StringIO()
+    configure_json_logging(stream)
+    request.addfinalizer(_reset_nlq_logger)
+    environ = {"NLQ_LOG_QUESTIONS": "true"} if with_questions else {}
+    resources = make_resources(NLQ_APP_DB_URL=f"sqlite:///{tmp_path / 'app.sqlite'}", NLQ_RULES="true", **environ)
+    answer = ask("Revenue by region in 2024", resources)
+    answer_id = record(resources, answer, source="app")
+    [line] = [json.loads(text) for text in stream.getvalue().splitlines() if '"event": "answer"' in text]
+    assert (line["answer_id"], line["route"], line["status"], line["rows"]) == (answer_id, "rules", "answered", 5)
+    assert line["timings_ms"]["total"] > 0 and line["sent_to"].startswith("nothing")
+    assert ("question" in line) is with_questions and ("Revenue by region" in json.dumps(line)) is with_questions
+    assert "Europe" not in stream.getvalue()  # result rows never reach the log
+
+
+def _reset_nlq_logger() -> None:
+    logger = logging.getLogger("nlq")
+    logger.handlers.clear()
+    logger.propagate = True
+    logger.setLevel(logging.NOTSET)

@@ -74,6 +74,7 @@ def _render_route(answer: Answer) -> None:
         st.caption(f"Understood as: **{answer.understood}**")
     elif answer.route_reason and answer.route in {"model", "fallback"}:
         st.caption(answer.route_reason)
+    st.caption(f":material/shield_lock: Left this machine: {answer.sent_to}")
 
 
 def _render_error(answer: Answer) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from nlq.audit import LOCAL_USER
 from nlq.database import first_line
+from nlq.logs import configure_json_logging
 from nlq.store import AppStore
 from nlq.errors import NlqError
 from nlq.pipeline import Resources, open_resources
@@ -17,6 +18,7 @@ from nlq.settings import Settings, load_settings
 
 @st.cache_resource(show_spinner="Preparing the database (the demo database is built on first start)…")
 def _resources(settings_json: str) -> Resources:
+    configure_json_logging()  # the container's log: one JSON object per line on stdout
     return open_resources(Settings.model_validate_json(settings_json))
 
 

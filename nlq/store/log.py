@@ -16,7 +16,7 @@ from nlq.store.tables import answers, feedback
 
 LOG_COLUMNS = ["id", "asked_at", "user", "source", "database", "question", "route", "model", "status",
                "error_kind", "row_count", "total_ms", "model_seconds", "prompt_tokens", "completion_tokens",
-               "verdict", "sql", "route_reason", "error_message", "rating", "comment"]
+               "verdict", "sql", "route_reason", "sent_to", "error_message", "rating", "comment"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ class AnswerLog:
             "error_message": answer.error.message if answer.error else None,
             "row_count": answer.row_count if answer.ok else None, "total_ms": answer.timings_ms.get("total"),
             "timings": json.dumps({k: round(v, 1) for k, v in answer.timings_ms.items()}),
+            "sent_to": answer.sent_to,
         }
         with self.engine.begin() as connection:
             return int(connection.execute(insert(answers).values(**row)).inserted_primary_key[0])

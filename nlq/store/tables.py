@@ -29,6 +29,7 @@ answers = Table(
     Column("row_count", Integer),
     Column("total_ms", Float),
     Column("timings", Text),  # JSON: milliseconds per step
+    Column("sent_to", Text),  # what left the machine for this answer, and to where (migration 0002)
 )
 
 feedback = Table(
