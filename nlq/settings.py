@@ -172,7 +172,12 @@ class Settings(BaseSettings):
 
     @property
     def uses_demo_database(self) -> bool:
-        return not self.database_url
+        """No database configured, or the demo's own file named by its URL (as `nlq eval --db` does)."""
+        if not self.database_url:
+            return True
+        url = make_url(self.database_url)
+        return (url.get_backend_name() == "sqlite" and bool(url.database)
+                and Path(url.database).resolve() == self.demo_database_path.resolve())
 
     @property
     def demo_database_path(self) -> Path:

@@ -181,3 +181,14 @@ def test_model_route_is_scored_with_its_tokens(demo_dir: Path, standin: StandinM
     routes = {row["route"]: row for row in summarize(results)["routes"]}
     assert routes["model"]["tokens"] > 0 and routes["rules"]["tokens"] == 0
     assert routes["rules"]["precision"] == routes["model"]["precision"] == 1.0
+
+
+def test_the_demo_file_named_by_its_url_is_still_the_demo(tmp_path: Path) -> None:
+    """So `nlq eval … --db sqlite:///data/demo.sqlite` gets the demo's semantic model and examples."""
+    from nlq.settings import load_settings
+
+    demo = load_settings({"NLQ_DATA_DIR": str(tmp_path), "NLQ_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite'}"},
+                         secrets_path=None)
+    other = load_settings({"NLQ_DATA_DIR": str(tmp_path), "NLQ_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"},
+                          secrets_path=None)
+    assert demo.uses_demo_database and not other.uses_demo_database
