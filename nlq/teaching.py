@@ -20,9 +20,10 @@ from nlq.vet import vet
 
 
 def give_feedback(store: AppStore, answer_id: int, answer: Answer, rating: int, comment: str, user: str) -> None:
-    """Record 👍/👎; a 👍 on an answer with SQL proposes it as a candidate example (never used until approved)."""
+    """Record 👍/👎; a 👍 on an answer with SQL proposes it as a candidate example (never used until approved) —
+    an analyst's corrected SQL included, which is often the best example of all."""
     store.log.add_feedback(answer_id, rating, comment, user)
-    if rating > 0 and answer.ok and answer.sql and answer.route != "edited":
+    if rating > 0 and answer.ok and answer.sql:
         store.examples.add(answer.question, answer.sql, user, CANDIDATE, answer_id=answer_id)
 
 

@@ -122,3 +122,15 @@ def test_edit_asks_for_approval_again_and_jsonl_round_trips(open_app: Callable[.
     assert added == 1 and [e.status for e in store.examples.all()] == [CANDIDATE, CANDIDATE]
     with pytest.raises(SettingsError, match="Line 1"):
         import_jsonl(store, "not json", "ben")
+
+
+def test_a_thumbs_up_on_corrected_sql_proposes_the_correction(open_app: Callable[..., Resources]) -> None:
+    from nlq.pipeline import run_sql
+
+    resources = open_app()
+    store = resources.app_store()
+    corrected = run_sql("SELECT channel, COUNT(*) AS orders FROM orders WHERE status <> 'cancelled' GROUP BY channel",
+                        resources, question="Orders by channel")
+    give_feedback(store, store.log.record(corrected, "ana", "app"), corrected, 1, "", "ana")
+    [candidate] = store.examples.all(CANDIDATE)
+    assert candidate.question == "Orders by channel" and "cancelled" in candidate.sql
