@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, create_engine, delete, event, select
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, delete, select
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from nlq.schema import SchemaInfo
+from nlq.store import shared_engine
 
 metadata = MetaData()
 entries = Table(
@@ -64,10 +65,7 @@ class SqlCache:
     def __init__(self, path: Path, database: str, fingerprint: str) -> None:
         self.database = database
         self.fingerprint = fingerprint
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(URL.create("sqlite", database=str(path)),
-                                            connect_args={"timeout": 10})
-        event.listen(self.engine, "connect", _wal)
+        self.engine: Engine = shared_engine(URL.create("sqlite", database=str(path)).render_as_string())
         metadata.create_all(self.engine)
 
     def get(self, question: str) -> CachedSql | None:
@@ -106,9 +104,3 @@ class SqlCache:
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def _wal(dbapi_connection: object, _record: object) -> None:
-    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.close()

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from nlq.store.examples import ExampleBook, StoredExample
 from nlq.store.log import AnswerLog, LogEntry
 
-__all__ = ["AnswerLog", "AppStore", "ExampleBook", "LogEntry", "StoredExample", "open_store"]
+__all__ = ["AnswerLog", "AppStore", "ExampleBook", "LogEntry", "StoredExample", "open_store", "shared_engine"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 4_242_001  # PostgreSQL advisory lock: two instances starting at once migrate one at a time
@@ -35,7 +35,7 @@ class AppStore:
 
 def open_store(url: str) -> AppStore:
     """Connect and bring the schema up to date; the same call for a new or an existing store."""
-    engine = _engine(url)
+    engine = shared_engine(url)
     migrate(engine)
     return AppStore(engine)
 
@@ -50,7 +50,8 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def _engine(url: str) -> Engine:
+def shared_engine(url: str) -> Engine:
+    """An engine for a database several sessions write to at once (SQLite in WAL mode, or a server)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True)
