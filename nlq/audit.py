@@ -11,17 +11,17 @@ import logging
 from alembic.util.exc import CommandError as AlembicError
 from sqlalchemy.exc import SQLAlchemyError
 
+from nlq.access import LOCAL_USER_ID
 from nlq.answer import Answer
 from nlq.database import first_line
 from nlq.errors import NlqError
 from nlq.logs import answer_fields
 from nlq.resources import Resources
 
-LOCAL_USER = "local"  # without sign-in (issue 7 brings it), everyone is the one local user
 log = logging.getLogger("nlq")
 
 
-def record(resources: Resources, answer: Answer, source: str, user: str = LOCAL_USER) -> int | None:
+def record(resources: Resources, answer: Answer, source: str, user: str = LOCAL_USER_ID) -> int | None:
     """The answer's id in the log, or None when the store could not be written."""
     try:
         answer_id = resources.app_store().log.record(answer, user, source)

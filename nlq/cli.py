@@ -33,7 +33,7 @@ from nlq.store.log import as_records
 from nlq.vet import VetPolicy, vet
 
 EXIT_ANSWERED, EXIT_UNANSWERED, EXIT_USAGE = 0, 1, 2
-DOCTOR_STEPS = ("settings", "database", "model server", "model", "reply")
+DOCTOR_STEPS = ("settings", "sign-in", "database", "model server", "model", "reply")
 TERMINAL_ROWS = 20
 
 

@@ -1,20 +1,24 @@
 """``python -m nlq doctor``: check the set-up in order and say exactly how to fix the first thing wrong.
 
-Settings parse → the database connects and lists tables → the model server answers → it has the model →
+Settings parse → sign-in, if configured, is complete and its identity provider answers → the database connects and lists tables → the model server answers → it has the model →
 a one-line prompt gets a reply (and how long it took). Later checks are skipped when an earlier one fails,
 because their failure would only repeat the first one's cause.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import time
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from langchain_core.messages import HumanMessage
 from sqlalchemy import inspect
 
+from nlq.access import PROVIDER_KEYS, sign_in_providers
 from nlq.backends import build_chat_model, check_server, primary_target
 from nlq.database import Database
 from nlq.errors import NlqError
@@ -23,6 +27,7 @@ from nlq.settings import DEFAULT_SECRETS_PATH, Settings, load_settings
 
 PING_TIMEOUT_S = 60.0
 PING = "Reply with the single word OK."
+METADATA_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,9 @@ def diagnose(environ: Mapping[str, str] | None = None, secrets_path: Path | None
         settings = load_settings(environ, secrets_path)
     except NlqError as error:
         return [Check("settings", False, error.message, error.hint)]
-    return [Check("settings", True, f"model {settings.model} at {settings.model_url}")] + check_setup(settings)
+    checks = [Check("settings", True, f"model {settings.model} at {settings.model_url}"),
+              sign_in_check(settings, secrets_path)]
+    return checks if not checks[-1].ok else checks + check_setup(settings)
 
 
 def check_setup(settings: Settings) -> list[Check]:
@@ -78,6 +85,60 @@ def _database(settings: Settings) -> Check:
                      "Point NLQ_DATABASE_URL at the database (and schema) that holds your data, and check that "
                      "its user may read the tables.")
     return Check("database", True, f"{database.info.name} ({database.dialect_name}): {len(tables)} tables")
+
+
+def sign_in_check(settings: Settings, secrets_path: Path | None) -> Check:
+    """The ``[auth]`` section Streamlit's st.login reads: complete, and its identity provider answering."""
+    auth = _auth_section(secrets_path)
+    if auth is None:
+        return Check("sign-in", True, "off: single-user local mode (add [auth] to .streamlit/secrets.toml to sign "
+                     "people in)")
+    problem = _auth_problem(auth)
+    if problem:
+        return Check("sign-in", False, problem, "Fix the [auth] section of .streamlit/secrets.toml (README → Sign-in).")
+    providers = sign_in_providers(auth)
+    for name, provider in providers.items():
+        url = str(provider["server_metadata_url"])
+        try:
+            metadata = httpx.get(url, timeout=METADATA_TIMEOUT_S).raise_for_status().json()
+            metadata["authorization_endpoint"]
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as error:
+            return Check("sign-in", False, f"the identity provider {name or 'in [auth]'} did not answer at {url} "
+                         f"({error})",
+                         "Check server_metadata_url and that this machine can reach the identity provider.")
+    who = ("anyone the identity provider signs in" if not settings.allowed_users
+           else f"only {settings.allowed_users}")
+    admins = settings.admins or "none, so nobody can approve examples (set NLQ_ADMINS)"
+    names = ", ".join(name or "[auth]" for name in providers)
+    return Check("sign-in", True, f"OpenID Connect via {names}; may use nlq: {who}; admins: {admins}")
+
+
+def _auth_section(secrets_path: Path | None) -> dict | None:
+    if secrets_path is None or not secrets_path.is_file():
+        return None
+    try:
+        auth = tomllib.loads(secrets_path.read_text(encoding="utf-8")).get("auth")
+    except (OSError, tomllib.TOMLDecodeError):
+        return None  # the settings check reports an unreadable secrets file
+    return auth if isinstance(auth, dict) else None
+
+
+def _auth_problem(auth: dict) -> str:
+    if importlib.util.find_spec("authlib") is None:
+        return "the Authlib package that sign-in needs is not installed (pip install -r requirements.txt)"
+    missing = [key for key in ("redirect_uri", "cookie_secret") if not auth.get(key)]
+    if missing:
+        return f"[auth] lacks {' and '.join(missing)}"
+    if not str(auth["redirect_uri"]).endswith("/oauth2callback"):
+        return f"redirect_uri must be the app's address ending in /oauth2callback, not {auth['redirect_uri']!r}"
+    providers = sign_in_providers(auth)
+    if not providers:
+        return "[auth] names no identity provider (client_id, client_secret, server_metadata_url)"
+    for name, provider in providers.items():
+        lacking = [key for key in PROVIDER_KEYS if not provider.get(key)]
+        if lacking:
+            return f"{'[auth]' if name is None else f'[auth.{name}]'} lacks {', '.join(lacking)}"
+    return ""
 
 
 def _ping(settings: Settings) -> Check:

@@ -86,6 +86,18 @@ class QueryTooExpensive(NlqError):
     kind = "too_expensive"
 
 
+class AccessDenied(NlqError):
+    """A signed-in person nlq may not serve (outside the allowlist, or no usable e-mail address)."""
+
+    kind = "access_denied"
+
+
+class AdminOnly(NlqError):
+    """Something only an admin (NLQ_ADMINS) may do, such as approving examples."""
+
+    kind = "admin_only"
+
+
 @dataclass(frozen=True)
 class ErrorReport:
     """An error as stored in an answer: plain data, so it survives JSON, session state and history."""

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
@@ -75,6 +75,14 @@ class Settings(BaseSettings):
         "", description="Comma-separated table names or globs (e.g. users,audit_*) no question may read."
     )
     data_dir: Path = Field(Path("data"), description="Folder for nlq's own files (the demo database, the answer cache, the app store).")
+    allowed_users: str = Field(
+        "", description="With sign-in ([auth] in .streamlit/secrets.toml): who may use nlq, as comma-separated e-mail "
+        "addresses and @domains (e.g. ana@example.com,@example.org). Empty: anyone the identity provider signs in."
+    )
+    admins: str = Field(
+        "", description="E-mail addresses (comma-separated) of the admins, who see everyone's history and usage and "
+        "alone approve examples. Without sign-in the one local user is the admin."
+    )
     log_questions: bool = Field(False, description="Also write question text and SQL into the JSON logs (result rows never are).")
     app_db_url: str = Field(
         "", description="SQLAlchemy URL of nlq's own store (answer log, feedback, examples). Empty: a SQLite file in "
@@ -135,6 +143,20 @@ class Settings(BaseSettings):
                 raise ValueError(f"not a database URL ({error})") from None
         return value
 
+    @field_validator("allowed_users", "admins")
+    @classmethod
+    def _addresses_parse(cls, value: str, info: ValidationInfo) -> str:
+        domains_allowed = info.field_name == "allowed_users"
+        for entry in split_list(value):
+            local, at, domain = entry.rpartition("@")
+            is_address = bool(at and local)
+            looks_right = "." in (domain if at else entry) and " " not in entry
+            if not looks_right or not (is_address or domains_allowed):
+                wanted = "e-mail addresses or @domains (ana@example.com, @example.org)" if domains_allowed \
+                    else "e-mail addresses (ana@example.com)"
+                raise ValueError(f"expected comma-separated {wanted}, got {entry!r}")
+        return value
+
     @field_validator("gpu_prices")
     @classmethod
     def _prices_parse(cls, value: str) -> str:
@@ -168,7 +190,7 @@ class Settings(BaseSettings):
 
     @property
     def excluded_table_patterns(self) -> tuple[str, ...]:
-        return tuple(p.strip() for p in self.exclude_tables.split(",") if p.strip())
+        return split_list(self.exclude_tables)
 
     @property
     def uses_demo_database(self) -> bool:
@@ -188,6 +210,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return URL.create("sqlite", database=str(self.demo_database_path)).render_as_string()
+
+
+def split_list(text: str) -> tuple[str, ...]:
+    """A comma-separated setting's entries, trimmed, empty ones dropped."""
+    return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
 def parse_prices(text: str) -> dict[str, float]:

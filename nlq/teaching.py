@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from nlq.access import User, require_admin
 from nlq.answer import Answer
 from nlq.cache import schema_fingerprint
 from nlq.errors import NlqError, SettingsError
@@ -27,16 +28,31 @@ def give_feedback(store: AppStore, answer_id: int, answer: Answer, rating: int, 
         store.examples.add(answer.question, answer.sql, user, CANDIDATE, answer_id=answer_id)
 
 
-def approve(store: AppStore, resources: Resources, example_id: int, user: str) -> Answer:
-    """Run the example's SQL now; approve it only if that answer came back without an error."""
+def approve(store: AppStore, resources: Resources, example_id: int, user: User) -> Answer:
+    """Run the example's SQL now; approve it only if that answer came back without an error. Admins only:
+    an approved example shapes every later answer, for everyone."""
+    require_admin(user, "approve examples")
     example = store.examples.get(example_id)
     if example is None:
         raise SettingsError(f"Example {example_id} does not exist (any more).", "Reload the Examples page.")
     answer = run_sql(example.sql, resources, question=example.question)
     if answer.ok:
-        store.examples.approve(example_id, user, schema_fingerprint(resources.schema()))
+        store.examples.approve(example_id, user.id, schema_fingerprint(resources.schema()))
         resources.forget_examples()
     return answer
+
+
+def edit_example(store: AppStore, resources: Resources, example_id: int, question: str, sql: str, user: User) -> None:
+    """An edited example is a candidate again, out of the prompt until approved anew."""
+    require_admin(user, "edit examples")
+    store.examples.edit(example_id, question, sql)
+    resources.forget_examples()
+
+
+def delete_example(store: AppStore, resources: Resources, example_id: int, user: User) -> None:
+    require_admin(user, "delete examples")
+    store.examples.delete(example_id)
+    resources.forget_examples()
 
 
 def check_for_schema_change(store: AppStore, resources: Resources) -> list[int]:

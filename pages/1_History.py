@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 
 import streamlit as st
 
+from nlq.access import visible_users
 from nlq.audit import record
 from nlq.pipeline import run_sql
 from ui.answer_view import render_answer
@@ -17,8 +18,12 @@ SHOWN = ["id", "asked_at", "user", "question", "route", "status", "row_count", "
 
 engine = resources()
 log = app_store(engine).log
+user = current_user()
+mine = visible_users(user)  # None for an admin: everyone's answers
 st.title("History")
-if log.count() == 0:
+if mine is not None:
+    st.caption("Your own questions; admins see everyone's.")
+if log.count(users=mine) == 0:
     st.info("No questions yet. Ask one on the **Ask** page (or with `python -m nlq ask`); every answer is "
             "kept here.", icon=":material/history:")
     st.stop()
@@ -29,7 +34,7 @@ routes = route_column.multiselect("Route", ROUTES, key="history-routes")
 statuses = status_column.multiselect("Status", STATUSES, key="history-statuses")
 date_column, user_column = st.columns([3, 4])
 days = date_column.date_input("Asked between", value=(), key="history-dates")
-users = user_column.multiselect("User", log.users(), key="history-users")
+users = mine if mine is not None else user_column.multiselect("User", log.users(), key="history-users") or None
 since = datetime.combine(days[0], time.min) if len(days) >= 1 else None
 until = datetime.combine(days[-1], time.min) + timedelta(days=1) if len(days) == 2 else None
 entries = log.entries(limit=5000, text=text, routes=routes, statuses=statuses, since=since, until=until, users=users)
@@ -49,7 +54,7 @@ if entries.empty:
 st.subheader("Open an answer")
 labels = {int(row.id): f"#{row.id} · {row.question}" for row in entries.itertuples()}
 chosen = st.selectbox("Entry", list(labels), format_func=labels.get, key="history-open")
-entry = log.entry(chosen)
+entry = log.entry(chosen, users=mine)
 if entry is not None:
     st.markdown(f"**{entry.question}** — asked {entry.asked_at:%Y-%m-%d %H:%M} UTC by {entry.user}, "
                 f"route {entry.route}, {entry.status}" + (f", {entry.row_count:,} rows" if entry.row_count else ""))
@@ -59,5 +64,5 @@ if entry is not None:
         st.code(entry.sql, language="sql")
         if st.button("Re-run this SQL", key=f"history-rerun-{entry.id}", icon=":material/replay:"):
             answer = run_sql(entry.sql, engine, question=entry.question)
-            record(engine, answer, source="app", user=current_user())
+            record(engine, answer, source="app", user=user.id)
             render_answer(answer, key=f"history-{entry.id}")

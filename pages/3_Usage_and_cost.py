@@ -8,12 +8,16 @@ import plotly.express as px
 import streamlit as st
 
 from nlq.costs import FREE_ROUTES, Prices, break_even_volume, cost_per_question, monthly_costs, usage_figures
-from ui.state import app_store, resources
+from nlq.access import visible_users
+from ui.state import app_store, current_user, resources
 
 engine = resources()
 settings = engine.settings
+user = current_user()
 st.title("Usage & cost")
-log = app_store(engine).log.entries(limit=1_000_000)
+log = app_store(engine).log.entries(limit=1_000_000, users=visible_users(user))
+if not user.is_admin:
+    st.caption("Your own questions only; admins see everyone's.")
 if log.empty:
     st.info("No questions yet: this page fills in as people ask. Costs use the prices in settings "
             "(`NLQ_GPU_PRICES`, `NLQ_API_INPUT_PRICE`, `NLQ_API_OUTPUT_PRICE`).", icon=":material/payments:")

@@ -7,12 +7,16 @@ import streamlit as st
 
 from nlq.errors import NlqError
 from nlq.store.examples import APPROVED, CANDIDATE, STALE
-from nlq.teaching import approve, check_for_schema_change, export_jsonl, import_jsonl
+from nlq.teaching import approve, check_for_schema_change, delete_example, edit_example, export_jsonl, import_jsonl
 from ui.state import app_store, current_user, resources
 
 engine = resources()
 book = app_store(engine).examples
+user = current_user()
 st.title("Examples")
+if not user.is_admin:
+    st.info("Only admins approve, edit and delete examples (`NLQ_ADMINS`). You can read them here, and a 👍 "
+            "on a good answer proposes it.", icon=":material/lock:")
 stale = check_for_schema_change(app_store(engine), engine)
 if stale:
     st.warning(f"The schema changed: {len(stale)} approved example(s) no longer pass and are now stale.",
@@ -27,18 +31,16 @@ if "examples-result" in st.session_state:
 
 
 def _approve(example_id: int) -> None:
-    st.session_state["examples-result"] = (example_id, approve(app_store(engine), engine, example_id,
-                                                               current_user()))
+    st.session_state["examples-result"] = (example_id, approve(app_store(engine), engine, example_id, user))
 
 
 def _save(example_id: int) -> None:
-    book.edit(example_id, st.session_state[f"question-{example_id}"], st.session_state[f"sql-{example_id}"])
-    engine.forget_examples()
+    edit_example(app_store(engine), engine, example_id, st.session_state[f"question-{example_id}"],
+                 st.session_state[f"sql-{example_id}"], user)
 
 
 def _delete(example_id: int) -> None:
-    book.delete(example_id)
-    engine.forget_examples()
+    delete_example(app_store(engine), engine, example_id, user)
 
 
 tabs = st.tabs([f"Candidates ({len(book.all(CANDIDATE))})", f"Approved ({len(book.all(APPROVED))})",
@@ -54,8 +56,12 @@ for tab, status in zip(tabs, (CANDIDATE, APPROVED, STALE), strict=True):
             with st.expander(f"#{example.id} · {example.question}"):
                 if example.note:
                     st.caption(example.note)
-                st.text_input("Question", value=example.question, key=f"question-{example.id}")
-                st.text_area("SQL", value=example.sql, key=f"sql-{example.id}", height=140)
+                st.text_input("Question", value=example.question, key=f"question-{example.id}",
+                              disabled=not user.is_admin)
+                st.text_area("SQL", value=example.sql, key=f"sql-{example.id}", height=140,
+                             disabled=not user.is_admin)
+                if not user.is_admin:
+                    continue
                 approve_column, save_column, delete_column = st.columns(3)
                 if status != APPROVED:
                     approve_column.button("Approve", key=f"approve-{example.id}", on_click=_approve,
@@ -67,7 +73,7 @@ st.subheader("Import and export")
 upload = st.file_uploader("Import JSONL (question, sql per line) as candidates", type=["jsonl", "json", "txt"])
 if upload is not None and st.button("Import", key="examples-import"):
     try:
-        added = import_jsonl(app_store(engine), upload.getvalue().decode("utf-8"), current_user())
+        added = import_jsonl(app_store(engine), upload.getvalue().decode("utf-8"), user.id)
         st.success(f"Imported {added} example(s) as candidates.")
     except NlqError as error:
         st.error(f"**{error.message}**\n\n{error.hint}")

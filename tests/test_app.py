@@ -152,7 +152,7 @@ def test_sidebar_runs_the_doctor(app: Callable[..., AppTest]) -> None:
     at = app()
     at.sidebar.button(key="run-doctor").click().run()
     shown = " ".join(m.value for m in at.sidebar.markdown)
-    for name in ("database", "model server", "model", "reply"):
+    for name in ("sign-in", "database", "model server", "model", "reply"):
         assert f"**{name}**" in shown
     assert ":material/cancel:" not in shown
 

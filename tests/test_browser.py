@@ -7,75 +7,35 @@ the CSV and checks its rows, and saves a screenshot (tests/artifacts/answer.png;
 from __future__ import annotations
 
 import csv
-import os
-import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-
+from tests.support.browser import chromium, streamlit_app
 from tests.support.postgres import free_port
 from tests.support.standin_model import StandinModelServer
 
-ROOT = Path(__file__).parent.parent
 ARTIFACTS = Path(__file__).parent / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
-START_TIMEOUT_S = 60
-
-
-def _wait_healthy(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited early:\n{process.stdout.read() if process.stdout else ''}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("streamlit did not become healthy in time")
 
 
 @pytest.fixture
 def app_url(demo_dir: Path, standin: StandinModelServer, tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NLQ_")}
     # The default routes (rules first), with the cache off so that the model's answer is not kept.
-    env.update({"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url, "NLQ_CACHE": "false",
-                "NLQ_APP_DB_URL": f"sqlite:///{tmp_path / 'app.sqlite'}"})
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process)
+    settings = {"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url, "NLQ_CACHE": "false",
+                "NLQ_APP_DB_URL": f"sqlite:///{tmp_path / 'app.sqlite'}"}
+    with streamlit_app(settings, free_port()) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.fixture
 def page() -> Iterator[Page]:
-    assert shutil.which(CHROMIUM), "Debian's chromium is missing: scripts/test.sh installs it"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 1400, "height": 2100}, accept_downloads=True)
         yield context.new_page()
         context.close()
-        browser.close()
 
 
 def test_example_question_in_a_real_browser(app_url: str, page: Page, tmp_path: Path,

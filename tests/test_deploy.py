@@ -39,6 +39,8 @@ def test_dockerfile_promises() -> None:
     assert re.search(r"^USER 10001:10001$", text, re.MULTILINE), "runs as a non-root user"
     assert "EXPOSE 8501" in text and "/_stcore/health" in text and "HEALTHCHECK" in text
     assert "bash scripts/venv.sh requirements.txt" in text and '"scripts/start.sh"' in text  # the README's scripts
+    assert "chown nlq:nlq .streamlit/secrets.toml && chmod 600" in text  # the one file start.sh may write
+    assert "bash scripts/secrets-from-env.sh" in (ROOT / "scripts" / "start.sh").read_text()
     ignored = (ROOT / ".dockerignore").read_text()
     assert ".streamlit/secrets.toml" in ignored and ".venv/" in ignored  # no secrets or local venv in the image
 
@@ -63,6 +65,8 @@ def test_compose_services_health_and_volumes() -> None:
     assert services["app"]["depends_on"]["setup"]["condition"] == "service_completed_successfully"
     assert services["setup"]["command"] == ["bash", "scripts/compose-setup.sh"]
     assert (ROOT / ".env.example").read_text().count("change-me") == 3
+    assert app["SECRETS_TOML"] == "${SECRETS_TOML:-}"  # sign-in, off unless .env sets it
+    assert app["NLQ_ALLOWED_USERS"] == "${ALLOWED_USERS:-}" and app["NLQ_ADMINS"] == "${ADMINS:-}"
 
 
 @pytest.fixture
@@ -126,3 +130,24 @@ def test_the_template_keeps_everything_private() -> None:
     for group in ("ModelGroup", "DatabaseGroup"):  # reachable from the app's security group only
         rules = resources[group]["Properties"]["SecurityGroupIngress"]
         assert all(rule["SourceSecurityGroupId"] == "AppGroup" and "CidrIp" not in rule for rule in rules)
+    task = resources["AppTask"]["Properties"]["ContainerDefinitions"][0]
+    assert {"Name": "SECRETS_TOML", "ValueFrom": "SignInSecret"} in task["Secrets"]  # sign-in's [auth], secret
+    assert {"Name": "NLQ_ALLOWED_USERS", "Value": "AllowedUsers"} in task["Environment"]
+    readable = resources["TaskExecutionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]
+    assert "SignInSecret" in readable["Resource"]
+
+
+@pytest.mark.parametrize("given", [True, False])
+def test_secrets_from_the_environment_become_the_secrets_file(tmp_path: Path, given: bool) -> None:
+    """ECS and compose hand secrets over as variables; Streamlit's st.login reads them from a file."""
+    target = tmp_path / "secrets.toml"
+    text = '[auth]\nredirect_uri = "https://nlq.example.com/oauth2callback"\ncookie_secret = "x"'
+    env = {**os.environ, "SECRETS_TOML": text if given else ""}
+    done = subprocess.run(["bash", str(ROOT / "scripts" / "secrets-from-env.sh"), str(target)], env=env,
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    if not given:
+        assert not target.exists() and done.stdout == ""
+        return
+    assert target.read_text() == text + "\n" and oct(target.stat().st_mode & 0o777) == "0o600"
+    assert "cookie_secret" not in done.stdout  # the log says where, never what

@@ -3,9 +3,11 @@
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from oidc_provider_mock import run_server_in_thread
 
 from nlq.doctor import diagnose
 from tests.support.postgres import free_port
@@ -29,9 +31,59 @@ def _failure(environ: dict[str, str]):  # noqa: ANN202
 @pytest.mark.parametrize("provider", ["ollama", "openai"])
 def test_healthy_setup_passes_every_check(healthy: dict[str, str], provider: str) -> None:
     checks = diagnose({**healthy, "NLQ_MODEL": f"{provider}:qwen2.5-coder:7b"}, secrets_path=None)
-    assert [c.name for c in checks] == ["settings", "database", "model server", "model", "reply"]
+    assert [c.name for c in checks] == ["settings", "sign-in", "database", "model server", "model", "reply"]
     assert all(c.ok for c in checks), checks
     assert "replied" in checks[-1].detail and " s" in checks[-1].detail
+    assert "single-user local mode" in checks[1].detail
+
+
+@pytest.fixture
+def identity_provider() -> Iterator[str]:
+    with run_server_in_thread(port=free_port()) as server:
+        yield f"http://127.0.0.1:{server.server_port}/.well-known/openid-configuration"
+
+
+def _auth(metadata_url: str, **changes: str | None) -> str:
+    values = {"redirect_uri": "https://nlq.example.com/oauth2callback", "cookie_secret": "0123456789abcdef",
+              "client_id": "nlq", "client_secret": "s3cret", "server_metadata_url": metadata_url, **changes}
+    return "[auth]\n" + "".join(f'{key} = "{value}"\n' for key, value in values.items() if value is not None)
+
+
+def test_sign_in_is_checked_against_its_identity_provider(healthy: dict[str, str], identity_provider: str,
+                                                          tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(_auth(identity_provider))
+    checks = diagnose({**healthy, "NLQ_ALLOWED_USERS": "@example.com"}, secrets_path=secrets)
+    assert all(c.ok for c in checks), checks
+    assert checks[1].detail == ("OpenID Connect via [auth]; may use nlq: only @example.com; admins: none, so nobody "
+                                "can approve examples (set NLQ_ADMINS)")
+
+
+@pytest.mark.parametrize(("changes", "problem"), [
+    ({"cookie_secret": None}, "[auth] lacks cookie_secret"),
+    ({"redirect_uri": "https://nlq.example.com/"}, "ending in /oauth2callback"),
+    ({"client_secret": None}, "[auth] lacks client_secret"),
+    ({"client_id": None, "client_secret": None, "server_metadata_url": None}, "names no identity provider"),
+    ({"server_metadata_url": "UNREACHABLE"}, "did not answer at http://127.0.0.1:"),
+])
+def test_each_sign_in_misconfiguration_is_named(healthy: dict[str, str], identity_provider: str, tmp_path: Path,
+                                                changes: dict[str, str | None], problem: str) -> None:
+    if changes.get("server_metadata_url") == "UNREACHABLE":
+        changes = {"server_metadata_url": f"http://127.0.0.1:{free_port()}/.well-known/openid-configuration"}
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(_auth(identity_provider, **changes))
+    checks = diagnose(healthy, secrets_path=secrets)
+    assert [c.name for c in checks] == ["settings", "sign-in"] and not checks[-1].ok
+    assert problem in checks[-1].detail and checks[-1].fix
+
+
+def test_named_providers_are_each_checked(healthy: dict[str, str], identity_provider: str, tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets.toml"
+    provider = f'client_id = "nlq"\nclient_secret = "s"\nserver_metadata_url = "{identity_provider}"\n'
+    secrets.write_text('[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\ncookie_secret = "x"\n'
+                       f"[auth.okta]\n{provider}[auth.entra]\n{provider.replace('client_secret', 'tenant')}")
+    check = diagnose(healthy, secrets_path=secrets)[1]
+    assert not check.ok and check.detail == "[auth.entra] lacks client_secret"
 
 
 @pytest.mark.parametrize(("override", "name", "fix"), [

@@ -16,11 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from tests.support.postgres import PostgresServer, free_port
 from tests.support.standin_model import StandinModelServer
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, _wait_healthy
+from tests.support.browser import ROOT, chromium, wait_healthy
 
 CONNECT_RE = re.compile(r'connect\(\d+, \{sa_family=(AF_INET6?), sin6?_port=htons\((\d+)\), '
                         r'(?:sin_addr=inet_addr\("([^"]+)"\)|sin6_flowinfo=[^,]+, inet_pton\(AF_INET6, "([^"]+)")')
@@ -42,7 +42,7 @@ def traced_app(pg_demo_url: str, postgres: PostgresServer, standin: StandinModel
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, process)
+        wait_healthy(url, process)
         yield url, trace, process
     finally:  # strace and the app it traces, together
         if process.poll() is None:
@@ -56,10 +56,8 @@ def traced_app(pg_demo_url: str, postgres: PostgresServer, standin: StandinModel
 
 @pytest.fixture
 def page() -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser.new_page(viewport={"width": 1400, "height": 1800})
-        browser.close()
 
 
 def destinations(trace: Path) -> set[tuple[str, int]]:

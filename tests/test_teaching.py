@@ -10,14 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from nlq.errors import SettingsError
+from nlq.access import User
+from nlq.errors import AdminOnly, SettingsError
 from nlq.pipeline import ask
 from nlq.resources import Resources, open_resources
 from nlq.settings import load_settings
 from nlq.store.examples import APPROVED, CANDIDATE, STALE
-from nlq.teaching import approve, check_for_schema_change, export_jsonl, give_feedback, import_jsonl
+from nlq.teaching import (approve, check_for_schema_change, delete_example, edit_example, export_jsonl, give_feedback,
+                          import_jsonl)
 from tests.support.standin_model import Rule, Script, StandinModelServer
 
+ADMIN = User("admin@example.com", "Admin", is_admin=True, signed_in=True)
+ANALYST = User("ana@example.com", "Ana", is_admin=False, signed_in=True)
 TAUGHT_SQL = "SELECT channel, COUNT(*) AS orders FROM orders GROUP BY channel"
 
 
@@ -60,7 +64,7 @@ def test_a_thumbs_up_teaches_only_after_approval(open_app: Callable[..., Resourc
     ask("Orders split by channel", resources)
     assert "Orders split by sales channel please" not in _prompt_text(model)  # a candidate teaches nothing
 
-    result = approve(store, resources, candidate.id, "admin")
+    result = approve(store, resources, candidate.id, ADMIN)
     assert result.ok and store.examples.get(candidate.id).status == APPROVED
     ask("Orders split by channel", resources)
     prompt = _prompt_text(model)
@@ -84,13 +88,13 @@ def test_approval_reruns_the_sql_and_refuses_what_fails(open_app: Callable[..., 
     store = resources.app_store()
     broken = store.examples.add("Orders by colour", "SELECT colour FROM orders", "ana")
     hostile = store.examples.add("Drop orders", "DELETE FROM orders", "ana")
-    assert not approve(store, resources, broken, "admin").ok
-    refused = approve(store, resources, hostile, "admin")
+    assert not approve(store, resources, broken, ADMIN).ok
+    refused = approve(store, resources, hostile, ADMIN)
     assert not refused.ok and refused.error.kind == "refused"
     assert {e.status for e in store.examples.all()} == {CANDIDATE}
     assert len(resources.examples()) == 10  # only the demo file's ten
     with pytest.raises(SettingsError):
-        approve(store, resources, 999, "admin")
+        approve(store, resources, 999, ADMIN)
 
 
 def test_a_schema_change_makes_examples_stale(open_app: Callable[..., Resources], tmp_path: Path) -> None:
@@ -98,7 +102,7 @@ def test_a_schema_change_makes_examples_stale(open_app: Callable[..., Resources]
     store = resources.app_store()
     keep = store.examples.add("Orders by channel", TAUGHT_SQL, "ana")
     lose = store.examples.add("Returns by reason", "SELECT reason, COUNT(*) FROM returns GROUP BY reason", "ana")
-    assert approve(store, resources, keep, "admin").ok and approve(store, resources, lose, "admin").ok
+    assert approve(store, resources, keep, ADMIN).ok and approve(store, resources, lose, ADMIN).ok
     assert check_for_schema_change(store, resources) == []
     with sqlite3.connect(tmp_path / "demo.sqlite") as connection:
         connection.execute("ALTER TABLE returns RENAME TO product_returns")
@@ -114,9 +118,9 @@ def test_edit_asks_for_approval_again_and_jsonl_round_trips(open_app: Callable[.
     resources = open_app()
     store = resources.app_store()
     example = store.examples.add("Orders by channel", TAUGHT_SQL, "ana")
-    approve(store, resources, example, "admin")
+    approve(store, resources, example, ADMIN)
     assert export_jsonl(store) == '{"question": "Orders by channel", "sql": "' + TAUGHT_SQL + '"}\n'
-    store.examples.edit(example, "Orders per channel", TAUGHT_SQL)
+    edit_example(store, resources, example, "Orders per channel", TAUGHT_SQL, ADMIN)
     assert store.examples.get(example).status == CANDIDATE
     added = import_jsonl(store, '{"question": "Customers", "sql": "SELECT COUNT(*) FROM customers"}\n\n', "ben")
     assert added == 1 and [e.status for e in store.examples.all()] == [CANDIDATE, CANDIDATE]
@@ -134,3 +138,21 @@ def test_a_thumbs_up_on_corrected_sql_proposes_the_correction(open_app: Callable
     give_feedback(store, store.log.record(corrected, "ana", "app"), corrected, 1, "", "ana")
     [candidate] = store.examples.all(CANDIDATE)
     assert candidate.question == "Orders by channel" and "cancelled" in candidate.sql
+
+
+def test_only_admins_approve_edit_or_delete_examples(open_app: Callable[..., Resources]) -> None:
+    """The guard sits in the engine, not only in the page that hides the buttons."""
+    resources = open_app()
+    store = resources.app_store()
+    example = store.examples.add("Orders by channel", TAUGHT_SQL, ANALYST.id)
+    for action in (lambda: approve(store, resources, example, ANALYST),
+                   lambda: edit_example(store, resources, example, "Changed", "SELECT 1", ANALYST),
+                   lambda: delete_example(store, resources, example, ANALYST)):
+        with pytest.raises(AdminOnly, match="Only an admin") as raised:
+            action()
+        assert "NLQ_ADMINS" in raised.value.hint
+    assert store.examples.get(example).status == CANDIDATE and store.examples.get(example).question == "Orders by channel"
+    assert approve(store, resources, example, ADMIN).ok
+    assert store.examples.get(example).approved_by == ADMIN.id
+    delete_example(store, resources, example, ADMIN)
+    assert store.examples.get(example) is None

@@ -102,7 +102,7 @@ def chat_page() -> None:
         st.markdown(said)
     with st.chat_message("assistant"):
         answer = _answer_live(question, resources, edited_sql, _conversation(messages))
-        answer_id = record(resources, answer, source="app", user=current_user())
+        answer_id = record(resources, answer, source="app", user=current_user().id)
         message = {"role": "assistant", "content": answer, "id": answer_id}
         render_answer(answer, key=str(len(messages) + 1), on_edit=_queue_edit)
         _feedback(resources, message, key=str(len(messages) + 1))
@@ -135,5 +135,5 @@ def _send_feedback(resources: Resources, message: dict, key: str) -> None:
     if rating is None:
         return
     score = 1 if rating == 1 else -1
-    give_feedback(resources.app_store(), message["id"], message["content"], score, comment, current_user())
+    give_feedback(resources.app_store(), message["id"], message["content"], score, comment, current_user().id)
     st.session_state.setdefault("feedback_given", {})[message["id"]] = score

@@ -6,9 +6,9 @@ import streamlit as st
 
 from nlq.errors import NlqError
 from nlq.backends import ModelServerStatus, check_server, primary_target
-from nlq.doctor import check_setup
+from nlq.doctor import check_setup, sign_in_check
 from nlq.pipeline import Resources
-from nlq.settings import Settings
+from nlq.settings import DEFAULT_SECRETS_PATH, Settings
 
 MODEL_STATUS_TTL_S = 15
 
@@ -43,7 +43,7 @@ def render_sidebar(resources: Resources) -> bool:
         st.caption("Answered by: " + " → ".join([*routes, "model"] + (["hosted fallback"] if settings.fallback_model else [])))
         with st.expander("Check setup", icon=":material/stethoscope:"):
             if st.button("Run checks", key="run-doctor", width="stretch"):
-                for check in check_setup(settings):
+                for check in [sign_in_check(settings, DEFAULT_SECRETS_PATH), *check_setup(settings)]:
                     mark = ":material/check_circle:" if check.ok else ":material/cancel:"
                     st.markdown(f"{mark} **{check.name}**: {check.detail}" + (f"\n\n{check.fix}" if check.fix else ""))
         st.caption("Questions, schema and rows stay on your infrastructure.")

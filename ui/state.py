@@ -7,13 +7,14 @@ import streamlit as st
 from alembic.util.exc import CommandError as AlembicError
 from sqlalchemy.exc import SQLAlchemyError
 
-from nlq.audit import LOCAL_USER
+from nlq.access import User
 from nlq.database import first_line
 from nlq.logs import configure_json_logging
 from nlq.store import AppStore
 from nlq.errors import NlqError
 from nlq.pipeline import Resources, open_resources
 from nlq.settings import Settings, load_settings
+from ui.auth import gate
 
 
 @st.cache_resource(show_spinner="Preparing the database (the demo database is built on first start)…")
@@ -22,15 +23,27 @@ def _resources(settings_json: str) -> Resources:
     return open_resources(Settings.model_validate_json(settings_json))
 
 
+def settings() -> Settings:
+    """The settings, or a friendly stop naming the setting that is wrong."""
+    try:
+        return load_settings()
+    except NlqError as error:
+        _cannot_start(error)
+        raise  # unreachable: st.stop() ends the run
+
+
 def resources() -> Resources:
     """The resources, or a friendly stop when the settings or the database are not usable."""
     try:
-        settings = load_settings()
-        return _resources(settings.model_dump_json())
+        return _resources(settings().model_dump_json())
     except NlqError as error:
-        st.error(f"**nlq cannot start: {error.message}**\n\n{error.hint}", icon=":material/error:")
-        st.stop()
+        _cannot_start(error)
         raise  # unreachable: st.stop() ends the run
+
+
+def _cannot_start(error: NlqError) -> None:
+    st.error(f"**nlq cannot start: {error.message}**\n\n{error.hint}", icon=":material/error:")
+    st.stop()
 
 
 def app_store(engine: Resources) -> AppStore:
@@ -44,5 +57,9 @@ def app_store(engine: Resources) -> AppStore:
         raise  # unreachable: st.stop() ends the run
 
 
-def current_user() -> str:
-    return LOCAL_USER
+def current_user() -> User:
+    """Who this session acts for; a page opened without a signed-in (and allowed) user stops at sign-in."""
+    user = gate(settings())
+    if user is None:
+        st.stop()
+    return user

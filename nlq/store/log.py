@@ -96,7 +96,7 @@ class AnswerLog:
             conditions.append(answers.c.route.in_(routes))
         if statuses:
             conditions.append(answers.c.status.in_(statuses))
-        if users:
+        if users is not None:
             conditions.append(answers.c.user.in_(users))
         if since:
             conditions.append(answers.c.asked_at >= since)
@@ -109,9 +109,13 @@ class AnswerLog:
             rows = connection.execute(query).mappings().all()
         return pd.DataFrame([{name: row[name] for name in LOG_COLUMNS} for row in rows], columns=LOG_COLUMNS)
 
-    def entry(self, answer_id: int) -> LogEntry | None:
+    def entry(self, answer_id: int, users: list[str] | None = None) -> LogEntry | None:
+        """One entry; None also when ``users`` is given and the entry is not one of theirs."""
+        query = select(answers).where(answers.c.id == answer_id)
+        if users is not None:
+            query = query.where(answers.c.user.in_(users))
         with self.engine.connect() as connection:
-            row = connection.execute(select(answers).where(answers.c.id == answer_id)).mappings().first()
+            row = connection.execute(query).mappings().first()
         if row is None:
             return None
         return LogEntry(row["id"], row["asked_at"], row["user"], row["question"], row["route"], row["status"],
@@ -121,9 +125,12 @@ class AnswerLog:
         with self.engine.connect() as connection:
             return [r[0] for r in connection.execute(select(answers.c.user).distinct().order_by(answers.c.user))]
 
-    def count(self) -> int:
+    def count(self, users: list[str] | None = None) -> int:
+        query = select(func.count()).select_from(answers)
+        if users is not None:
+            query = query.where(answers.c.user.in_(users))
         with self.engine.connect() as connection:
-            return int(connection.execute(select(func.count()).select_from(answers)).scalar_one())
+            return int(connection.execute(query).scalar_one())
 
 
 def as_records(frame: pd.DataFrame) -> list[dict[str, Any]]:

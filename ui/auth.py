@@ -1,0 +1,69 @@
+"""Sign-in: Streamlit's OpenID Connect support (``st.login``) when ``[auth]`` is in secrets.toml, and the one
+local user when it is not. Who may use nlq and who is an admin is decided by ``nlq.access``; this file only
+draws the screens around that decision."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.errors import StreamlitAuthError
+
+from nlq.access import LOCAL_USER, AccessPolicy, User, sign_in_providers
+from nlq.errors import AccessDenied
+from nlq.settings import Settings
+
+def sign_in_configured() -> bool:
+    return st.secrets.load_if_toml_exists() and "auth" in st.secrets
+
+
+def gate(settings: Settings) -> User | None:
+    """The user this session acts for; None after drawing the sign-in or the turned-away screen."""
+    if not sign_in_configured():
+        return LOCAL_USER
+    if not st.user.is_logged_in:
+        _sign_in_screen()
+        return None
+    try:
+        return AccessPolicy.from_settings(settings).user_from_claims(st.user.to_dict())
+    except AccessDenied as error:
+        _turned_away(error)
+        return None
+
+
+def render_account(user: User) -> None:
+    """Who is signed in, in the sidebar of every page, or that nobody needs to be."""
+    with st.sidebar:
+        if user.signed_in:
+            role = " · admin" if user.is_admin else ""
+            st.caption(f"Signed in as **{user.label}**{role}")
+            if st.button("Sign out", key="sign-out", icon=":material/logout:", width="stretch"):
+                st.logout()
+        else:
+            st.caption("**Single-user local mode**: no sign-in, and whoever opens this page is the one local "
+                       "user (and admin). To sign people in, add an `[auth]` section to "
+                       "`.streamlit/secrets.toml` (README → Sign-in).")
+
+
+def _sign_in_screen() -> None:
+    st.title("nlq")
+    st.markdown("Ask questions about your company's data in plain words. **Sign in with your work account** "
+                "to continue; your questions and answers stay on your company's own infrastructure.")
+    for provider in sign_in_providers(st.secrets["auth"]) or [None]:
+        label = "Sign in" if provider is None else f"Sign in with {provider.replace('-', ' ').title()}"
+        if st.button(label, key=f"sign-in-{provider or 'default'}", type="primary", icon=":material/login:"):
+            _login(provider)
+
+
+def _login(provider: str | None) -> None:
+    try:
+        st.login(provider)
+    except StreamlitAuthError as error:
+        st.error(f"**Sign-in is configured but cannot start: {' '.join(str(error).split())}**\n\nFix the "
+                 "`[auth]` section of `.streamlit/secrets.toml` (README → Sign-in), then restart nlq.",
+                 icon=":material/error:")
+
+
+def _turned_away(error: AccessDenied) -> None:
+    st.title("nlq")
+    st.error(f"**{error.message}**\n\n{error.hint}", icon=":material/block:")
+    if st.button("Sign out", key="turned-away-sign-out", icon=":material/logout:"):
+        st.logout()
