@@ -1,6 +1,6 @@
 # nlq's app container. It installs and starts nlq with the same scripts the README uses, runs as a
 # non-root user, and takes its configuration only from NLQ_* environment variables and a mounted
-# /app/.streamlit/secrets.toml. With no database configured it builds the demo database on first start.
+# /app/.streamlit/secrets.toml (or its text in SECRETS_TOML). With no database configured it builds the demo database on first start.
 FROM python:3.11.14-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -21,7 +21,10 @@ COPY scripts/venv.sh scripts/venv.sh
 RUN bash scripts/venv.sh requirements.txt
 
 COPY . .
-RUN mkdir -p /app/data && chown -R nlq:nlq /app/data
+# secrets.toml is mounted, or written at start from SECRETS_TOML (scripts/secrets-from-env.sh): the one file in
+# .streamlit the app's user may write.
+RUN mkdir -p /app/data && chown -R nlq:nlq /app/data \
+    && touch .streamlit/secrets.toml && chown nlq:nlq .streamlit/secrets.toml && chmod 600 .streamlit/secrets.toml
 
 USER 10001:10001
 EXPOSE 8501

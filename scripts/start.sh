@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/venv.sh requirements.txt
+bash scripts/secrets-from-env.sh
 echo "Starting nlq on http://localhost:8501 (Ctrl+C stops it)"
 exec .venv/bin/python -m streamlit run streamlit_app.py "$@"
