@@ -1,6 +1,7 @@
 """``python -m nlq doctor``: check the set-up in order and say exactly how to fix the first thing wrong.
 
-Settings parse → sign-in, if configured, is complete and its identity provider answers → the database connects and lists tables → the model server answers → it has the model →
+Settings parse → sign-in, if configured, is complete and its identity provider answers → the database
+connects and lists tables → the model server answers → it has the model →
 a one-line prompt gets a reply (and how long it took). Later checks are skipped when an earlier one fails,
 because their failure would only repeat the first one's cause.
 """
@@ -95,7 +96,8 @@ def sign_in_check(settings: Settings, secrets_path: Path | None) -> Check:
                      "people in)")
     problem = _auth_problem(auth)
     if problem:
-        return Check("sign-in", False, problem, "Fix the [auth] section of .streamlit/secrets.toml (README → Sign-in).")
+        return Check("sign-in", False, problem,
+                     "Fix the [auth] section of .streamlit/secrets.toml (README → Sign-in and users).")
     providers = sign_in_providers(auth)
     for name, provider in providers.items():
         url = str(provider["server_metadata_url"])

@@ -21,6 +21,7 @@ from tests.support.standin_model import StandinModelServer
 ANA = ProviderUser(sub="ana", claims={"email": "ana@example.com", "email_verified": True, "name": "Ana Analyst"})
 EVE = ProviderUser(sub="eve", claims={"email": "eve@evil.com", "email_verified": True, "name": "Eve Outsider"})
 WAIT_MS = 30_000
+ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
 @pytest.fixture
@@ -74,11 +75,14 @@ def test_sign_in_ask_sign_out_and_a_stranger_turned_away(signed_app: str, page: 
     page.goto(signed_app)
     expect(page.get_by_text("Sign in with your work account")).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_test_id("stChatInputTextArea")).to_have_count(0)  # nothing to ask before signing in
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "sign-in.png"))
 
     _sign_in_as(page, signed_app, "ana")
     expect(page.get_by_text("Signed in as Ana Analyst (ana@example.com)")).to_be_visible(timeout=WAIT_MS)
     page.get_by_role("button", name="Revenue by region in 2024").click()
     expect(page.get_by_text("No model: rules").first).to_be_visible(timeout=WAIT_MS)
+    page.screenshot(path=str(ARTIFACTS / "signed-in.png"))
     page.get_by_role("link", name="History").click()
     expect(page.get_by_text("Your own questions")).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text("1 entry, newest first.")).to_be_visible()
@@ -91,6 +95,7 @@ def test_sign_in_ask_sign_out_and_a_stranger_turned_away(signed_app: str, page: 
     expect(page.get_by_text("eve@evil.com is not allowed to use nlq here")).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_test_id("stChatInputTextArea")).to_have_count(0)
     expect(page.get_by_role("link", name="History")).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "turned-away.png"))
 
     log = open_store(f"sqlite:///{tmp_path / 'app.sqlite'}").log.entries()
     assert list(log["user"]) == ["ana@example.com"] and list(log["question"]) == ["Revenue by region in 2024"]

@@ -40,7 +40,7 @@ def render_account(user: User) -> None:
         else:
             st.caption("**Single-user local mode**: no sign-in, and whoever opens this page is the one local "
                        "user (and admin). To sign people in, add an `[auth]` section to "
-                       "`.streamlit/secrets.toml` (README → Sign-in).")
+                       "`.streamlit/secrets.toml` (README → Sign-in and users).")
 
 
 def _sign_in_screen() -> None:
@@ -58,7 +58,7 @@ def _login(provider: str | None) -> None:
         st.login(provider)
     except StreamlitAuthError as error:
         st.error(f"**Sign-in is configured but cannot start: {' '.join(str(error).split())}**\n\nFix the "
-                 "`[auth]` section of `.streamlit/secrets.toml` (README → Sign-in), then restart nlq.",
+                 "`[auth]` section of `.streamlit/secrets.toml` (README → Sign-in and users), then restart nlq.",
                  icon=":material/error:")
 
 
