@@ -75,7 +75,7 @@ class AccessPolicy:
                 "Ask your administrator to release the 'email' claim (the 'email' scope) to nlq in the "
                 "identity provider, then sign in again.",
             )
-        if claims.get("email_verified") is False:
+        if str(claims.get("email_verified")).lower() == "false":  # some providers send the string "false"
             raise AccessDenied(
                 f"Your e-mail address {email} is not verified with your identity provider.",
                 "Verify it with your identity provider (follow the link in its e-mail), then sign in again.",

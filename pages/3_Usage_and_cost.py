@@ -7,8 +7,8 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from nlq.costs import FREE_ROUTES, Prices, break_even_volume, cost_per_question, monthly_costs, usage_figures
 from nlq.access import visible_users
+from nlq.costs import FREE_ROUTES, Prices, break_even_volume, cost_per_question, monthly_costs, usage_figures
 from ui.state import app_store, current_user, resources
 
 engine = resources()

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from sqlalchemy import create_engine
+from streamlit.testing.v1 import AppTest
 
 from nlq.demo import build_demo, ensure_demo_file
 from nlq.pipeline import Resources, open_resources
@@ -124,3 +124,30 @@ def make_resources(make_settings: Callable[..., Settings]) -> Iterator[Callable[
     yield make
     for resources in opened:
         resources.close()
+
+
+@pytest.fixture
+def store_url(tmp_path: Path) -> str:
+    """A fresh app store (answer log, feedback, examples) for one test."""
+    return f"sqlite:///{tmp_path / 'app.sqlite'}"
+
+
+@pytest.fixture
+def app_test(monkeypatch: pytest.MonkeyPatch, demo_dir: Path, standin: StandinModelServer,
+             store_url: str) -> Callable[..., AppTest]:
+    """Runs a page (a path from the project root) once in Streamlit's AppTest on the demo database, the
+    stand-in model and a fresh store; ``user`` and ``secrets`` are what ``st.user`` and ``st.secrets`` hold."""
+
+    def open_app(path: str, *, user: dict | None = None, secrets: dict | None = None, **environ: str) -> AppTest:
+        for key, value in {"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url, "NLQ_CACHE": "false",
+                           "NLQ_APP_DB_URL": store_url, **environ}.items():
+            monkeypatch.setenv(key, value)
+        at = AppTest.from_file(str(ROOT / path), default_timeout=60)
+        at.secrets.update(secrets or {})
+        if user is not None:
+            at.user = user
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    return open_app

@@ -52,6 +52,7 @@ def test_admins_are_always_allowed_and_marked() -> None:
     ({"sub": "12345", "name": "No Mail"}, "did not tell nlq your e-mail address", "'email' claim"),
     ({"email": "", "sub": "12345"}, "did not tell nlq your e-mail address", "sign in again"),
     ({"email": "ana@example.org", "email_verified": False}, "is not verified", "Verify it"),
+    ({"email": "ana@example.org", "email_verified": "false"}, "is not verified", "Verify it"),
 ])
 def test_turned_away_with_a_reason_and_a_next_step(claims: dict, message: str, hint: str) -> None:
     with pytest.raises(AccessDenied, match=message) as raised:

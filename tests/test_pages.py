@@ -14,28 +14,12 @@ from nlq.audit import record
 from nlq.pipeline import ask
 from nlq.resources import Resources
 from nlq.teaching import give_feedback
-from tests.conftest import ROOT
-from tests.support.standin_model import StandinModelServer
-
-PAGES = ROOT / "pages"
 
 
 @pytest.fixture
-def store_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'app.sqlite'}"
-
-
-@pytest.fixture
-def page(monkeypatch: pytest.MonkeyPatch, demo_dir: Path, standin: StandinModelServer,
-         store_url: str) -> Callable[..., AppTest]:
+def page(app_test: Callable[..., AppTest]) -> Callable[..., AppTest]:
     def open_page(name: str, **environ: str) -> AppTest:
-        for key, value in {"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url, "NLQ_CACHE": "false",
-                           "NLQ_APP_DB_URL": store_url, **environ}.items():
-            monkeypatch.setenv(key, value)
-        at = AppTest.from_file(str(PAGES / name) if name != "app" else str(ROOT / "streamlit_app.py"),
-                               default_timeout=60).run()
-        assert not at.exception, at.exception
-        return at
+        return app_test("streamlit_app.py" if name == "app" else f"pages/{name}", **environ)
     return open_page
 
 

@@ -99,3 +99,16 @@ def test_sign_in_ask_sign_out_and_a_stranger_turned_away(signed_app: str, page: 
 
     log = open_store(f"sqlite:///{tmp_path / 'app.sqlite'}").log.entries()
     assert list(log["user"]) == ["ana@example.com"] and list(log["question"]) == ["Revenue by region in 2024"]
+
+
+def test_an_unreadable_secrets_file_stops_the_app_instead_of_opening_it(demo_dir: Path, tmp_path: Path,
+                                                                        page: Page) -> None:
+    """Fail closed: a typo in the file that turns sign-in on must not leave the app open to everyone."""
+    broken = tmp_path / "secrets.toml"
+    broken.write_text('[auth]\nredirect_uri = "http://127.0.0.1/oauth2callback\n')  # unterminated string
+    settings = {"NLQ_DATA_DIR": str(demo_dir), "NLQ_APP_DB_URL": f"sqlite:///{tmp_path / 'app.sqlite'}"}
+    with streamlit_app(settings, free_port(), ["--secrets.files", str(broken)]) as url:
+        page.goto(url)
+        expect(page.get_by_text(f"nlq cannot start: {broken} could not be read")).to_be_visible(timeout=WAIT_MS)
+        expect(page.get_by_test_id("stChatInputTextArea")).to_have_count(0)
+        expect(page.get_by_text("Single-user local mode")).to_have_count(0)

@@ -7,7 +7,6 @@ give); the whole OpenID Connect round trip runs in a real browser in ``test_sign
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -15,7 +14,6 @@ from streamlit.testing.v1 import AppTest
 from nlq.audit import record
 from nlq.pipeline import ask
 from nlq.resources import Resources
-from tests.conftest import ROOT
 
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "not-a-real-secret",
         "client_id": "nlq", "client_secret": "nlq-secret",
@@ -25,31 +23,13 @@ BOSS = {"is_logged_in": True, "email": "boss@example.com", "name": "The Boss"}
 
 
 @pytest.fixture
-def store_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'app.sqlite'}"
-
-
-@pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch, demo_dir: Path, standin_url: str,
-        store_url: str) -> Callable[..., AppTest]:
+def app(app_test: Callable[..., AppTest]) -> Callable[..., AppTest]:
+    """The app with sign-in configured (``auth``) and nobody signed in, unless told otherwise."""
     def open_app(path: str = "streamlit_app.py", user: dict | None = None, auth: dict | None = AUTH,
                  **environ: str) -> AppTest:
-        for key, value in {"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin_url, "NLQ_CACHE": "false",
-                           "NLQ_APP_DB_URL": store_url, "NLQ_ADMINS": "boss@example.com", **environ}.items():
-            monkeypatch.setenv(key, value)
-        at = AppTest.from_file(str(ROOT / path), default_timeout=60)
-        if auth is not None:
-            at.secrets["auth"] = auth
-        at.user = user if user is not None else {"is_logged_in": False}
-        at.run()
-        assert not at.exception, at.exception
-        return at
+        return app_test(path, user=user or {"is_logged_in": False}, secrets={"auth": auth} if auth else None,
+                        **{"NLQ_ADMINS": "boss@example.com", **environ})
     return open_app
-
-
-@pytest.fixture
-def standin_url(standin) -> str:  # noqa: ANN001 - the conftest fixture
-    return standin.url
 
 
 @pytest.fixture

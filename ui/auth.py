@@ -4,6 +4,8 @@ draws the screens around that decision."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 from streamlit.errors import StreamlitAuthError
 
@@ -11,8 +13,18 @@ from nlq.access import LOCAL_USER, AccessPolicy, User, sign_in_providers
 from nlq.errors import AccessDenied
 from nlq.settings import Settings
 
+
 def sign_in_configured() -> bool:
-    return st.secrets.load_if_toml_exists() and "auth" in st.secrets
+    """Fails closed: a secrets file that exists but cannot be read stops the app rather than opening it to
+    everyone in single-user mode."""
+    if st.secrets.load_if_toml_exists():
+        return "auth" in st.secrets
+    unreadable = [path for path in st.get_option("secrets.files") if Path(path).is_file()]
+    if unreadable:
+        st.error(f"**nlq cannot start: {unreadable[0]} could not be read.**\n\nFix its TOML syntax (a sign-in "
+                 "section there may be what keeps this app private), then restart nlq.", icon=":material/error:")
+        st.stop()
+    return False
 
 
 def gate(settings: Settings) -> User | None:
