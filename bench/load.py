@@ -1,5 +1,5 @@
 """Many sessions at once: throughput and the engine's own added latency at 1, 10 and 50 concurrent
-sessions on this machine, the way the app runs them (threads sharing one set of resources).
+sessions on this machine, the way the app runs them (threads sharing one engine and store).
 
 Each session asks the demo's example questions in turn, half through the rules route and half through
 the stand-in model server (its own process, answering at once), and records each answer in a SQLite app
@@ -31,16 +31,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.overhead import percentile, start_standin  # noqa: E402
-from nlq.audit import record  # noqa: E402
 from nlq.demo import EXAMPLE_QUESTIONS  # noqa: E402
-from nlq.pipeline import ask, open_resources  # noqa: E402
-from nlq.resources import Resources  # noqa: E402
+from nlq.pipeline import ask  # noqa: E402
+from nlq.services import App, open_app  # noqa: E402
 from nlq.settings import load_settings  # noqa: E402
 
 GOAL_P95_MS = 100.0
 
 
-def session(resources: Resources, questions: int, offset: int, results: list[dict], think_s: float = 0.0) -> None:
+def session(app: App, questions: int, offset: int, results: list[dict], think_s: float = 0.0) -> None:
     pause = random.Random(offset)
     for number in range(questions):
         if think_s:
@@ -48,16 +47,16 @@ def session(resources: Resources, questions: int, offset: int, results: list[dic
         question = EXAMPLE_QUESTIONS[(offset + number) % len(EXAMPLE_QUESTIONS)]
         route = "rules" if number % 2 == 0 else "model"
         started = time.perf_counter()
-        answer = ask(question, resources, route=route)
-        record(resources, answer, source="app")
+        answer = ask(question, app.engine, mode=route)
+        app.record(answer, source="app")
         wall = (time.perf_counter() - started) * 1000
         outside = answer.timings_ms.get("model", 0.0) + answer.timings_ms.get("database", 0.0)
         results.append({"route": route, "ok": answer.ok, "wall_ms": wall, "overhead_ms": wall - outside})
 
 
-def run(resources: Resources, sessions: int, questions: int, think_s: float) -> dict:
+def run(app: App, sessions: int, questions: int, think_s: float) -> dict:
     results: list[dict] = []
-    threads = [threading.Thread(target=session, args=(resources, questions, i, results, think_s))
+    threads = [threading.Thread(target=session, args=(app, questions, i, results, think_s))
                for i in range(sessions)]
     started = time.perf_counter()
     for thread in threads:
@@ -87,11 +86,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as data_dir:
             settings = load_settings({"NLQ_DATA_DIR": data_dir, "NLQ_MODEL_URL": url, "NLQ_CACHE": "false"},
                                      secrets_path=None)
-            resources = open_resources(settings)
-            session(resources, len(EXAMPLE_QUESTIONS), 0, [])  # warm-up: schema, catalog, store, imports
+            app = open_app(settings)
+            session(app, len(EXAMPLE_QUESTIONS), 0, [])  # warm-up: schema, catalog, store, imports
             for count in (int(n) for n in args.sessions.split(",")):
-                rows.append(run(resources, count, args.questions, args.think))
-            resources.close()
+                rows.append(run(app, count, args.questions, args.think))
+            app.close()
     finally:
         standin.terminate()
     if args.json:

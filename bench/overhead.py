@@ -26,9 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nlq.charts import build_figure  # noqa: E402
+from nlq.figures import build_figure  # noqa: E402
 from nlq.demo import EXAMPLE_QUESTIONS  # noqa: E402
-from nlq.pipeline import ask, open_resources  # noqa: E402
+from nlq.engine import Engine, open_engine  # noqa: E402
+from nlq.pipeline import ask  # noqa: E402
 from nlq.settings import load_settings  # noqa: E402
 from tests.support.postgres import free_port  # noqa: E402
 
@@ -65,11 +66,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as data_dir:
             settings = load_settings({"NLQ_DATA_DIR": data_dir, "NLQ_MODEL_URL": url, "NLQ_RULES": "false",
                                       "NLQ_CACHE": "false"}, secrets_path=None)  # the model path
-            resources = open_resources(settings)
+            engine = open_engine(settings)
             for question in EXAMPLE_QUESTIONS:  # warm-up: schema introspection and imports happen once
-                ask(question, resources)
-            report = measure(resources, args.questions)
-            resources.close()
+                ask(question, engine)
+            report = measure(engine, args.questions)
+            engine.close()
     finally:
         standin.terminate()
     if args.json:
@@ -78,10 +79,10 @@ def main() -> None:
         print_report(report)
 
 
-def measure(resources, count: int) -> dict[str, object]:  # noqa: ANN001
+def measure(engine: Engine, count: int) -> dict[str, object]:
     overheads, figures, shares = [], [], {"prompt": [], "vet": [], "frame": [], "chart": [], "glue": []}
     for index in range(count):
-        answer = ask(EXAMPLE_QUESTIONS[index % len(EXAMPLE_QUESTIONS)], resources)
+        answer = ask(EXAMPLE_QUESTIONS[index % len(EXAMPLE_QUESTIONS)], engine)
         assert answer.ok, answer.error
         t = answer.timings_ms
         parts = {"prompt": t["schema"], "vet": t["vet"], "frame": t["execute"] - t["database"], "chart": t["chart"]}

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from nlq.demo import build_demo, ensure_demo_file  # noqa: E402
 from nlq.errors import HandedOver  # noqa: E402
-from nlq.resources import open_resources  # noqa: E402
+from nlq.engine import open_engine  # noqa: E402
 from nlq.rules import understand  # noqa: E402
 from nlq.settings import load_settings  # noqa: E402
 from nlq.evaluate import CaseResult, evaluate, load_cases  # noqa: E402
@@ -98,8 +98,8 @@ def main() -> None:
 
 
 def _understand_times(cases: list, environ: dict[str, str]) -> list[float]:
-    resources = open_resources(load_settings(environ, secrets_path=None))
-    catalog = resources.catalog()
+    engine = open_engine(load_settings(environ, secrets_path=None))
+    catalog = engine.catalog()
     times = []
     for case in cases * 5:
         started = time.perf_counter()
@@ -108,7 +108,7 @@ def _understand_times(cases: list, environ: dict[str, str]) -> list[float]:
         except HandedOver:
             pass
         times.append((time.perf_counter() - started) * 1000)
-    resources.close()
+    engine.close()
     return times
 
 

@@ -1,7 +1,8 @@
-"""The answer: one data object that the browser, the CLI, the tests (and later the history) all consume.
+"""The answer: one frozen data object that the browser, the CLI, the answer log and the tests all consume.
 
-It holds evidence, not presentation: the SQL that ran, the rows, the chosen chart, what each step cost and,
-when something failed, a typed error report. Rendering decisions stay with each front end.
+It holds evidence, not presentation: the SQL that ran, the rows, the chosen chart, which route answered and
+why, what each step cost and, when something failed, a typed error report. It is built once, by the
+pipeline, from the route that answered; rendering decisions stay with each front end.
 """
 
 from __future__ import annotations
@@ -10,22 +11,42 @@ import json
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from nlq.charts import TABLE_ONLY, ChartSpec
 from nlq.errors import ErrorReport
-from nlq.prompt import Turn
+from nlq.route import Route
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FILENAME_WORDS = 8
 NOTHING_SENT = "nothing: answered on this machine, without a model"
 
 
-@dataclass
+@dataclass(frozen=True)
+class Turn:
+    """An earlier question of the conversation and the SQL that answered it."""
+
+    question: str
+    sql: str
+
+
+@dataclass(frozen=True)
+class RouteNote:
+    """A route that was tried before the one that answered, and why it did not answer."""
+
+    route: Route
+    reason: str
+
+
+@dataclass(frozen=True, eq=False)
 class Answer:
     question: str
-    route: str = "model"
+    route: Route | None = None  # None: the question was refused before any route was tried
+    route_reason: str | None = None  # why this route answered ("understood every word as …")
+    understood: str | None = None  # the rules tier's reading of the question
+    declined: tuple[RouteNote, ...] = ()  # the cheaper routes that did not answer, and why
     model: str | None = None
     database: str | None = None
     sql: str | None = None
@@ -37,14 +58,12 @@ class Answer:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     model_reply: str | None = None
-    error: ErrorReport | None = None
     repair_rounds: int = 0
     tables_in_prompt: tuple[str, ...] = ()
     notice: str | None = None  # said plainly above the answer, e.g. that a hosted model answered
-    route_reason: str | None = None  # why this route answered ("understood every word as …")
-    understood: str | None = None  # the rules tier's reading of the question
     sent_to: str = NOTHING_SENT  # what left this machine for this answer, and to where
     history: tuple[Turn, ...] = ()  # the earlier turns this question followed up on
+    error: ErrorReport | None = None
     asked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -60,14 +79,21 @@ class Answer:
         return self.ok and self.row_count == 0
 
     @property
+    def status(self) -> str:
+        """answered, empty or failed: what History filters on and the log records."""
+        if not self.ok:
+            return "failed"
+        return "empty" if self.empty else "answered"
+
+    @property
     def summary(self) -> str:
         """The one line above an answer: "5 rows · 1.2 s · qwen2.5-coder:7b"."""
         seconds = self.timings_ms.get("total", 0.0) / 1000
         parts = [] if not self.ok else [f"{self.row_count:,} row{'s' if self.row_count != 1 else ''}"]
         parts.append(f"{seconds:.1f} s")
-        if self.route == "rules":
+        if self.route is Route.RULES:
             parts.append("answered without a model" if self.ok else "rules only")
-        elif self.route == "cache":
+        elif self.route is Route.CACHE:
             parts.append("from the cache, without a model")
         elif self.model:
             parts.append(self.model)
@@ -102,13 +128,14 @@ class Answer:
         if self.frame is None:
             return []
         # pandas' JSON writer knows dates, NaN and numpy scalars; round-trip through it for plain values.
-        return json.loads(self.frame.head(limit).to_json(orient="values", date_format="iso"))
+        rows: list[list[Any]] = json.loads(self.frame.head(limit).to_json(orient="values", date_format="iso"))
+        return rows
 
     def to_dict(self, limit: int = 1000) -> dict[str, Any]:
         """The CLI's --json shape; field names are a public contract."""
         return {
             "question": self.question,
-            "route": self.route,
+            "route": None if self.route is None else self.route.value,
             "model": self.model,
             "sql": self.sql,
             "columns": [] if self.frame is None else [str(c) for c in self.frame.columns],
@@ -124,6 +151,7 @@ class Answer:
             "notice": self.notice,
             "route_reason": self.route_reason,
             "understood": self.understood,
+            "declined": [{"route": note.route.value, "reason": note.reason} for note in self.declined],
             "sent_to": self.sent_to,
             "history": [{"question": t.question, "sql": t.sql} for t in self.turns()],
             "error": None if self.error is None else self.error.to_dict(),

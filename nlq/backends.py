@@ -1,5 +1,8 @@
 """Model servers by provider: how to build the LangChain client, list models, and word their failures.
 
+This is where LangChain and the providers' client libraries are loaded; nothing on the path of a question
+the rules answer imports it (``nlq.targets`` names the models without it).
+
 ``ollama`` talks to Ollama's own API; ``openai`` to any OpenAI-compatible server (vLLM, llama.cpp's
 server, LM Studio); ``bedrock`` (an optional extra) is only ever the hosted fallback, off by default.
 Output length is capped with ``max_tokens`` in the request body, which every OpenAI-compatible server
@@ -19,24 +22,9 @@ from langchain_openai import ChatOpenAI
 
 from nlq.errors import (ErrorReport, ModelFailed, NlqError, SettingsError, model_not_found, model_timeout,
                         model_unreachable)
-from nlq.settings import Settings
+from nlq.targets import ModelTarget, require_client_package
 
 STATUS_TIMEOUT_S = 3.0
-
-
-@dataclass(frozen=True)
-class ModelTarget:
-    """One model on one server: the primary self-hosted model, or the hosted fallback."""
-
-    provider: str
-    name: str
-    url: str = ""
-    api_key: str = ""
-    region: str = ""
-
-    @property
-    def hosted(self) -> bool:
-        return self.provider == "bedrock"
 
 
 @dataclass(frozen=True)
@@ -49,17 +37,6 @@ class ModelServerStatus:
     model_present: bool
     available: tuple[str, ...] = field(default_factory=tuple)
     problem: ErrorReport | None = None
-
-
-def primary_target(settings: Settings) -> ModelTarget:
-    return ModelTarget(settings.model_provider, settings.model_name, settings.model_url, settings.model_api_key)
-
-
-def fallback_target(settings: Settings) -> ModelTarget | None:
-    if not settings.fallback_model:
-        return None
-    provider, _, name = settings.fallback_model.partition(":")
-    return ModelTarget(provider, name, url=settings.fallback_url, region=settings.fallback_region)
 
 
 def openai_base_url(url: str) -> str:
@@ -97,13 +74,8 @@ def build_chat_model(target: ModelTarget, timeout_s: float, max_tokens: int,
 
 
 def _bedrock(target: ModelTarget, timeout_s: float, max_tokens: int) -> BaseChatModel:
-    try:
-        from langchain_aws import ChatBedrockConverse  # optional extra: only for the hosted fallback
-    except ImportError:
-        raise SettingsError(
-            "NLQ_FALLBACK_MODEL names a Bedrock model, but the langchain-aws package is not installed.",
-            "Install it with `.venv/bin/pip install -r requirements-bedrock.txt`, or clear NLQ_FALLBACK_MODEL.",
-        ) from None
+    require_client_package(target)
+    from langchain_aws import ChatBedrockConverse  # optional extra: only for the hosted fallback
     # One request, one reply (no event stream): the hosted model is the rare fallback, not the live path.
     return ChatBedrockConverse(model=target.name, region_name=target.region or None, temperature=0,
                                max_tokens=max_tokens, endpoint_url=target.url or None, disable_streaming=True)

@@ -1,10 +1,10 @@
 """Vetted question → SQL pairs, so a question asked again skips the model.
 
-Keys are the normalized question and a fingerprint of the schema (tables, columns, types, exposure):
-when the schema changes, every old entry stops matching and is pruned on the next write — a renamed column
-can never bring back SQL that no longer fits. Only SQL that passed vetting and ran is stored, and it is
-vetted and run again on every use; the cache saves model time, never a check. It lives in a SQLite file
-in ``NLQ_DATA_DIR`` so it survives restarts and is shared by the app's sessions.
+Keys are the database, a fingerprint of its schema (tables, columns, types, exposure) and the normalized
+question: when the schema changes, every old entry stops matching and is pruned on the next write — a
+renamed column can never bring back SQL that no longer fits. Only SQL that passed vetting and ran is
+stored, and it is vetted and run again on every use; the cache saves model time, never a check. Where the
+entries live is the caller's choice (the app store's ``cached_sql`` table, shared by app instances).
 """
 
 from __future__ import annotations
@@ -13,28 +13,25 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
+from typing import Protocol
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, delete, select
-from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import make_url
 
 from nlq.schema import SchemaInfo
-from nlq.store import shared_engine
 
-metadata = MetaData()
-entries = Table(
-    "cached_sql",
-    metadata,
-    Column("database", String(200), primary_key=True),
-    Column("fingerprint", String(64), primary_key=True),
-    Column("question", String(2000), primary_key=True),
-    Column("sql", Text, nullable=False),
-    Column("model", String(200)),
-    Column("stored_at", DateTime, nullable=False),
-)
-PUNCTUATION_RE = re.compile(r"[\s?!.;:,\"'“”‘’]+")
+PUNCTUATION_RE = re.compile(r"[\s?!.;:,\"'“”‘’]+")  # noqa: RUF001 (typographic quotes are the point)
+
+
+@dataclass(frozen=True)
+class CacheKey:
+    database: str
+    fingerprint: str
+    question: str  # normalized
+
+    @classmethod
+    def of(cls, database: str, fingerprint: str, question: str) -> CacheKey:
+        return cls(database, fingerprint, normalize_question(question))
 
 
 @dataclass(frozen=True)
@@ -42,6 +39,17 @@ class CachedSql:
     sql: str
     model: str | None
     stored_at: datetime
+
+
+class SqlCache(Protocol):
+    """Where cached SQL lives. A cache that cannot be read is a miss and one that cannot be written forgets:
+    implementations never raise, because the cache must never cost an answer."""
+
+    def get(self, key: CacheKey) -> CachedSql | None: ...
+
+    def put(self, key: CacheKey, sql: str, model: str | None) -> None: ...
+
+    def forget(self, key: CacheKey) -> None: ...
 
 
 def normalize_question(question: str) -> str:
@@ -59,48 +67,3 @@ def database_identity(url: str) -> str:
     """Which database an entry belongs to, without its password."""
     parsed = make_url(url)
     return parsed.set(password=None).render_as_string(hide_password=True)[:200]
-
-
-class SqlCache:
-    def __init__(self, path: Path, database: str, fingerprint: str) -> None:
-        self.database = database
-        self.fingerprint = fingerprint
-        self.engine: Engine = shared_engine(URL.create("sqlite", database=str(path)).render_as_string())
-        metadata.create_all(self.engine)
-
-    def get(self, question: str) -> CachedSql | None:
-        query = select(entries.c.sql, entries.c.model, entries.c.stored_at).where(
-            entries.c.database == self.database, entries.c.fingerprint == self.fingerprint,
-            entries.c.question == normalize_question(question))
-        try:
-            with self.engine.connect() as connection:
-                row = connection.execute(query).first()
-        except SQLAlchemyError:
-            return None  # a cache that cannot be read is a cache miss, never a failed answer
-        return CachedSql(row.sql, row.model, row.stored_at) if row else None
-
-    def put(self, question: str, sql: str, model: str | None) -> None:
-        key = normalize_question(question)
-        try:
-            with self.engine.begin() as connection:
-                connection.execute(delete(entries).where(entries.c.database == self.database,
-                                                         entries.c.fingerprint != self.fingerprint))
-                connection.execute(delete(entries).where(entries.c.database == self.database,
-                                                         entries.c.fingerprint == self.fingerprint,
-                                                         entries.c.question == key))
-                connection.execute(entries.insert().values(
-                    database=self.database, fingerprint=self.fingerprint, question=key, sql=sql, model=model,
-                    stored_at=datetime.now(UTC).replace(tzinfo=None)))
-        except SQLAlchemyError:
-            return
-
-    def forget(self, question: str) -> None:
-        try:
-            with self.engine.begin() as connection:
-                connection.execute(delete(entries).where(entries.c.database == self.database,
-                                                         entries.c.question == normalize_question(question)))
-        except SQLAlchemyError:
-            return
-
-    def close(self) -> None:
-        self.engine.dispose()

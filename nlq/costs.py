@@ -12,9 +12,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from nlq.route import Route
+
 HOURS_PER_MONTH = 730
-MODEL_ROUTES = ("model", "fallback")
-FREE_ROUTES = ("rules", "cache")
+MODEL_ROUTES = tuple(route.value for route in Route if route.uses_model)
+FREE_ROUTES = tuple(route.value for route in Route if route.free)
+ANSWERED = ("answered", "empty")
 
 
 @dataclass(frozen=True)
@@ -34,9 +37,19 @@ class UsageFigures:
     prompt_tokens_per_model_answer: float
     completion_tokens_per_model_answer: float
 
+    answered: int = 0
+
     @property
     def free_share(self) -> float:
         return self.free_answers / self.questions if self.questions else 0.0
+
+    @property
+    def answered_share(self) -> float:
+        return self.answered / self.questions if self.questions else 0.0
+
+    @property
+    def tokens_per_model_answer(self) -> float:
+        return self.prompt_tokens_per_model_answer + self.completion_tokens_per_model_answer
 
 
 def self_hosted_cost(model_seconds: float, prices: Prices) -> float:
@@ -59,7 +72,39 @@ def usage_figures(log: pd.DataFrame) -> UsageFigures:
     return UsageFigures(questions=len(log), model_answers=len(by_model), free_answers=free,
                         model_seconds_per_model_answer=mean("model_seconds"),
                         prompt_tokens_per_model_answer=mean("prompt_tokens"),
-                        completion_tokens_per_model_answer=mean("completion_tokens"))
+                        completion_tokens_per_model_answer=mean("completion_tokens"),
+                        answered=int(log["status"].isin(ANSWERED).sum()) if "status" in log else 0)
+
+
+def route_colours() -> dict[str, str]:
+    """Each route's colour, the same in every chart and as in the answer's badge."""
+    return {route.value: route.chart_colour for route in Route}
+
+
+def questions_per_day(log: pd.DataFrame) -> pd.DataFrame:
+    """Columns day, route, questions."""
+    days = pd.to_datetime(log["asked_at"]).dt.date
+    return log.assign(day=days).groupby(["day", "route"]).size().reset_index(name="questions")
+
+
+def route_mix(log: pd.DataFrame) -> pd.DataFrame:
+    """Columns route, questions."""
+    return log.groupby("route").size().reset_index(name="questions")
+
+
+def latency_by_route(log: pd.DataFrame) -> pd.DataFrame:
+    """Per route: answers, p50 and p95 total milliseconds, and the share that answered (empty included)."""
+    latency = log.groupby("route")["total_ms"].agg(
+        answers="size", p50=lambda s: s.quantile(0.5), p95=lambda s: s.quantile(0.95)).reset_index()
+    success = log.assign(ok=log["status"].isin(ANSWERED)).groupby("route")["ok"].mean().rename("success")
+    return latency.merge(success.reset_index(), on="route")
+
+
+def tokens_per_answer(log: pd.DataFrame) -> pd.DataFrame:
+    """Columns route, tokens (prompt and completion together; 0 for answers without a model)."""
+    tokens = (pd.to_numeric(log["prompt_tokens"], errors="coerce").fillna(0)
+              + pd.to_numeric(log["completion_tokens"], errors="coerce").fillna(0))
+    return pd.DataFrame({"route": log["route"], "tokens": tokens})
 
 
 def cost_per_question(figures: UsageFigures, prices: Prices) -> tuple[float, float]:

@@ -20,11 +20,12 @@ from langchain_core.messages import HumanMessage
 from sqlalchemy import inspect
 
 from nlq.access import PROVIDER_KEYS, sign_in_providers
-from nlq.backends import build_chat_model, check_server, primary_target
+from nlq.backends import build_chat_model, check_server
 from nlq.database import Database
 from nlq.errors import NlqError
 from nlq.model import generate
 from nlq.settings import DEFAULT_SECRETS_PATH, Settings, load_settings
+from nlq.targets import primary_target
 
 PING_TIMEOUT_S = 60.0
 PING = "Reply with the single word OK."

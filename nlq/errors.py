@@ -1,19 +1,61 @@
 """Every failure nlq can report, as typed errors that carry a user-facing message and a next step.
 
-The UI, the CLI and the tests never parse message strings: they read ``kind`` (stable, machine-readable),
-``message`` (what happened and why) and ``hint`` (what to do next). This module is the one place where
-failures are worded, so the wording stays consistent between the browser and the terminal.
+The UI, the CLI and the tests never parse message strings: they read ``kind`` (an ``ErrorKind``, stable and
+machine-readable), ``message`` (what happened and why) and ``hint`` (what to do next). This module is the one
+place where failures are named and worded, so the browser and the terminal say the same thing, and where each
+kind says whether it is calm (nlq working as intended, such as a refusal) and which exit code the CLI gives.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+EXIT_DONE, EXIT_UNANSWERED, EXIT_USAGE = 0, 1, 2
+
+
+class ErrorKind(StrEnum):
+    """Each kind's value is the stable name the CLI's ``--json``, the answer log and the tests use."""
+
+    SETTINGS = "settings"  # a setting (NLQ_* or secrets.toml) or a file a setting names is wrong
+    INPUT = "bad_input"  # a command-line argument or an input file is not what the command takes
+    NOT_FOUND = "not_found"  # something asked for by id does not exist (any more)
+    BAD_QUESTION = "bad_question"
+    HANDED_OVER = "handed_over"
+    MODEL_UNREACHABLE = "model_unreachable"
+    MODEL_NOT_FOUND = "model_not_found"
+    MODEL_TIMEOUT = "model_timeout"
+    MODEL_ERROR = "model_error"
+    NO_SQL = "no_sql"
+    REFUSED = "refused"
+    SQL_SYNTAX = "sql_syntax"
+    DATABASE_UNREACHABLE = "database_unreachable"
+    DATABASE_ERROR = "database_error"
+    QUERY_TIMEOUT = "query_timeout"
+    TOO_EXPENSIVE = "too_expensive"
+    STORE_UNAVAILABLE = "store_unavailable"
+    ACCESS_DENIED = "access_denied"
+    ADMIN_ONLY = "admin_only"
+    INTERNAL = "internal"
+
+    @property
+    def calm(self) -> bool:
+        """Working as intended (a refusal, a hand-over, a question to rephrase): shown as a notice, not an alarm."""
+        return self in _CALM
+
+    @property
+    def exit_code(self) -> int:
+        """``python -m nlq``: 2 for bad usage (settings, arguments, input files), 1 for anything else not done."""
+        return EXIT_USAGE if self in (ErrorKind.SETTINGS, ErrorKind.INPUT) else EXIT_UNANSWERED
+
+
+_CALM = frozenset({ErrorKind.REFUSED, ErrorKind.TOO_EXPENSIVE, ErrorKind.BAD_QUESTION, ErrorKind.HANDED_OVER})
 
 
 class NlqError(Exception):
     """Base of all errors nlq reports to a user; anything else is a bug and is reported as ``internal``."""
 
-    kind = "internal"
+    kind = ErrorKind.INTERNAL
 
     def __init__(self, message: str, hint: str = "", *, sql: str | None = None, detail: str | None = None):
         super().__init__(message)
@@ -23,35 +65,53 @@ class NlqError(Exception):
         self.detail = detail
 
     def to_dict(self) -> dict[str, str | None]:
-        return {"kind": self.kind, "message": self.message, "hint": self.hint or None}
+        return {"kind": self.kind.value, "message": self.message, "hint": self.hint or None}
 
 
 class SettingsError(NlqError):
-    kind = "settings"
+    """A setting is wrong: only for NLQ_* values, secrets.toml and the files settings name."""
+
+    kind = ErrorKind.SETTINGS
+
+
+class InputError(NlqError):
+    """A command's argument or input file (a JSONL line, an answer file, a URL given on the command line)."""
+
+    kind = ErrorKind.INPUT
+
+
+class NotFound(NlqError):
+    kind = ErrorKind.NOT_FOUND
 
 
 class QuestionError(NlqError):
-    kind = "bad_question"
+    kind = ErrorKind.BAD_QUESTION
+
+
+class HandedOver(NlqError):
+    """The rules tier did not understand the whole question; with route ``rules`` this is the answer."""
+
+    kind = ErrorKind.HANDED_OVER
 
 
 class ModelUnreachable(NlqError):
-    kind = "model_unreachable"
+    kind = ErrorKind.MODEL_UNREACHABLE
 
 
 class ModelNotFound(NlqError):
-    kind = "model_not_found"
+    kind = ErrorKind.MODEL_NOT_FOUND
 
 
 class ModelTimeout(NlqError):
-    kind = "model_timeout"
+    kind = ErrorKind.MODEL_TIMEOUT
 
 
 class ModelFailed(NlqError):
-    kind = "model_error"
+    kind = ErrorKind.MODEL_ERROR
 
 
 class NoSqlInReply(NlqError):
-    kind = "no_sql"
+    kind = ErrorKind.NO_SQL
 
 
 class SqlRefused(NlqError):
@@ -59,7 +119,7 @@ class SqlRefused(NlqError):
 
     ``rule`` names which rule refused it (write, forbidden_table, forbidden_function, ...)."""
 
-    kind = "refused"
+    kind = ErrorKind.REFUSED
 
     def __init__(self, message: str, hint: str = "", *, sql: str | None = None, rule: str = "refused"):
         super().__init__(message, hint, sql=sql, detail=rule)
@@ -67,42 +127,49 @@ class SqlRefused(NlqError):
 
 
 class SqlSyntaxError(NlqError):
-    kind = "sql_syntax"
+    kind = ErrorKind.SQL_SYNTAX
 
 
 class DatabaseUnreachable(NlqError):
-    kind = "database_unreachable"
+    kind = ErrorKind.DATABASE_UNREACHABLE
 
 
 class QueryFailed(NlqError):
-    kind = "database_error"
+    kind = ErrorKind.DATABASE_ERROR
 
 
 class QueryTimeout(NlqError):
-    kind = "query_timeout"
+    kind = ErrorKind.QUERY_TIMEOUT
 
 
 class QueryTooExpensive(NlqError):
-    kind = "too_expensive"
+    kind = ErrorKind.TOO_EXPENSIVE
+
+
+class StoreUnavailable(NlqError):
+    """nlq's own store (answer log, feedback, examples, cache) could not be opened, read or written. It is a
+    record beside the answers, so callers that answer questions carry on without it."""
+
+    kind = ErrorKind.STORE_UNAVAILABLE
 
 
 class AccessDenied(NlqError):
     """A signed-in person nlq may not serve (outside the allowlist, or no usable e-mail address)."""
 
-    kind = "access_denied"
+    kind = ErrorKind.ACCESS_DENIED
 
 
 class AdminOnly(NlqError):
     """Something only an admin (NLQ_ADMINS) may do, such as approving examples."""
 
-    kind = "admin_only"
+    kind = ErrorKind.ADMIN_ONLY
 
 
 @dataclass(frozen=True)
 class ErrorReport:
     """An error as stored in an answer: plain data, so it survives JSON, session state and history."""
 
-    kind: str
+    kind: ErrorKind
     message: str
     hint: str = ""
     detail: str | None = None
@@ -112,14 +179,18 @@ class ErrorReport:
         if isinstance(error, NlqError):
             return cls(kind=error.kind, message=error.message, hint=error.hint, detail=error.detail)
         return cls(
-            kind="internal",
+            kind=ErrorKind.INTERNAL,
             message=f"Something went wrong inside nlq ({type(error).__name__}: {error}).",
             hint="This is a bug in nlq, not in your question. Try again; if it persists, report it with the "
             "question you asked.",
         )
 
+    @property
+    def calm(self) -> bool:
+        return self.kind.calm
+
     def to_dict(self) -> dict[str, str | None]:
-        return {"kind": self.kind, "message": self.message, "hint": self.hint or None, "detail": self.detail}
+        return {"kind": self.kind.value, "message": self.message, "hint": self.hint or None, "detail": self.detail}
 
 
 # Wording shared by several call sites lives here so that every surface says the same thing.
@@ -149,9 +220,3 @@ def model_timeout(seconds: float) -> ModelTimeout:
         "The model server may be busy or the model too large for its hardware. Try again, ask a simpler "
         "question, or raise NLQ_MODEL_TIMEOUT_S.",
     )
-
-
-class HandedOver(NlqError):
-    """The rules tier did not understand the whole question; with --route rules this is the answer."""
-
-    kind = "handed_over"

@@ -16,7 +16,7 @@ def provenance(answer: Answer) -> pd.DataFrame:
     rows = [
         ("question", answer.question),
         ("sql", answer.sql or ""),
-        ("route", answer.route),
+        ("route", answer.route.value if answer.route else "none (refused before any route)"),
         ("model", answer.model or "none (answered without a model)"),
         ("asked at (UTC)", answer.asked_at.strftime("%Y-%m-%d %H:%M:%S")),
         ("rows", answer.row_count),

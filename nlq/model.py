@@ -8,17 +8,17 @@ business user.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from langsmith import tracing_context
 
-from nlq.backends import ModelTarget, as_model_error
+from nlq.backends import as_model_error
 from nlq.errors import NlqError, model_timeout
-
-TokenCallback = Callable[[str], None]
+from nlq.steps import TokenCallback
+from nlq.targets import ModelTarget
 
 
 @dataclass(frozen=True)

@@ -1,232 +1,50 @@
-"""The one path from a question to an answer: schema → prompt → model → extract → vet → execute → chart.
+"""The one path from a question to an answer: route → SQL → vet → execute → chart → answer.
 
-Each step lives in its own module; this one only orders them, times them, lets the model repair SQL that
-failed, and turns any failure into the answer's error.
+``ask`` tries the routes its mode allows, cheapest first (``nlq.routes``). Each proposes SQL or declines;
+every proposal goes through the same vet → execute → chart step, whoever wrote it, and the first that runs
+answers. The ``Answer`` is built once, at the end, from the candidate that succeeded (or the failure that
+is the answer) and the reasons of the routes before it. An answer always comes back: failures become its
+typed error, and anything unexpected is logged and reported calmly.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from urllib.parse import urlsplit
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage
-
-from nlq.answer import NOTHING_SENT, Answer
-from nlq.backends import ModelTarget
+from nlq.answer import NOTHING_SENT, Answer, RouteNote, Turn
 from nlq.charts import TABLE_ONLY, choose_chart
-from nlq.errors import ErrorReport, NlqError, NoSqlInReply, QueryFailed, QuestionError, SqlRefused, SqlSyntaxError
-from nlq.examples import similar_examples
+from nlq.engine import Engine
+from nlq.errors import ErrorReport, HandedOver, InputError, NlqError, QuestionError
 from nlq.execute import run_query
-from nlq.extract import explanation, extract_sql
-from nlq.linking import link_schema
-from nlq.model import TokenCallback, generate
-from nlq.prompt import Turn, build_messages, repair_messages
-from nlq.resources import Resources, open_resources
-from nlq.router import Route, by_rules, check_route, forget, from_cache, remember, rules_apply
+from nlq.route import Mode, Route
+from nlq.routes import ORDER, Candidate, Declined, Failed, Request, RouteContext, RouteStep, Settled, by_hand
+from nlq.routes.candidate import Attempt
+from nlq.steps import StepCallback, StepClock, TokenCallback
 from nlq.vet import vet
 
-__all__ = ["Resources", "Turn", "ask", "open_resources", "run_sql"]
+__all__ = ["MAX_QUESTION_CHARS", "ask", "check_question", "run_sql"]
 
 MAX_QUESTION_CHARS = 2000
-REPAIRABLE_RULES = {"unknown_table"}  # a hallucinated table is a mistake; a forbidden one is never "repaired"
-HOSTED_NOTICE = "Answered by a hosted model: your question and schema were sent to AWS Bedrock."
 log = logging.getLogger("nlq")
 
-# Steps as shown to the user while an answer is being made.
-STEP_LABELS = {
-    "rules": "Reading the question",
-    "schema": "Reading the schema",
-    "generate": "Writing SQL",
-    "vet": "Checking the SQL",
-    "execute": "Running the query",
-    "chart": "Choosing a chart",
-}
-StepCallback = Callable[[str, str], None]
 
-
-def ask(
-    question: str,
-    resources: Resources,
-    on_step: StepCallback | None = None,
-    on_token: TokenCallback | None = None,
-    history: Sequence[Turn] = (),
-    route: Route = "auto",
-) -> Answer:
-    """A question in words, answered by the cheapest route that is sure of itself (see ``router``): the
-    rules tier, the cache, the self-hosted model (fixing its SQL when it fails) or a configured hosted
-    fallback. Whatever wrote the SQL, the same vet → execute → chart path answers."""
-    answer = Answer(question=question, model=resources.target.name, database=resources.database.info.name,
-                    history=tuple(history))
-    with _answering(answer, on_step) as timer:
-        answer.question = check_question(question)
-        route = check_route(route)
-        if route == "rules":
-            answer.route, answer.model = "rules", None
-        understood = None
-        if rules_apply(resources, route):
-            with timer("rules"):
-                understood = by_rules(answer, resources, route)
-        if understood is not None and _answered_by_rules(answer, understood.sql, resources, route, timer):
-            return answer
-        if _answered_from_cache(answer, resources, route, history, timer):
-            return answer
-        _ask_model(answer, resources, history, timer, on_token)
-        remember(answer, resources, history)
-    return answer
-
-
-def sent_to_model(answer: Answer, target: ModelTarget) -> str:
-    """Said with every model answer: the question and which tables' schema went where."""
-    tables = len(answer.tables_in_prompt)
-    what = f"the question and the schema of {tables} table{'s' if tables != 1 else ''}"
-    if target.hosted:
-        return f"{what} to AWS Bedrock ({target.region or 'default region'}), a hosted model"
-    host = urlsplit(target.url).netloc or target.url
-    return f"{what} to the self-hosted model server at {host}"
-
-
-def _answered_by_rules(answer: Answer, sql: str, resources: Resources, route: Route, timer: _StepTimer) -> bool:
+def ask(question: str, engine: Engine, on_step: StepCallback | None = None, on_token: TokenCallback | None = None,
+        history: Sequence[Turn] = (), mode: Mode | str = Mode.AUTO) -> Answer:
+    """A question in words, answered by the cheapest route that is sure of itself: the rules tier, the
+    cache, the self-hosted model (fixing its SQL when it fails) or a configured hosted fallback."""
+    clock = StepClock(on_step)
     try:
-        _vet_run_chart(answer, sql, resources, timer)
-        return True
-    except NlqError as error:  # the rules' own SQL failed: with route auto the model still answers
-        if route == "rules":
-            raise
-        log.warning("rules SQL for %r failed (%s); asking the model", answer.question, error.kind)
-        _back_to_model(answer, resources, f"The rules' SQL failed ({error.kind}); the model answered instead.")
-        return False
+        request = Request(check_question(question), tuple(history), check_mode(mode))
+    except NlqError as error:  # refused before any route: no route, no model, nothing sent
+        return Answer(question=question, database=engine.info.name, history=tuple(history),
+                      error=ErrorReport.from_exception(error), timings_ms=clock.finish())
+    return _first_that_answers(request, ORDER[request.mode], engine, clock, on_token)
 
 
-def _back_to_model(answer: Answer, resources: Resources, reason: str | None) -> None:
-    answer.route, answer.model, answer.route_reason, answer.understood = "model", resources.target.name, reason, None
-    answer.sent_to = NOTHING_SENT
-    answer.frame, answer.sql, answer.chart = None, None, TABLE_ONLY
-
-
-def _answered_from_cache(answer: Answer, resources: Resources, route: Route, history: Sequence[Turn],
-                         timer: _StepTimer) -> bool:
-    handed_over = answer.route_reason
-    cached = from_cache(answer, resources, route, history)
-    if cached is None:
-        return False
-    try:
-        _vet_run_chart(answer, cached.sql, resources, timer)
-        return True
-    except NlqError as error:  # e.g. data it relied on changed: the model answers afresh
-        log.warning("cached SQL for %r failed (%s); asking the model", answer.question, error.kind)
-        forget(answer, resources)
-        _back_to_model(answer, resources, handed_over)
-        return False
-
-
-def _ask_model(answer: Answer, resources: Resources, history: Sequence[Turn], timer: _StepTimer,
-               on_token: TokenCallback | None) -> None:
-    answer.route_reason = answer.route_reason or "The question was sent straight to the model (route: model)."
-    with timer("schema"):
-        messages = _prompt(answer, resources, history)
-    answer.sent_to = sent_to_model(answer, resources.target)
-    try:
-        _write_and_run(answer, messages, resources, resources.target, resources.chat_model, timer, on_token)
-    except (NoSqlInReply, SqlSyntaxError, QueryFailed, SqlRefused) as error:
-        fallback = resources.fallback_model()
-        if fallback is None or _refused_for_security(error):
-            raise
-        assert resources.fallback is not None
-        answer.route, answer.model = "fallback", resources.fallback.name
-        answer.notice = HOSTED_NOTICE
-        answer.route_reason = f"The self-hosted model could not answer ({error.kind}); the hosted fallback did."
-        answer.sent_to += "; then the same to " + sent_to_model(answer, resources.fallback)
-        answer.repair_rounds = 0
-        _write_and_run(answer, messages, resources, resources.fallback, fallback, timer, on_token)
-
-
-def run_sql(sql: str, resources: Resources, question: str = "", on_step: StepCallback | None = None) -> Answer:
+def run_sql(sql: str, engine: Engine, question: str = "", on_step: StepCallback | None = None) -> Answer:
     """SQL an analyst wrote or edited: no model, but exactly the same gate as model-written SQL."""
-    answer = Answer(question=question or "Edited SQL", route="edited", database=resources.database.info.name)
-    with _answering(answer, on_step) as timer:
-        _vet_run_chart(answer, sql, resources, timer)
-    return answer
-
-
-def _prompt(answer: Answer, resources: Resources, history: Sequence[Turn]) -> list[BaseMessage]:
-    schema = resources.schema()
-    earlier_tables = tuple(t for turn in history for t in _tables_of(turn.sql, resources))
-    context = " ".join([turn.question for turn in history] + [answer.question])
-    linked = link_schema(schema, context, resources.settings.prompt_tokens, must_include=earlier_tables)
-    answer.tables_in_prompt = linked.tables
-    examples = similar_examples(resources.examples(), answer.question)
-    return build_messages(answer.question, linked.text, schema.dialect, examples, history,
-                          partial_schema=not linked.complete)
-
-
-def _write_and_run(answer: Answer, messages: list[BaseMessage], resources: Resources, target: ModelTarget,
-                   chat_model: BaseChatModel, timer: _StepTimer, on_token: TokenCallback | None) -> None:
-    """Model → SQL → vet → run, with up to NLQ_REPAIR_ROUNDS retries for SQL that failed to parse, named a
-    table that does not exist, or failed on the database. Security refusals are never retried."""
-    while True:
-        with timer("generate"):
-            reply = generate(chat_model, messages, target, resources.settings.model_timeout_s, on_token)
-        answer.model_reply = reply.text
-        answer.prompt_tokens = (answer.prompt_tokens or 0) + (reply.prompt_tokens or 0)
-        answer.completion_tokens = (answer.completion_tokens or 0) + (reply.completion_tokens or 0)
-        answer.timings_ms["model"] = answer.timings_ms.get("model", 0.0) + reply.seconds * 1000
-        try:
-            sql = extract_sql(reply.text)
-            if sql is None:
-                raise _no_sql(reply.text)
-            _vet_run_chart(answer, sql, resources, timer)
-            return
-        except (SqlSyntaxError, QueryFailed, SqlRefused) as error:
-            if _refused_for_security(error) or answer.repair_rounds >= resources.settings.repair_rounds:
-                raise
-            answer.repair_rounds += 1
-            messages = messages + repair_messages(reply.text, error.message)
-
-
-def _refused_for_security(error: Exception) -> bool:
-    """A write, a forbidden table or function: shown as a refusal, never retried nor sent elsewhere."""
-    return isinstance(error, SqlRefused) and error.rule not in REPAIRABLE_RULES
-
-
-def _tables_of(sql: str, resources: Resources) -> list[str]:
-    try:
-        return sorted(vet(sql, resources.policy()).tables)
-    except NlqError:
-        return []
-
-
-def _vet_run_chart(answer: Answer, sql: str, resources: Resources, timer: _StepTimer) -> None:
-    settings = resources.settings
-    with timer("vet"):
-        answer.sql = sql
-        query = vet(sql, resources.policy())
-        answer.sql = query.sql
-    with timer("execute"):
-        result = run_query(resources.database, query, settings.max_rows, resources.limits(), settings.max_cost)
-    answer.frame, answer.truncated, answer.total_rows = result.frame, result.truncated, result.total_rows
-    answer.timings_ms["database"] = (result.seconds + result.count_seconds) * 1000
-    with timer("chart"):
-        answer.chart = choose_chart(result.frame)
-
-
-@contextmanager
-def _answering(answer: Answer, on_step: StepCallback | None) -> Iterator[_StepTimer]:
-    """Times the whole answer and turns any failure into its error: an answer always comes back."""
-    started = time.perf_counter()
-    try:
-        yield _StepTimer(answer.timings_ms, on_step)
-    except NlqError as error:
-        answer.error = ErrorReport.from_exception(error)
-        answer.sql = error.sql or answer.sql
-    except Exception as error:  # a bug: keep the traceback in the log, give the user a calm message
-        log.exception("unexpected failure answering %r", answer.question)
-        answer.error = ErrorReport.from_exception(error)
-    finally:
-        answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
+    return _first_that_answers(Request(question or "Edited SQL"), by_hand(sql), engine, StepClock(on_step), None)
 
 
 def check_question(question: str) -> str:
@@ -241,27 +59,130 @@ def check_question(question: str) -> str:
     return cleaned
 
 
-def _no_sql(reply: str) -> NoSqlInReply:
-    shown = " ".join(explanation(reply).split())[:300] or "(an empty reply)"
-    return NoSqlInReply(
-        f"The model replied without any SQL: “{shown}”",
-        "Rephrase the question with the names of the things you want (e.g. 'revenue by region'), or check "
-        "that the question can be answered from this database.",
-        detail=reply,
+def check_mode(mode: Mode | str) -> Mode:
+    try:
+        return Mode(mode)
+    except ValueError:
+        raise InputError(f"Unknown route {mode!r}.", f"Use one of: {', '.join(m.value for m in Mode)}.") from None
+
+
+def _first_that_answers(request: Request, steps: Sequence[RouteStep], engine: Engine, clock: StepClock,
+                        on_token: TokenCallback | None) -> Answer:
+    tried: list[Attempt] = []
+    try:
+        for step in steps:
+            context = RouteContext(engine, clock, on_token, tuple(tried))
+            outcome = _propose(step, request, context)
+            if isinstance(outcome, Declined):
+                tried.append(outcome)
+                continue
+            settled = _settle(outcome, engine, clock)
+            if isinstance(settled, Settled):
+                if step.on_success:
+                    step.on_success(request, context, settled)
+                return _build(request, engine, clock, tried, settled.candidate, settled=settled)
+            tried.append(settled)
+            if step.on_failure:
+                step.on_failure(request, context, settled)
+            if not step.passes_on(settled.error):
+                break
+        return _unanswered(request, engine, clock, tried)
+    except Exception as error:  # a bug: keep the traceback in the log, give the user a calm message
+        log.exception("unexpected failure answering %r", request.question)
+        return _build(request, engine, clock, tried, None, error=ErrorReport.from_exception(error))
+
+
+def _propose(step: RouteStep, request: Request, context: RouteContext) -> Candidate | Declined:
+    try:
+        return step.propose(request, context)
+    except NlqError as error:  # e.g. the database went away while the route read the schema
+        return Candidate(step.route, f"The {step.route.value} route could not prepare its SQL.", problem=error)
+
+
+def _settle(candidate: Candidate, engine: Engine, clock: StepClock) -> Settled | Failed:
+    """Vet, run and chart the candidate's SQL; a model route may revise SQL that failed (its repair rounds)."""
+    while True:
+        failure = candidate.problem
+        if failure is None:
+            try:
+                return _vet_run_chart(candidate, engine, clock)
+            except NlqError as error:
+                failure = error
+        revised = candidate.revise(failure) if candidate.revise else None
+        if revised is None:
+            return Failed(candidate, failure)
+        candidate = revised
+
+
+def _vet_run_chart(candidate: Candidate, engine: Engine, clock: StepClock) -> Settled:
+    settings = engine.settings
+    with clock("vet"):
+        query = vet(candidate.sql or "", engine.policy())
+    with clock("execute"):
+        result = run_query(engine.database, query, settings.max_rows, engine.limits(), settings.max_cost)
+    with clock("chart"):
+        chart = choose_chart(result.frame)
+    return Settled(candidate, query.sql, result.frame, result.truncated, result.total_rows, chart,
+                   (result.seconds + result.count_seconds) * 1000)
+
+
+def _unanswered(request: Request, engine: Engine, clock: StepClock, tried: list[Attempt]) -> Answer:
+    """No route answered: the last failure is the answer's error; when every route declined (mode ``rules``),
+    the last hand-over is."""
+    failures = [attempt for attempt in tried if isinstance(attempt, Failed)]
+    if failures:
+        last = failures[-1]
+        return _build(request, engine, clock, tried, last.candidate, error=ErrorReport.from_exception(last.error),
+                      failed_sql=last.error.sql)
+    declined = tried[-1]
+    assert isinstance(declined, Declined)
+    error = ErrorReport.from_exception(HandedOver(declined.reason, declined.hint))
+    return _build(request, engine, clock, tried, None, error=error, route=declined.route)
+
+
+def _build(request: Request, engine: Engine, clock: StepClock, tried: list[Attempt], final: Candidate | None, *,
+           settled: Settled | None = None, error: ErrorReport | None = None, failed_sql: str | None = None,
+           route: Route | None = None) -> Answer:
+    """The answer, made once: the final candidate's evidence, what every model call cost, what left the
+    machine for any of them, and why the routes before it did not answer."""
+    used = [attempt.candidate for attempt in tried if isinstance(attempt, Failed)]
+    if settled is not None:
+        used.append(settled.candidate)
+    uses = [candidate.use for candidate in used if candidate.use is not None]
+    timings = clock.finish()
+    if uses:
+        timings["model"] = sum(use.seconds for use in uses) * 1000
+    if settled is not None:
+        timings["database"] = settled.database_ms
+    sent = list(dict.fromkeys(candidate.sent_to for candidate in used if candidate.sent_to))
+    route = final.route if final else route
+    return Answer(
+        question=request.question,
+        route=route,
+        route_reason=final.reason if final else None,
+        understood=final.understood if final else None,
+        declined=tuple(_note(attempt) for attempt in tried if attempt.route is not route),
+        model=final.model if final else None,
+        database=engine.info.name,
+        sql=settled.sql if settled else (failed_sql or (final.sql if final else None)),
+        frame=settled.frame if settled else None,
+        truncated=settled.truncated if settled else False,
+        total_rows=settled.total_rows if settled else None,
+        chart=settled.chart if settled else TABLE_ONLY,
+        timings_ms=timings,
+        prompt_tokens=sum(use.prompt_tokens for use in uses) if uses else None,
+        completion_tokens=sum(use.completion_tokens for use in uses) if uses else None,
+        model_reply=final.reply if final else None,
+        repair_rounds=final.repair_rounds if final else 0,
+        tables_in_prompt=final.tables_in_prompt if final else (),
+        notice=final.notice if final else None,
+        sent_to="; then the same to ".join(sent) if sent else NOTHING_SENT,
+        history=request.history,
+        error=error,
     )
 
 
-class _StepTimer:
-    def __init__(self, timings_ms: dict[str, float], on_step: StepCallback | None) -> None:
-        self.timings_ms = timings_ms
-        self.on_step = on_step
-
-    @contextmanager
-    def __call__(self, step: str) -> Iterator[None]:
-        if self.on_step:
-            self.on_step(step, STEP_LABELS[step])
-        started = time.perf_counter()
-        try:
-            yield
-        finally:  # steps repeat when the model repairs its SQL: their times add up
-            self.timings_ms[step] = self.timings_ms.get(step, 0.0) + (time.perf_counter() - started) * 1000
+def _note(attempt: Attempt) -> RouteNote:
+    if isinstance(attempt, Declined):
+        return RouteNote(attempt.route, attempt.reason)
+    return RouteNote(attempt.route, f"Its SQL did not work ({attempt.error.kind}): {attempt.error.message}")

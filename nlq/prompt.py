@@ -1,17 +1,16 @@
-"""The prompt that turns a question and a schema into SQL: dialect, schema and rules, stated once.
+"""What the model is told: dialect, schema, rules, examples and the conversation, stated once.
 
 The rules here make a good answer likelier; they are not what keeps the database safe (vetting and
-read-only execution are). Keep them short: small local models follow short prompts better.
+read-only execution are). Keep them short: small local models follow short prompts better. This module
+holds the words only; ``nlq.writer`` turns them into LangChain messages, so composing a prompt loads no
+model library.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
-from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
-
+from nlq.answer import Turn
 from nlq.examples import Example
 
 DIALECT_NOTES = {
@@ -46,42 +45,27 @@ Write a corrected query for the same question. Use only the tables and columns i
 the SQL in a ```sql fenced block and nothing else."""
 MAX_HISTORY_TURNS = 3
 
-PROMPT = ChatPromptTemplate.from_messages([
-    ("system", SYSTEM_TEMPLATE),
-    MessagesPlaceholder("examples"),
-    MessagesPlaceholder("history"),
-    ("human", "{question}"),
-])
-
 
 @dataclass(frozen=True)
-class Turn:
-    """An earlier question of the conversation and the SQL that answered it."""
+class Prompt:
+    """Everything a model is given for one question; the same prompt goes to the fallback when it answers."""
 
     question: str
-    sql: str
+    schema_text: str
+    dialect: str
+    examples: tuple[Example, ...] = ()
+    history: tuple[Turn, ...] = ()
+    partial_schema: bool = False
+    tables: tuple[str, ...] = ()  # the tables whose schema is in it
 
+    @property
+    def dialect_notes(self) -> str:
+        return DIALECT_NOTES.get(self.dialect, f"Use {self.dialect} syntax and functions.")
 
-def build_messages(question: str, schema_text: str, dialect: str, examples: Sequence[Example] = (),
-                   history: Sequence[Turn] = (), partial_schema: bool = False) -> list[BaseMessage]:
-    """Examples and earlier turns become question/answer message pairs: small models follow those best."""
-    return PROMPT.format_messages(
-        dialect=dialect,
-        dialect_notes=DIALECT_NOTES.get(dialect, f"Use {dialect} syntax and functions."),
-        schema=schema_text + (PARTIAL_SCHEMA_NOTE if partial_schema else ""),
-        examples=_pairs((e.question, e.sql) for e in examples),
-        history=_pairs((t.question, t.sql) for t in list(history)[-MAX_HISTORY_TURNS:]),
-        question=question,
-    )
+    @property
+    def schema_section(self) -> str:
+        return self.schema_text + (PARTIAL_SCHEMA_NOTE if self.partial_schema else "")
 
-
-def repair_messages(reply: str, error: str) -> list[BaseMessage]:
-    """What to append so the model can fix its own SQL: its reply, then what went wrong."""
-    return [AIMessage(content=reply), HumanMessage(content=REPAIR_TEMPLATE.format(error=error))]
-
-
-def _pairs(pairs: Iterable[tuple[str, str]]) -> list[BaseMessage]:
-    messages: list[BaseMessage] = []
-    for question, sql in pairs:
-        messages += [HumanMessage(content=question), AIMessage(content=f"```sql\n{sql}\n```")]
-    return messages
+    @property
+    def recent_history(self) -> tuple[Turn, ...]:
+        return self.history[-MAX_HISTORY_TURNS:]

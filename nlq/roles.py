@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from nlq.database import first_line
-from nlq.errors import DatabaseUnreachable, SettingsError
+from nlq.errors import DatabaseUnreachable, InputError
 from nlq.vet.policy import excluded
 
 ROLE_SETTINGS = {
@@ -112,7 +112,7 @@ def role_url(admin_url: str, plan: RolePlan) -> str:
 def _engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "postgresql":
-        raise SettingsError("setup-role works on PostgreSQL only.",
+        raise InputError("setup-role works on PostgreSQL only.",
                             "Other databases have their own privilege systems: give nlq a read-only user there.")
     return create_engine(parsed)
 

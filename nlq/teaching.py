@@ -11,10 +11,9 @@ import json
 
 from nlq.access import User, require_admin
 from nlq.answer import Answer
-from nlq.cache import schema_fingerprint
-from nlq.errors import NlqError, SettingsError
+from nlq.engine import Engine
+from nlq.errors import InputError, NlqError, NotFound
 from nlq.pipeline import run_sql
-from nlq.resources import Resources
 from nlq.store import AppStore
 from nlq.store.examples import APPROVED, CANDIDATE, STALE
 from nlq.vet import vet
@@ -28,49 +27,49 @@ def give_feedback(store: AppStore, answer_id: int, answer: Answer, rating: int, 
         store.examples.add(answer.question, answer.sql, user, CANDIDATE, answer_id=answer_id)
 
 
-def approve(store: AppStore, resources: Resources, example_id: int, user: User) -> Answer:
+def approve(store: AppStore, engine: Engine, example_id: int, user: User) -> Answer:
     """Run the example's SQL now; approve it only if that answer came back without an error. Admins only:
     an approved example shapes every later answer, for everyone."""
     require_admin(user, "approve examples")
     example = store.examples.get(example_id)
     if example is None:
-        raise SettingsError(f"Example {example_id} does not exist (any more).", "Reload the Examples page.")
-    answer = run_sql(example.sql, resources, question=example.question)
+        raise NotFound(f"Example {example_id} does not exist (any more).", "Reload the Examples page.")
+    answer = run_sql(example.sql, engine, question=example.question)
     if answer.ok:
-        store.examples.approve(example_id, user.id, schema_fingerprint(resources.schema()))
-        resources.forget_examples()
+        store.examples.approve(example_id, user.id, engine.fingerprint())
+        engine.forget_examples()
     return answer
 
 
-def edit_example(store: AppStore, resources: Resources, example_id: int, question: str, sql: str, user: User) -> None:
+def edit_example(store: AppStore, engine: Engine, example_id: int, question: str, sql: str, user: User) -> None:
     """An edited example is a candidate again, out of the prompt until approved anew."""
     require_admin(user, "edit examples")
     store.examples.edit(example_id, question, sql)
-    resources.forget_examples()
+    engine.forget_examples()
 
 
-def delete_example(store: AppStore, resources: Resources, example_id: int, user: User) -> None:
+def delete_example(store: AppStore, engine: Engine, example_id: int, user: User) -> None:
     require_admin(user, "delete examples")
     store.examples.delete(example_id)
-    resources.forget_examples()
+    engine.forget_examples()
 
 
-def check_for_schema_change(store: AppStore, resources: Resources) -> list[int]:
+def check_for_schema_change(store: AppStore, engine: Engine) -> list[int]:
     """Vet approved examples checked against another schema; returns the ids that became stale."""
-    fingerprint = schema_fingerprint(resources.schema())
+    fingerprint = engine.fingerprint()
     stale = []
     for example in store.examples.all(APPROVED):
         if example.fingerprint == fingerprint:
             continue
         try:
-            vet(example.sql, resources.policy())
+            vet(example.sql, engine.policy())
         except NlqError as error:
             store.examples.mark_stale(example.id, f"no longer passes on the current schema: {error.message}")
             stale.append(example.id)
         else:
             store.examples.confirm(example.id, fingerprint)
     if stale:
-        resources.forget_examples()
+        engine.forget_examples()
     return stale
 
 
@@ -89,7 +88,7 @@ def import_jsonl(store: AppStore, text: str, user: str) -> int:
             item = json.loads(line)
             question, sql = str(item["question"]), str(item["sql"])
         except (ValueError, KeyError, TypeError):
-            raise SettingsError(f"Line {number} is not an example.",
+            raise InputError(f"Line {number} is not an example.",
                                 'Each line must be a JSON object with "question" and "sql".') from None
         store.examples.add(question, sql, user, CANDIDATE)
         added += 1

@@ -7,17 +7,16 @@ from datetime import datetime, time, timedelta
 import streamlit as st
 
 from nlq.access import visible_users
-from nlq.audit import record
 from nlq.pipeline import run_sql
+from nlq.route import Route
 from ui.answer_view import render_answer
-from ui.state import app_store, current_user, resources
+from ui.state import app, app_store, current_user
 
-ROUTES = ["rules", "cache", "model", "fallback", "edited"]
 STATUSES = ["answered", "empty", "failed"]
 SHOWN = ["id", "asked_at", "user", "question", "route", "status", "row_count", "total_ms", "rating", "sent_to"]
 
-engine = resources()
-log = app_store(engine).log
+shared = app()
+log = app_store(shared).log
 user = current_user()
 mine = visible_users(user)  # None for an admin: everyone's answers
 st.title("History")
@@ -30,7 +29,8 @@ if log.count(users=mine) == 0:
 
 text_column, route_column, status_column = st.columns([3, 2, 2])
 text = text_column.text_input("Search questions and SQL", key="history-text")
-routes = route_column.multiselect("Route", ROUTES, key="history-routes")
+routes = route_column.multiselect("Route", [route.value for route in Route], key="history-routes",
+                                  format_func=lambda value: f"{value} ({Route(value).label})")
 statuses = status_column.multiselect("Status", STATUSES, key="history-statuses")
 date_column, user_column = st.columns([3, 4])
 days = date_column.date_input("Asked between", value=(), key="history-dates")
@@ -63,6 +63,6 @@ if entry is not None:
     if entry.sql:
         st.code(entry.sql, language="sql")
         if st.button("Re-run this SQL", key=f"history-rerun-{entry.id}", icon=":material/replay:"):
-            answer = run_sql(entry.sql, engine, question=entry.question)
-            record(engine, answer, source="app", user=user.id)
+            answer = run_sql(entry.sql, shared.engine, question=entry.question)
+            shared.record(answer, source="app", user=user.id)
             render_answer(answer, key=f"history-{entry.id}")

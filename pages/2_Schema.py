@@ -6,17 +6,18 @@ import pandas as pd
 import streamlit as st
 
 from nlq.errors import NlqError
-from ui.state import resources
+from ui.messages import show_error
+from ui.state import app
 
-engine = resources()
+engine = app().engine
 st.title("Schema")
 try:
     schema = engine.schema()
 except NlqError as error:
-    st.error(f"**{error.message}**\n\n{error.hint}")
+    show_error(error)
     st.stop()
 
-info = engine.database.info
+info = engine.info
 st.markdown(f"**{info.name}** · {info.dialect} · **{len(schema.tables)}** tables exposed to questions"
             + (f" · **{len(schema.excluded)}** excluded" if schema.excluded else ""))
 if schema.excluded:

@@ -3,19 +3,19 @@ on the owner's GPU against the same tokens at a hosted API's prices."""
 
 from __future__ import annotations
 
-import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from nlq.access import visible_users
-from nlq.costs import FREE_ROUTES, Prices, break_even_volume, cost_per_question, monthly_costs, usage_figures
-from ui.state import app_store, current_user, resources
+from nlq.costs import (HOURS_PER_MONTH, Prices, break_even_volume, cost_per_question, latency_by_route,
+                       monthly_costs, questions_per_day, route_colours, route_mix, tokens_per_answer, usage_figures)
+from ui.state import app, app_store, current_user
 
-engine = resources()
-settings = engine.settings
+shared = app()
+settings = shared.settings
 user = current_user()
 st.title("Usage & cost")
-log = app_store(engine).log.entries(limit=1_000_000, users=visible_users(user))
+log = app_store(shared).log.entries(limit=1_000_000, users=visible_users(user))
 if not user.is_admin:
     st.caption("Your own questions only; admins see everyone's.")
 if log.empty:
@@ -24,32 +24,24 @@ if log.empty:
     st.stop()
 
 figures = usage_figures(log)
-answered = log["status"].isin(["answered", "empty"])
+colours = route_colours()
 first, second, third, fourth = st.columns(4)
-first.metric("Questions", f"{len(log):,}")
-second.metric("Answered", f"{answered.mean():.0%}")
+first.metric("Questions", f"{figures.questions:,}")
+second.metric("Answered", f"{figures.answered_share:.0%}")
 third.metric("Without a model", f"{figures.free_share:.0%}", help="Answered by rules or from the cache")
-fourth.metric("Tokens per model answer",
-              f"{figures.prompt_tokens_per_model_answer + figures.completion_tokens_per_model_answer:,.0f}")
+fourth.metric("Tokens per model answer", f"{figures.tokens_per_model_answer:,.0f}")
 
-per_day = log.assign(day=pd.to_datetime(log["asked_at"]).dt.date).groupby(["day", "route"]).size()
-st.plotly_chart(px.bar(per_day.reset_index(name="questions"), x="day", y="questions", color="route",
+st.plotly_chart(px.bar(questions_per_day(log), x="day", y="questions", color="route", color_discrete_map=colours,
                        title="Questions per day"), key="usage-per-day")
 mix_column, latency_column = st.columns(2)
-mix = log.groupby("route").size().reset_index(name="questions")
-mix_column.plotly_chart(px.pie(mix, names="route", values="questions", title="Route mix"), key="usage-mix")
-latency = log.groupby("route")["total_ms"].agg(
-    answers="size", p50=lambda s: s.quantile(0.5), p95=lambda s: s.quantile(0.95)).reset_index()
-success = log.assign(ok=answered).groupby("route")["ok"].mean().rename("success").reset_index()
+mix_column.plotly_chart(px.pie(route_mix(log), names="route", values="questions", color="route",
+                               color_discrete_map=colours, title="Route mix"), key="usage-mix")
 latency_column.markdown("**Latency and success per route** (milliseconds)")
-latency_column.dataframe(latency.merge(success, on="route"), hide_index=True, column_config={
+latency_column.dataframe(latency_by_route(log), hide_index=True, column_config={
     "p50": st.column_config.NumberColumn(format="%.0f"), "p95": st.column_config.NumberColumn(format="%.0f"),
     "success": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
-
-tokens = log.assign(tokens=pd.to_numeric(log["prompt_tokens"], errors="coerce").fillna(0)
-                    + pd.to_numeric(log["completion_tokens"], errors="coerce").fillna(0))
-st.plotly_chart(px.box(tokens, x="route", y="tokens", points="all", title="Tokens per answer, by route"),
-                key="usage-tokens")
+st.plotly_chart(px.box(tokens_per_answer(log), x="route", y="tokens", color="route", color_discrete_map=colours,
+                       points="all", title="Tokens per answer, by route"), key="usage-tokens")
 
 st.subheader("Cost per answer")
 instance_column, input_column, output_column = st.columns(3)
@@ -65,8 +57,7 @@ own, api = cost_per_question(figures, prices)
 own_column, api_column, free_column = st.columns(3)
 own_column.metric("Self-hosted, per question", f"${own:.5f}", help="Model seconds × the instance's hourly price")
 api_column.metric("Hosted API, per question", f"${api:.5f}", help="The same tokens at the API's prices")
-free = int(log["route"].isin(FREE_ROUTES).sum())
-free_column.metric("Answered at zero model cost", f"{free:,}", help="Rules and cache answers")
+free_column.metric("Answered at zero model cost", f"{figures.free_answers:,}", help="Rules and cache answers")
 if figures.model_answers == 0:
     st.caption("No answer used a model yet, so there are no measured tokens or model seconds to price.")
 
@@ -78,5 +69,5 @@ chart = px.line(monthly, x="questions per month", y="USD", color="option",
                 title="Monthly cost against monthly questions (this installation's measured figures)")
 st.plotly_chart(chart, key="usage-break-even")
 if breakeven:
-    st.markdown(f"The instance running all month costs **${prices.instance_per_hour * 730:,.0f}**; above "
+    st.markdown(f"The instance running all month costs **${prices.instance_per_hour * HOURS_PER_MONTH:,.0f}**; above "
                 f"**{breakeven:,.0f} questions a month** it is cheaper than sending the same questions to the API.")

@@ -8,16 +8,19 @@ import streamlit as st
 from nlq.errors import NlqError
 from nlq.store.examples import APPROVED, CANDIDATE, STALE
 from nlq.teaching import approve, check_for_schema_change, delete_example, edit_example, export_jsonl, import_jsonl
-from ui.state import app_store, current_user, resources
+from ui.messages import show_error
+from ui.state import app, app_store, current_user
 
-engine = resources()
-book = app_store(engine).examples
+shared = app()
+engine = shared.engine
+store = app_store(shared)
+book = store.examples
 user = current_user()
 st.title("Examples")
 if not user.is_admin:
     st.info("Only admins approve, edit and delete examples (`NLQ_ADMINS`). You can read them here, and a 👍 "
             "on a good answer proposes it.", icon=":material/lock:")
-stale = check_for_schema_change(app_store(engine), engine)
+stale = check_for_schema_change(store, engine)
 if stale:
     st.warning(f"The schema changed: {len(stale)} approved example(s) no longer pass and are now stale.",
                icon=":material/warning:")
@@ -27,20 +30,20 @@ if "examples-result" in st.session_state:
     if answer.ok:
         st.success(f"Example #{example_id} approved: its SQL passed and ran ({answer.row_count:,} rows).")
     else:
-        st.error(f"Example #{example_id} was not approved: {answer.error.message}")
+        show_error(answer.error, lead=f"Example #{example_id} was not approved: ")
 
 
 def _approve(example_id: int) -> None:
-    st.session_state["examples-result"] = (example_id, approve(app_store(engine), engine, example_id, user))
+    st.session_state["examples-result"] = (example_id, approve(store, engine, example_id, user))
 
 
 def _save(example_id: int) -> None:
-    edit_example(app_store(engine), engine, example_id, st.session_state[f"question-{example_id}"],
+    edit_example(store, engine, example_id, st.session_state[f"question-{example_id}"],
                  st.session_state[f"sql-{example_id}"], user)
 
 
 def _delete(example_id: int) -> None:
-    delete_example(app_store(engine), engine, example_id, user)
+    delete_example(store, engine, example_id, user)
 
 
 tabs = st.tabs([f"Candidates ({len(book.all(CANDIDATE))})", f"Approved ({len(book.all(APPROVED))})",
@@ -73,10 +76,10 @@ st.subheader("Import and export")
 upload = st.file_uploader("Import JSONL (question, sql per line) as candidates", type=["jsonl", "json", "txt"])
 if upload is not None and st.button("Import", key="examples-import"):
     try:
-        added = import_jsonl(app_store(engine), upload.getvalue().decode("utf-8"), user.id)
+        added = import_jsonl(store, upload.getvalue().decode("utf-8"), user.id)
         st.success(f"Imported {added} example(s) as candidates.")
     except NlqError as error:
-        st.error(f"**{error.message}**\n\n{error.hint}")
-st.download_button("Export approved examples (JSONL)", data=export_jsonl(app_store(engine)),
+        show_error(error)
+st.download_button("Export approved examples (JSONL)", data=export_jsonl(store),
                    file_name="nlq-examples.jsonl", mime="application/jsonl", on_click="ignore",
                    icon=":material/download:", help="The same format as NLQ_EXAMPLES_FILE; also fit for fine-tuning")

@@ -8,7 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.support.postgres import free_port
-from tests.conftest import MODEL_ONLY, SecureDatabase
+from tests.support.common import MODEL_ONLY
+from tests.support.postgres import SecureDatabase
 from tests.support.standin_model import Rule, StandinModelServer
 
 APP = str(Path(__file__).parent.parent / "streamlit_app.py")

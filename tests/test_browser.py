@@ -18,6 +18,8 @@ from tests.support.browser import chromium, streamlit_app
 from tests.support.postgres import free_port
 from tests.support.standin_model import StandinModelServer
 
+pytestmark = pytest.mark.browser
+
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
@@ -28,14 +30,6 @@ def app_url(demo_dir: Path, standin: StandinModelServer, tmp_path: Path) -> Iter
                 "NLQ_APP_DB_URL": f"sqlite:///{tmp_path / 'app.sqlite'}"}
     with streamlit_app(settings, free_port()) as url:
         yield url
-
-
-@pytest.fixture
-def page() -> Iterator[Page]:
-    with chromium() as browser:
-        context = browser.new_context(viewport={"width": 1400, "height": 2100}, accept_downloads=True)
-        yield context.new_page()
-        context.close()
 
 
 def test_example_question_in_a_real_browser(app_url: str, page: Page, tmp_path: Path,

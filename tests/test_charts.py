@@ -3,7 +3,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from nlq.charts import build_figure, choose_chart, format_number
+from nlq.charts import choose_chart, format_number
+from nlq.figures import build_figure
 
 MONTHS = ["2025-01", "2025-02", "2025-03"]
 SHAPES = [

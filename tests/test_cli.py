@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MODEL_ONLY
+from tests.support.common import MODEL_ONLY
 from tests.support.postgres import PostgresServer, free_port
 from tests.support.standin_model import StandinModelServer
 

@@ -16,8 +16,10 @@ import pytest
 import yaml
 
 from nlq.store import open_store
-from tests.conftest import ROOT
+from tests.support.common import ROOT
 from tests.support.postgres import PostgresServer
+
+pytestmark = pytest.mark.deploy
 
 VENV_BIN = ROOT / ".venv" / "bin"
 

@@ -22,6 +22,8 @@ from tests.support.postgres import PostgresServer, free_port
 from tests.support.standin_model import StandinModelServer
 from tests.support.browser import ROOT, chromium, wait_healthy
 
+pytestmark = pytest.mark.browser
+
 CONNECT_RE = re.compile(r'connect\(\d+, \{sa_family=(AF_INET6?), sin6?_port=htons\((\d+)\), '
                         r'(?:sin_addr=inet_addr\("([^"]+)"\)|sin6_flowinfo=[^,]+, inet_pton\(AF_INET6, "([^"]+)")')
 
@@ -52,12 +54,6 @@ def traced_app(pg_demo_url: str, postgres: PostgresServer, standin: StandinModel
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=30)
-
-
-@pytest.fixture
-def page() -> Iterator[Page]:
-    with chromium() as browser:
-        yield browser.new_page(viewport={"width": 1400, "height": 1800})
 
 
 def destinations(trace: Path) -> set[tuple[str, int]]:

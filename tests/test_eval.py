@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nlq.errors import SettingsError
+from nlq.errors import InputError
 from nlq.evaluate import EvalCase, evaluate, expand_gold, load_cases, needs_order, same_result, summarize
-from nlq.resources import DEMO_SEMANTIC_MODEL
-from tests.conftest import ROOT
+from nlq.engine import DEMO_SEMANTIC_MODEL
+from tests.support.common import ROOT
 from tests.support import chinook
 from tests.support.standin_model import StandinModelServer
 
@@ -91,7 +91,7 @@ def test_loads_the_defog_csv_and_jsonl(tmp_path: Path) -> None:
     assert len(golden) >= 60 and {c.kind for c in golden} == {"simple", "complex"}
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "x", "sql": "SELECT 1"}\n{"question": "no gold"}\n')
-    with pytest.raises(SettingsError, match="line 2"):
+    with pytest.raises(InputError, match="line 2"):
         load_cases(bad)
 
 

@@ -4,11 +4,13 @@ from collections.abc import Callable
 
 import pytest
 
-from nlq.backends import build_chat_model, check_server, primary_target
+from nlq.backends import build_chat_model, check_server
+from nlq.targets import primary_target
 from nlq.errors import ModelFailed, ModelNotFound, ModelTimeout, ModelUnreachable
 from nlq.model import generate
-from nlq.pipeline import Resources, ask
-from nlq.prompt import build_messages
+from nlq.engine import Engine
+from nlq.pipeline import ask
+from nlq.writer import build_messages
 from nlq.settings import Settings
 from tests.support.postgres import free_port
 from tests.support.standin_model import Rule, StandinModelServer
@@ -120,8 +122,8 @@ def test_structured_output_is_requested_only_where_it_holds(make_settings: Calla
 
 @pytest.mark.parametrize("provider", ["ollama", "openai"])
 @pytest.mark.parametrize("garbage", ["%%%$$ ??? <<>>", "```\n\n```", '{"sql": 42}', "SELECT", "\u0000\u0001"])
-def test_garbage_replies_end_in_a_clear_error(make_resources: Callable[..., Resources], standin: StandinModelServer,
+def test_garbage_replies_end_in_a_clear_error(make_engine: Callable[..., Engine], standin: StandinModelServer,
                                               provider: str, garbage: str) -> None:
     standin.script.rules.insert(0, Rule(match="garbage please", reply=garbage))
-    answer = ask("Garbage please", make_resources(NLQ_MODEL=f"{provider}:qwen2.5-coder:7b", NLQ_REPAIR_ROUNDS="1"))
+    answer = ask("Garbage please", make_engine(NLQ_MODEL=f"{provider}:qwen2.5-coder:7b", NLQ_REPAIR_ROUNDS="1"))
     assert answer.error is not None and answer.error.kind in {"no_sql", "sql_syntax"}

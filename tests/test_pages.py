@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from nlq.audit import record
 from nlq.pipeline import ask
-from nlq.resources import Resources
+from nlq.services import App
 from nlq.teaching import give_feedback
 
 
@@ -24,15 +23,14 @@ def page(app_test: Callable[..., AppTest]) -> Callable[..., AppTest]:
 
 
 @pytest.fixture
-def with_data(make_resources: Callable[..., Resources], store_url: str) -> Resources:
+def with_data(make_app: Callable[..., App], store_url: str) -> App:
     """Three answers in the log: two by rules (one with a 👍), one by the stand-in model."""
-    resources = make_resources(NLQ_APP_DB_URL=store_url, NLQ_RULES="true")
-    store = resources.app_store()
-    first = ask("Revenue by region in 2024", resources)
-    give_feedback(store, record(resources, first, "app"), first, 1, "good", "local")
-    record(resources, ask("Total revenue", resources), "cli")
-    record(resources, ask("Monthly revenue in 2025", resources, route="model"), "app")
-    return resources
+    app = make_app(NLQ_APP_DB_URL=store_url, NLQ_RULES="true")
+    first = ask("Revenue by region in 2024", app.engine)
+    give_feedback(app.store.get(), app.record(first, "app").id, first, 1, "good", "local")
+    app.record(ask("Total revenue", app.engine), "cli")
+    app.record(ask("Monthly revenue in 2025", app.engine, mode="model"), "app")
+    return app
 
 
 @pytest.mark.parametrize(("name", "expected"), [
@@ -43,7 +41,7 @@ def test_pages_when_nothing_was_asked(page: Callable[..., AppTest], name: str, e
     assert expected in at.info[0].value
 
 
-def test_history_searches_opens_and_reruns(page: Callable[..., AppTest], with_data: Resources) -> None:
+def test_history_searches_opens_and_reruns(page: Callable[..., AppTest], with_data: App) -> None:
     at = page("1_History.py")
     assert at.dataframe[0].value.shape[0] == 3
     assert list(at.dataframe[0].value["question"]) == ["Monthly revenue in 2025", "Total revenue",
@@ -78,7 +76,7 @@ def test_schema_page_of_a_database_without_tables(page: Callable[..., AppTest], 
     assert "no tables" in at.info[0].value and not at.expander
 
 
-def test_usage_and_cost(page: Callable[..., AppTest], with_data: Resources) -> None:
+def test_usage_and_cost(page: Callable[..., AppTest], with_data: App) -> None:
     at = page("3_Usage_and_cost.py")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Questions"] == "3" and metrics["Without a model"] == "67%"
@@ -90,10 +88,10 @@ def test_usage_and_cost(page: Callable[..., AppTest], with_data: Resources) -> N
     assert not at.exception
 
 
-def test_examples_page_approves_a_candidate(page: Callable[..., AppTest], with_data: Resources) -> None:
+def test_examples_page_approves_a_candidate(page: Callable[..., AppTest], with_data: App) -> None:
     at = page("4_Examples.py")
     assert at.tabs[0].label == "Candidates (1)" and at.tabs[1].label == "Approved (0)"
-    [candidate] = with_data.app_store().examples.all()
+    [candidate] = with_data.store.get().examples.all()
     at.button(key=f"approve-{candidate.id}").click().run()
     assert not at.exception
     assert "approved" in at.success[0].value
@@ -108,7 +106,7 @@ def test_examples_page_when_empty(page: Callable[..., AppTest]) -> None:
 
 
 def test_feedback_from_the_chat_reaches_history_and_examples(page: Callable[..., AppTest],
-                                                            with_data: Resources) -> None:
+                                                            with_data: App) -> None:
     at = page("app", NLQ_RULES="true")
     at.button(key="example-3").click().run()  # "How many orders per sales channel?"
     at.get("feedback")[0].set_value(1).run()
@@ -116,9 +114,9 @@ def test_feedback_from_the_chat_reaches_history_and_examples(page: Callable[...,
     at.button(key="send-1").click().run()
     assert not at.exception
     assert any("candidate example" in c.value for c in at.caption)
-    log = with_data.app_store().log.entries()
+    log = with_data.store.get().log.entries()
     assert log["question"][0] == "How many orders per sales channel?" and log["comment"][0] == "right"
-    assert "How many orders per sales channel?" in [e.question for e in with_data.app_store().examples.all()]
+    assert "How many orders per sales channel?" in [e.question for e in with_data.store.get().examples.all()]
     assert [b.label for b in at.download_button] == ["Download CSV", "Download Excel"]
 
 

@@ -12,7 +12,8 @@ import pytest
 
 from nlq.cache import normalize_question
 from nlq.pipeline import Turn, ask
-from nlq.resources import Resources, open_resources
+from nlq.engine import Engine
+from nlq.services import App, open_app
 from nlq.settings import load_settings
 from tests.support.standin_model import Rule, Script, StandinModelServer
 
@@ -35,21 +36,22 @@ def data_dir(demo_dir: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def open_app(data_dir: Path, model: StandinModelServer) -> Iterator[Callable[..., Resources]]:
-    opened: list[Resources] = []
+def opened(data_dir: Path, model: StandinModelServer) -> Iterator[Callable[..., Engine]]:
+    """The engine as the app opens it: the cache and examples in the store of ``data_dir``."""
+    apps: list[App] = []
 
-    def make(**overrides: str) -> Resources:
+    def make(**overrides: str) -> Engine:
         environ = {"NLQ_DATA_DIR": str(data_dir), "NLQ_MODEL_URL": model.url, **overrides}
-        opened.append(open_resources(load_settings(environ, secrets_path=None)))
-        return opened[-1]
+        apps.append(open_app(load_settings(environ, secrets_path=None)))
+        return apps[-1].engine
 
     yield make
-    for resources in opened:
-        resources.close()
+    for app in apps:
+        app.close()
 
 
-def test_rules_answer_without_any_model_request(open_app: Callable[..., Resources], model: StandinModelServer) -> None:
-    answer = ask("Revenue by region in 2024", open_app())
+def test_rules_answer_without_any_model_request(opened: Callable[..., Engine], model: StandinModelServer) -> None:
+    answer = ask("Revenue by region in 2024", opened())
     assert answer.ok and answer.route == "rules" and answer.model is None
     assert model.requests == []
     assert "without a model" in answer.route_reason and "revenue · by region · in 2024" in answer.route_reason
@@ -58,9 +60,9 @@ def test_rules_answer_without_any_model_request(open_app: Callable[..., Resource
     assert answer.sent_to.startswith("nothing") and answer.to_dict()["sent_to"] == answer.sent_to
 
 
-def test_a_hand_over_goes_to_the_model_with_its_reason(open_app: Callable[..., Resources],
+def test_a_hand_over_goes_to_the_model_with_its_reason(opened: Callable[..., Engine],
                                                        model: StandinModelServer) -> None:
-    answer = ask(HARD, open_app())
+    answer = ask(HARD, opened())
     assert answer.ok, answer.error
     assert answer.route == "model" and answer.model == "qwen2.5-coder:7b"
     assert "grown" in answer.route_reason
@@ -71,68 +73,67 @@ def test_a_hand_over_goes_to_the_model_with_its_reason(open_app: Callable[..., R
 
 
 def test_route_model_skips_the_rules_and_route_rules_never_calls_a_model(
-        open_app: Callable[..., Resources], model: StandinModelServer) -> None:
-    resources = open_app()
-    by_model = ask("Total revenue", resources, route="model")
+        opened: Callable[..., Engine], model: StandinModelServer) -> None:
+    engine = opened()
+    by_model = ask("Total revenue", engine, mode="model")
     assert by_model.route == "model" and len(model.requests) == 1
-    refused = ask(HARD, resources, route="rules")
+    refused = ask(HARD, engine, mode="rules")
     assert not refused.ok and refused.error.kind == "handed_over" and refused.route == "rules"
     assert len(model.requests) == 1
 
 
-def test_rules_can_be_switched_off(open_app: Callable[..., Resources], model: StandinModelServer) -> None:
-    answer = ask("Total revenue", open_app(NLQ_RULES="false"))
+def test_rules_can_be_switched_off(opened: Callable[..., Engine], model: StandinModelServer) -> None:
+    answer = ask("Total revenue", opened(NLQ_RULES="false"))
     assert answer.route == "model" and len(model.requests) == 1
 
 
-def test_a_repeat_is_answered_from_the_cache(open_app: Callable[..., Resources], model: StandinModelServer) -> None:
-    resources = open_app()
-    first = ask(HARD, resources)
-    again = ask("  how has the NUMBER of orders grown each year ", resources)
+def test_a_repeat_is_answered_from_the_cache(opened: Callable[..., Engine], model: StandinModelServer) -> None:
+    engine = opened()
+    first = ask(HARD, engine)
+    again = ask("  how has the NUMBER of orders grown each year ", engine)
     assert first.route == "model" and again.route == "cache"
     assert again.model is None and "Asked before" in again.route_reason
     assert len(model.requests) == 1
     assert again.frame.equals(first.frame)
-    # the cache is a file: a restarted app still has it
-    assert ask(HARD, open_app()).route == "cache" and len(model.requests) == 1
+    # the cache is in the store: a restarted app still has it
+    assert ask(HARD, opened()).route == "cache" and len(model.requests) == 1
 
 
-def test_a_schema_change_invalidates_the_cache(open_app: Callable[..., Resources], model: StandinModelServer,
+def test_a_schema_change_invalidates_the_cache(opened: Callable[..., Engine], model: StandinModelServer,
                                                data_dir: Path) -> None:
-    ask(HARD, open_app())
+    ask(HARD, opened())
     with sqlite3.connect(data_dir / "demo.sqlite") as connection:
         connection.execute("ALTER TABLE orders ADD COLUMN coupon TEXT")
-    answer = ask(HARD, open_app())
+    answer = ask(HARD, opened())
     assert answer.route == "model" and len(model.requests) == 2
-    with sqlite3.connect(data_dir / "cache.sqlite") as connection:  # the stale entry was pruned
+    with sqlite3.connect(data_dir / "app.sqlite") as connection:  # the stale entry was pruned
         assert connection.execute("SELECT COUNT(*) FROM cached_sql").fetchone()[0] == 1
 
 
 def test_cached_sql_that_fails_is_forgotten_and_the_model_answers(
-        open_app: Callable[..., Resources], model: StandinModelServer) -> None:
-    resources = open_app()
-    cache = resources.sql_cache()
-    cache.put(HARD, "SELECT no_such_column FROM orders", "old-model")
-    answer = ask(HARD, resources)
+        opened: Callable[..., Engine], model: StandinModelServer) -> None:
+    engine = opened()
+    engine.cache.put(engine.cache_key(HARD), "SELECT no_such_column FROM orders", "old-model")
+    answer = ask(HARD, engine)
     assert answer.ok and answer.route == "model" and len(model.requests) == 1
-    assert cache.get(HARD).sql == answer.sql
+    assert engine.cache.get(engine.cache_key(HARD)).sql == answer.sql
 
 
-def test_follow_ups_and_the_rules_never_fill_the_cache(open_app: Callable[..., Resources],
+def test_follow_ups_and_the_rules_never_fill_the_cache(opened: Callable[..., Engine],
                                                         model: StandinModelServer) -> None:
-    resources = open_app()
-    ask("Total revenue", resources)
-    assert resources.sql_cache().get("Total revenue") is None
+    engine = opened()
+    ask("Total revenue", engine)
+    assert engine.cache.get(engine.cache_key("Total revenue")) is None
     earlier = (Turn("Orders by year", "SELECT 1"),)
-    ask(HARD, resources, history=earlier)
-    assert resources.sql_cache().get(HARD) is None
-    assert ask(HARD, resources, history=earlier).route == "model" and len(model.requests) == 2
+    ask(HARD, engine, history=earlier)
+    assert engine.cache.get(engine.cache_key(HARD)) is None
+    assert ask(HARD, engine, history=earlier).route == "model" and len(model.requests) == 2
 
 
-def test_the_cache_can_be_switched_off(open_app: Callable[..., Resources], model: StandinModelServer) -> None:
-    resources = open_app(NLQ_CACHE="false")
-    ask(HARD, resources)
-    assert ask(HARD, resources).route == "model" and len(model.requests) == 2
+def test_the_cache_can_be_switched_off(opened: Callable[..., Engine], model: StandinModelServer) -> None:
+    engine = opened(NLQ_CACHE="false")
+    ask(HARD, engine)
+    assert ask(HARD, engine).route == "model" and len(model.requests) == 2
 
 
 @pytest.mark.parametrize(("question", "key"), [

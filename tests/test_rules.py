@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from nlq.errors import HandedOver, SettingsError
 from nlq.evaluate import run_gold, same_result
 from nlq.pipeline import ask
-from nlq.resources import DEMO_SEMANTIC_MODEL, Resources, open_resources
+from nlq.engine import DEMO_SEMANTIC_MODEL, Engine, open_engine
 from nlq.rules import load_semantic_model, understand
 from nlq.execute import run_query
 from nlq.vet import vet
@@ -102,43 +102,43 @@ HAND_OVERS = [
 
 
 @pytest.fixture
-def rules_resources(make_resources: Callable[..., Resources]) -> Resources:
-    return make_resources(**RULES)
+def rules_engine(make_engine: Callable[..., Engine]) -> Engine:
+    return make_engine(**RULES)
 
 
 @pytest.mark.parametrize(("question", "understood", "gold_sql"), SHAPES, ids=[s[0] for s in SHAPES])
-def test_each_shape_is_answered_correctly_without_a_model(rules_resources: Resources, question: str,
+def test_each_shape_is_answered_correctly_without_a_model(rules_engine: Engine, question: str,
                                                          understood: str, gold_sql: str) -> None:
-    answer = ask(question, rules_resources, route="rules")
+    answer = ask(question, rules_engine, mode="rules")
     assert answer.ok, answer.error
     assert answer.route == "rules" and answer.model is None
     assert answer.understood == understood
-    gold = run_gold(rules_resources.database, gold_sql, rules_resources)
+    gold = run_gold(rules_engine.database, gold_sql, rules_engine)
     assert same_result(gold, answer.frame, ordered=False), (answer.sql, answer.frame.head(), gold.head())
 
 
 @pytest.mark.parametrize(("question", "reason"), HAND_OVERS, ids=[h[0] or "empty" for h in HAND_OVERS])
-def test_what_is_not_fully_understood_is_handed_over(rules_resources: Resources, question: str, reason: str) -> None:
-    answer = ask(question, rules_resources, route="rules")
+def test_what_is_not_fully_understood_is_handed_over(rules_engine: Engine, question: str, reason: str) -> None:
+    answer = ask(question, rules_engine, mode="rules")
     assert not answer.ok
     assert answer.error.kind in {"handed_over", "bad_question"}
     assert reason.lower() in answer.error.message.lower()
     assert answer.sql is None  # nothing ran
 
 
-def test_rules_sql_is_vetted_like_a_models(rules_resources: Resources) -> None:
-    answer = ask("Top 10 products by revenue", rules_resources, route="rules")
+def test_rules_sql_is_vetted_like_a_models(rules_engine: Engine) -> None:
+    answer = ask("Top 10 products by revenue", rules_engine, mode="rules")
     assert answer.ok
     assert answer.sql.rstrip().endswith("LIMIT 10")
     assert "order_lines" in answer.sql and "cancelled" in answer.sql  # the metric's filter came along
 
 
-def test_same_answers_on_postgresql(make_resources: Callable[..., Resources], pg_demo_url: str) -> None:
-    resources = make_resources(NLQ_DATABASE_URL=pg_demo_url, NLQ_SEMANTIC_MODEL=str(DEMO_SEMANTIC_MODEL), **RULES)
-    sqlite_resources = make_resources(**RULES)
+def test_same_answers_on_postgresql(make_engine: Callable[..., Engine], pg_demo_url: str) -> None:
+    engine = make_engine(NLQ_DATABASE_URL=pg_demo_url, NLQ_SEMANTIC_MODEL=str(DEMO_SEMANTIC_MODEL), **RULES)
+    sqlite_resources = make_engine(**RULES)
     for question, understood, _ in SHAPES:
-        on_postgres = ask(question, resources, route="rules")
-        on_sqlite = ask(question, sqlite_resources, route="rules")
+        on_postgres = ask(question, engine, mode="rules")
+        on_sqlite = ask(question, sqlite_resources, mode="rules")
         assert on_postgres.ok, (question, on_postgres.error)
         assert on_postgres.understood == understood
         assert same_result(on_sqlite.frame, on_postgres.frame, ordered=False), question  # collations differ
@@ -152,10 +152,10 @@ def test_same_answers_on_postgresql(make_resources: Callable[..., Resources], pg
     ("average unit price of tracks by genre", "average unit price · by genre"),  # "of tracks" says whose price
     ("How many albums does AC/DC have?", "number of albums · artist is AC/DC"),  # only the artist is reachable
 ])
-def test_a_schema_it_was_not_written_for(make_resources: Callable[..., Resources], question: str,
+def test_a_schema_it_was_not_written_for(make_engine: Callable[..., Engine], question: str,
                                           expected: str) -> None:
-    resources = make_resources(NLQ_DATABASE_URL=chinook.sqlite_url(), **RULES)
-    answer = ask(question, resources, route="rules")
+    engine = make_engine(NLQ_DATABASE_URL=chinook.sqlite_url(), **RULES)
+    answer = ask(question, engine, mode="rules")
     assert answer.ok, answer.error
     assert answer.understood == expected
 
@@ -166,15 +166,15 @@ def test_a_schema_it_was_not_written_for(make_resources: Callable[..., Resources
     ("Lowest unit price of a track", "could be measured in InvoiceLine, Track"),
     ("Revenue by genre", "cannot reach"),  # Invoice.Total has no genre; invoice lines do
 ])
-def test_ambiguity_in_a_foreign_schema_is_handed_over(make_resources: Callable[..., Resources], question: str,
+def test_ambiguity_in_a_foreign_schema_is_handed_over(make_engine: Callable[..., Engine], question: str,
                                                       reason: str) -> None:
-    resources = make_resources(NLQ_DATABASE_URL=chinook.sqlite_url(), **RULES)
-    answer = ask(question, resources, route="rules")
+    engine = make_engine(NLQ_DATABASE_URL=chinook.sqlite_url(), **RULES)
+    answer = ask(question, engine, mode="rules")
     assert not answer.ok and reason in answer.error.message
 
 
-def test_understand_is_fast_and_needs_no_database_after_the_catalog(rules_resources: Resources) -> None:
-    catalog = rules_resources.catalog()
+def test_understand_is_fast_and_needs_no_database_after_the_catalog(rules_engine: Engine) -> None:
+    catalog = rules_engine.catalog()
     found = understand("Revenue by product category and year", catalog)
     assert "GROUP BY" in found.sql
     with pytest.raises(HandedOver):
@@ -193,29 +193,29 @@ def test_understand_is_fast_and_needs_no_database_after_the_catalog(rules_resour
     ("metrics:\n  revenue: {sql: SUM(orders.order_id), colour: red}", "expected keys"),
     ("metrics: [", "YAML"),
 ])
-def test_a_broken_semantic_model_names_its_mistake(rules_resources: Resources, tmp_path: Path, text: str,
+def test_a_broken_semantic_model_names_its_mistake(rules_engine: Engine, tmp_path: Path, text: str,
                                                    problem: str) -> None:
     path = tmp_path / "model.yaml"
     path.write_text(text)
     with pytest.raises(SettingsError) as raised:
-        load_semantic_model(path, rules_resources.schema())
+        load_semantic_model(path, rules_engine.schema())
     assert problem in raised.value.message and str(path) in raised.value.message
 
 
-def test_the_semantic_model_names_metrics_and_synonyms(make_resources: Callable[..., Resources],
+def test_the_semantic_model_names_metrics_and_synonyms(make_engine: Callable[..., Engine],
                                                         tmp_path: Path) -> None:
     path = tmp_path / "model.yaml"
     path.write_text("metrics:\n  bookings:\n    sql: COUNT(DISTINCT orders.order_id)\n    synonyms: [deals]\n"
                     "    label: Bookings (orders)\n"
                     "dimensions:\n  market: {column: countries.name, synonyms: [territory], label: Market}\n")
-    resources = make_resources(NLQ_SEMANTIC_MODEL=str(path), **RULES)
-    answer = ask("deals by territory in 2024", resources, route="rules")
+    engine = make_engine(NLQ_SEMANTIC_MODEL=str(path), **RULES)
+    answer = ask("deals by territory in 2024", engine, mode="rules")
     assert answer.ok, answer.error
     assert answer.understood == "Bookings (orders) · by Market · in 2024"
     assert list(answer.frame.columns) == ["market", "bookings_orders"]
-    expected = run_gold(resources.database,
+    expected = run_gold(engine.database,
         "SELECT k.name, COUNT(DISTINCT o.order_id) FROM orders o JOIN customers c ON c.customer_id = o.customer_id "
-        "JOIN countries k ON k.country_id = c.country_id WHERE o.order_date LIKE '2024%' GROUP BY k.name", resources)
+        "JOIN countries k ON k.country_id = c.country_id WHERE o.order_date LIKE '2024%' GROUP BY k.name", engine)
     assert same_result(expected, answer.frame, ordered=False)
 
 
@@ -223,7 +223,7 @@ def test_a_broken_semantic_model_stops_start_up(make_settings: Callable[..., obj
     path = tmp_path / "model.yaml"
     path.write_text("metrics:\n  revenue: SUM(order_lines.nope)\n")
     with pytest.raises(SettingsError, match="order_lines.nope"):
-        open_resources(make_settings(NLQ_SEMANTIC_MODEL=str(path), **RULES))
+        open_engine(make_settings(NLQ_SEMANTIC_MODEL=str(path), **RULES))
 
 
 WORDS = ["revenue", "orders", "customers", "by", "per", "each", "top", "10", "bottom", "how", "many", "number",
@@ -234,17 +234,17 @@ WORDS = ["revenue", "orders", "customers", "by", "per", "each", "top", "10", "bo
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=9))
-def test_any_word_salad_is_understood_or_handed_over(rules_resources: Resources, words: list[str]) -> None:
+def test_any_word_salad_is_understood_or_handed_over(rules_engine: Engine, words: list[str]) -> None:
     """Whatever the words, the rules either give SQL that passes vetting and runs, or hand over."""
     try:
-        found = understand(" ".join(words), rules_resources.catalog())
+        found = understand(" ".join(words), rules_engine.catalog())
     except HandedOver:
         return
-    run_query(rules_resources.database, vet(found.sql, rules_resources.policy()), 10, rules_resources.limits(), 0)
+    run_query(rules_engine.database, vet(found.sql, rules_engine.policy()), 10, rules_engine.limits(), 0)
 
 
 @pytest.fixture
-def rental_shop(tmp_path: Path, make_resources: Callable[..., Resources]) -> Resources:
+def rental_shop(tmp_path: Path, make_engine: Callable[..., Engine]) -> Engine:
     """A small schema in the style of Sakila and Northwind: label columns named after their table, audit
     timestamps beside business dates, and a table with two name-like columns."""
     path = tmp_path / "shop.sqlite"
@@ -266,7 +266,7 @@ def rental_shop(tmp_path: Path, make_resources: Callable[..., Resources]) -> Res
             INSERT INTO supplier VALUES (1, 'Acme', 'Jo'), (2, 'Bolt', 'Al');
             INSERT INTO delivery VALUES (1, 1, 2.5), (2, 2, 1.0);
         """)
-    return make_resources(NLQ_DATABASE_URL=f"sqlite:///{path}", **RULES)
+    return make_engine(NLQ_DATABASE_URL=f"sqlite:///{path}", **RULES)
 
 
 @pytest.mark.parametrize(("question", "understood", "rows"), [
@@ -274,9 +274,9 @@ def rental_shop(tmp_path: Path, make_resources: Callable[..., Resources]) -> Res
     ("number of rentals in 2024", "number of rentals · in 2024", {(2,)}),  # rental_date, not last_update
     ("rentals this year", "list of rentals · in 2025", None),  # "this year" counts from the latest rental
 ])
-def test_names_and_dates_in_a_sakila_like_schema(rental_shop: Resources, question: str, understood: str,
+def test_names_and_dates_in_a_sakila_like_schema(rental_shop: Engine, question: str, understood: str,
                                                  rows: set | None) -> None:
-    answer = ask(question, rental_shop, route="rules")
+    answer = ask(question, rental_shop, mode="rules")
     assert answer.ok, answer.error
     assert answer.understood == understood
     if rows is not None:
@@ -285,6 +285,6 @@ def test_names_and_dates_in_a_sakila_like_schema(rental_shop: Resources, questio
         assert len(answer.frame) == 1
 
 
-def test_a_table_without_a_clear_name_column_is_not_grouped_by_its_ids(rental_shop: Resources) -> None:
-    answer = ask("total weight by supplier", rental_shop, route="rules")
+def test_a_table_without_a_clear_name_column_is_not_grouped_by_its_ids(rental_shop: Engine) -> None:
+    answer = ask("total weight by supplier", rental_shop, mode="rules")
     assert not answer.ok and "names each row" in answer.error.message

@@ -18,6 +18,8 @@ from tests.support.browser import chromium, streamlit_app
 from tests.support.postgres import free_port
 from tests.support.standin_model import StandinModelServer
 
+pytestmark = pytest.mark.browser
+
 ANA = ProviderUser(sub="ana", claims={"email": "ana@example.com", "email_verified": True, "name": "Ana Analyst"})
 EVE = ProviderUser(sub="eve", claims={"email": "eve@evil.com", "email_verified": True, "name": "Eve Outsider"})
 WAIT_MS = 30_000
@@ -46,14 +48,6 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
                 "NLQ_ADMINS": "boss@example.com"}
     with streamlit_app(settings, port, ["--secrets.files", str(secrets_file)]) as url:
         yield url
-
-
-@pytest.fixture
-def page() -> Iterator[Page]:
-    with chromium() as browser:
-        context = browser.new_context(viewport={"width": 1400, "height": 1600})
-        yield context.new_page()
-        context.close()
 
 
 def _sign_in_as(page: Page, app_url: str, subject: str) -> None:

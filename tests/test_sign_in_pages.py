@@ -11,9 +11,8 @@ from collections.abc import Callable
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from nlq.audit import record
 from nlq.pipeline import ask
-from nlq.resources import Resources
+from nlq.services import App
 
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "not-a-real-secret",
         "client_id": "nlq", "client_secret": "nlq-secret",
@@ -33,11 +32,11 @@ def app(app_test: Callable[..., AppTest]) -> Callable[..., AppTest]:
 
 
 @pytest.fixture
-def asked_by_two(make_resources: Callable[..., Resources], store_url: str) -> Resources:
-    resources = make_resources(NLQ_APP_DB_URL=store_url, NLQ_RULES="true")
-    record(resources, ask("Revenue by region in 2024", resources), "app", user="ana@example.com")
-    record(resources, ask("Total revenue", resources), "app", user="ben@example.com")
-    return resources
+def asked_by_two(make_app: Callable[..., App], store_url: str) -> App:
+    app = make_app(NLQ_APP_DB_URL=store_url, NLQ_RULES="true")
+    app.record(ask("Revenue by region in 2024", app.engine), "app", user="ana@example.com")
+    app.record(ask("Total revenue", app.engine), "app", user="ben@example.com")
+    return app
 
 
 def _text(at: AppTest) -> str:
@@ -74,16 +73,16 @@ def test_someone_outside_the_allowlist_is_turned_away(app: Callable[..., AppTest
 
 
 def test_signed_in_user_asks_and_is_recorded(app: Callable[..., AppTest], store_url: str,
-                                             make_resources: Callable[..., Resources]) -> None:
+                                             make_app: Callable[..., App]) -> None:
     at = app(user=ANA, NLQ_ALLOWED_USERS="@example.com")
     assert "Signed in as **Ana Analyst (ana@example.com)**" in " ".join(c.value for c in at.sidebar.caption)
     at.button(key="example-0").click().run()
     assert not at.exception
-    log = make_resources(NLQ_APP_DB_URL=store_url).app_store().log.entries()
+    log = make_app(NLQ_APP_DB_URL=store_url).store.get().log.entries()
     assert list(log["user"]) == ["ana@example.com"]
 
 
-def test_a_user_sees_only_their_own_history(app: Callable[..., AppTest], asked_by_two: Resources) -> None:
+def test_a_user_sees_only_their_own_history(app: Callable[..., AppTest], asked_by_two: App) -> None:
     at = app("pages/1_History.py", user=ANA)
     assert list(at.dataframe[0].value["question"]) == ["Revenue by region in 2024"]
     assert "Your own questions" in _text(at)
@@ -92,7 +91,7 @@ def test_a_user_sees_only_their_own_history(app: Callable[..., AppTest], asked_b
     assert at.metric[0].value == "1"
 
 
-def test_an_admin_sees_everyones_history(app: Callable[..., AppTest], asked_by_two: Resources) -> None:
+def test_an_admin_sees_everyones_history(app: Callable[..., AppTest], asked_by_two: App) -> None:
     at = app("pages/1_History.py", user=BOSS)
     assert list(at.dataframe[0].value["question"]) == ["Total revenue", "Revenue by region in 2024"]
     at = app("pages/3_Usage_and_cost.py", user=BOSS)
@@ -101,8 +100,8 @@ def test_an_admin_sees_everyones_history(app: Callable[..., AppTest], asked_by_t
     assert "Signed in as **The Boss (boss@example.com)** · admin" in " ".join(c.value for c in at.sidebar.caption)
 
 
-def test_only_admins_approve_examples(app: Callable[..., AppTest], asked_by_two: Resources) -> None:
-    asked_by_two.app_store().examples.add("Orders by channel", "SELECT channel, COUNT(*) FROM orders GROUP BY 1",
+def test_only_admins_approve_examples(app: Callable[..., AppTest], asked_by_two: App) -> None:
+    asked_by_two.store.get().examples.add("Orders by channel", "SELECT channel, COUNT(*) FROM orders GROUP BY 1",
                                           "ana@example.com")
     at = app("pages/4_Examples.py", user=ANA)
     assert "Only admins approve" in at.info[0].value

@@ -19,12 +19,13 @@ from sqlalchemy import inspect
 
 from nlq.answer import Answer
 from nlq.costs import Prices, api_cost, break_even_volume, cost_per_question, monthly_costs, self_hosted_cost, usage_figures
-from nlq.errors import ErrorReport
+from nlq.errors import ErrorKind, ErrorReport
 from nlq.export import ABOUT_SHEET, DATA_SHEET, excel_bytes, excel_filename
 from nlq.pipeline import ask
-from nlq.resources import Resources
+from nlq.route import Route
+from nlq.services import App
 from nlq.store import AppStore, open_store
-from tests.conftest import ROOT
+from tests.support.common import ROOT
 from tests.support.postgres import PostgresServer
 
 
@@ -43,14 +44,14 @@ def store(store_url: str) -> Iterator[AppStore]:
     opened.close()
 
 
-def _answer(question: str, route: str = "model", **fields: object) -> Answer:
-    answer = Answer(question=question, route=route, model="qwen2.5-coder:7b" if route == "model" else None,
-                    database="demo.sqlite", sql="SELECT 1", frame=pd.DataFrame({"a": [1, 2]}))
-    answer.timings_ms = {"total": 1500.0, "model": 1200.0, "database": 10.0}
-    answer.prompt_tokens, answer.completion_tokens = (900, 60) if route == "model" else (None, None)
-    for name, value in fields.items():
-        setattr(answer, name, value)
-    return answer
+def _answer(question: str, route: Route = Route.MODEL, **fields: object) -> Answer:
+    by_model = route is Route.MODEL
+    made: dict[str, object] = {
+        "question": question, "route": route, "model": "qwen2.5-coder:7b" if by_model else None,
+        "database": "demo.sqlite", "sql": "SELECT 1", "frame": pd.DataFrame({"a": [1, 2]}),
+        "timings_ms": {"total": 1500.0, "model": 1200.0, "database": 10.0},
+        "prompt_tokens": 900 if by_model else None, "completion_tokens": 60 if by_model else None}
+    return Answer(**{**made, **fields})  # type: ignore[arg-type]
 
 
 def test_migrations_create_the_tables_once(store_url: str) -> None:
@@ -66,7 +67,8 @@ def test_migrations_create_the_tables_once(store_url: str) -> None:
 def test_every_field_of_an_answer_is_logged(store: AppStore) -> None:
     answer = _answer("Revenue by region")
     answer_id = store.log.record(answer, "ana", "app")
-    failed = _answer("Drop it", route="model", frame=None, error=ErrorReport("refused", "Only reading is allowed."))
+    failed = _answer("Drop it", Route.MODEL, frame=None,
+                     error=ErrorReport(ErrorKind.REFUSED, "Only reading is allowed."))
     store.log.record(failed, "ben", "cli")
     entries = store.log.entries()
     assert list(entries["question"]) == ["Drop it", "Revenue by region"]  # newest first
@@ -81,7 +83,7 @@ def test_every_field_of_an_answer_is_logged(store: AppStore) -> None:
 
 def test_filters_and_feedback(store: AppStore) -> None:
     first = store.log.record(_answer("Revenue by region"), "ana", "app")
-    store.log.record(_answer("Total revenue", route="rules"), "ben", "app")
+    store.log.record(_answer("Total revenue", Route.RULES), "ben", "app")
     store.log.add_feedback(first, 1, "right", "ana")
     store.log.add_feedback(first, -1, "actually wrong", "ana")  # the latest feedback counts
     assert list(store.log.entries(text="region")["id"]) == [first]
@@ -164,14 +166,11 @@ def test_history_command(tmp_path: Path, demo_dir: Path, standin_env: Callable[.
     assert lines[0]["source"] == "cli" and lines[0]["route"] == "rules" and lines[0]["user"] == "local"
 
 
-def test_answers_asked_through_resources_reach_the_log(make_resources: Callable[..., Resources],
-                                                       tmp_path: Path) -> None:
-    from nlq.audit import record
-
-    resources = make_resources(NLQ_APP_DB_URL=f"sqlite:///{tmp_path / 'app.sqlite'}")
-    answer = ask("Revenue by region in 2024", resources)
-    assert record(resources, answer, source="app") == 1
-    assert resources.app_store().log.entry(1).sql == answer.sql
+def test_answers_asked_through_the_app_reach_the_log(make_app: Callable[..., App]) -> None:
+    app = make_app()
+    answer = ask("Revenue by region in 2024", app.engine)
+    assert app.record(answer, source="app").id == 1
+    assert app.store.get().log.entry(1).sql == answer.sql
 
 
 def _nlq(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -224,18 +223,16 @@ def test_a_store_made_by_the_first_migration_is_upgraded_in_place(tmp_path: Path
 
 @pytest.mark.parametrize("with_questions", [False, True])
 def test_answers_are_logged_as_json_without_questions_unless_asked(
-        make_resources: Callable[..., Resources], tmp_path: Path, with_questions: bool,
-        request: pytest.FixtureRequest) -> None:
-    from nlq.audit import record
+        make_app: Callable[..., App], with_questions: bool, request: pytest.FixtureRequest) -> None:
     from nlq.logs import configure_json_logging
 
     stream = io.StringIO()
     configure_json_logging(stream)
     request.addfinalizer(_reset_nlq_logger)
     environ = {"NLQ_LOG_QUESTIONS": "true"} if with_questions else {}
-    resources = make_resources(NLQ_APP_DB_URL=f"sqlite:///{tmp_path / 'app.sqlite'}", NLQ_RULES="true", **environ)
-    answer = ask("Revenue by region in 2024", resources)
-    answer_id = record(resources, answer, source="app")
+    app = make_app(NLQ_RULES="true", **environ)
+    answer = ask("Revenue by region in 2024", app.engine)
+    answer_id = app.record(answer, source="app").id
     [line] = [json.loads(text) for text in stream.getvalue().splitlines() if '"event": "answer"' in text]
     assert (line["answer_id"], line["route"], line["status"], line["rows"]) == (answer_id, "rules", "answered", 5)
     assert line["timings_ms"]["total"] > 0 and line["sent_to"].startswith("nothing")

@@ -16,7 +16,7 @@ from nlq.database import Database
 from nlq.errors import SqlRefused, SqlSyntaxError
 from nlq.execute import run_query
 from nlq.vet import VetPolicy, vet
-from tests.conftest import SecureDatabase
+from tests.support.postgres import SecureDatabase
 
 CORPUS = Path(__file__).parent / "corpus"
 HOSTILE = [json.loads(line) for line in (CORPUS / "hostile.jsonl").read_text().splitlines()]

@@ -8,7 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from nlq.answer import Answer
-from nlq.charts import build_figure, format_number
+from nlq.charts import format_number
+from nlq.errors import ErrorKind
+from nlq.figures import build_figure
+from nlq.route import Route
+from ui.messages import show_error
 from nlq.export import excel_bytes, excel_filename
 
 CHART_LABELS = {
@@ -25,20 +29,12 @@ CHART_LABELS = {
 
 
 EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CALM_KINDS = {"refused", "too_expensive", "bad_question", "handed_over"}  # working as intended, not a failure
-ROUTE_BADGES = {  # route -> (label, icon, colour)
-    "rules": ("No model: rules", ":material/bolt:", "green"),
-    "cache": ("No model: asked before", ":material/history:", "green"),
-    "model": ("Self-hosted model", ":material/memory:", "blue"),
-    "fallback": ("Hosted fallback", ":material/cloud:", "orange"),
-    "edited": ("Your SQL", ":material/edit:", "gray"),
-}
 EditCallback = Callable[[Answer, str], None]
 
 
 def render_answer(answer: Answer, key: str, on_edit: EditCallback | None = None) -> None:
     """Draws an answer; ``on_edit(answer, sql)`` is called when the analyst runs an edited statement."""
-    st.caption(("Edited SQL · " if answer.route == "edited" else "") + answer.summary)
+    st.caption(("Edited SQL · " if answer.route is Route.EDITED else "") + answer.summary)
     _render_route(answer)
     if answer.notice:
         st.info(answer.notice, icon=":material/cloud:")
@@ -68,11 +64,12 @@ def render_answer(answer: Answer, key: str, on_edit: EditCallback | None = None)
 
 def _render_route(answer: Answer) -> None:
     """Which route answered and why: the evidence of what this answer cost and how it was read."""
-    label, icon, colour = ROUTE_BADGES.get(answer.route, (answer.route, None, "gray"))
-    st.badge(label, icon=icon, color=colour, help=answer.route_reason)
+    route = answer.route
+    if route is not None:
+        st.badge(route.label, icon=route.icon, color=route.colour, help=answer.route_reason)  # type: ignore[arg-type]
     if answer.understood:
         st.caption(f"Understood as: **{answer.understood}**")
-    elif answer.route_reason and answer.route in {"model", "fallback"}:
+    elif answer.route_reason and route is not None and route.uses_model:
         st.caption(answer.route_reason)
     st.caption(f":material/shield_lock: Left this machine: {answer.sent_to}")
 
@@ -80,14 +77,10 @@ def _render_route(answer: Answer) -> None:
 def _render_error(answer: Answer) -> None:
     error = answer.error
     assert error is not None
-    text = f"**{error.message}**" + (f"\n\n{error.hint}" if error.hint else "")
-    if error.kind in CALM_KINDS:
-        st.warning(text, icon=":material/shield:")
-    else:
-        st.error(text, icon=":material/error:")
+    show_error(error)
     if answer.sql:
         st.code(answer.sql, language="sql")
-    if error.kind == "no_sql" and answer.model_reply:
+    if error.kind is ErrorKind.NO_SQL and answer.model_reply:
         with st.expander("What the model replied"):
             st.text(answer.model_reply)
 

@@ -10,8 +10,9 @@ import streamlit as st
 from streamlit.errors import StreamlitAuthError
 
 from nlq.access import LOCAL_USER, AccessPolicy, User, sign_in_providers
-from nlq.errors import AccessDenied
+from nlq.errors import AccessDenied, SettingsError
 from nlq.settings import Settings
+from ui.messages import show_error
 
 
 def sign_in_configured() -> bool:
@@ -21,8 +22,9 @@ def sign_in_configured() -> bool:
         return "auth" in st.secrets
     unreadable = [path for path in st.get_option("secrets.files") if Path(path).is_file()]
     if unreadable:
-        st.error(f"**nlq cannot start: {unreadable[0]} could not be read.**\n\nFix its TOML syntax (a sign-in "
-                 "section there may be what keeps this app private), then restart nlq.", icon=":material/error:")
+        show_error(SettingsError(f"{unreadable[0]} could not be read.", "Fix its TOML syntax (a sign-in section "
+                                 "there may be what keeps this app private), then restart nlq."),
+                   lead="nlq cannot start: ")
         st.stop()
     return False
 
@@ -69,13 +71,13 @@ def _login(provider: str | None) -> None:
     try:
         st.login(provider)
     except StreamlitAuthError as error:
-        st.error(f"**Sign-in is configured but cannot start: {' '.join(str(error).split())}**\n\nFix the "
-                 "`[auth]` section of `.streamlit/secrets.toml` (README → Sign-in and users), then restart nlq.",
-                 icon=":material/error:")
+        show_error(SettingsError(" ".join(str(error).split()), "Fix the `[auth]` section of "
+                                 "`.streamlit/secrets.toml` (docs/deployment.md → Sign-in and users), then restart "
+                                 "nlq."), lead="Sign-in is configured but cannot start: ")
 
 
 def _turned_away(error: AccessDenied) -> None:
     st.title("nlq")
-    st.error(f"**{error.message}**\n\n{error.hint}", icon=":material/block:")
+    show_error(error, icon=":material/block:")
     if st.button("Sign out", key="turned-away-sign-out", icon=":material/logout:"):
         st.logout()

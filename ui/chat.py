@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nlq.answer import Answer
-from nlq.audit import record
+from nlq.answer import Answer, Turn
 from nlq.demo import EXAMPLE_QUESTIONS
-from nlq.pipeline import Resources, Turn, ask, run_sql
+from nlq.errors import StoreUnavailable
+from nlq.pipeline import ask, run_sql
+from nlq.services import App, Recorded
 from nlq.teaching import give_feedback
 from ui.answer_view import render_answer
+from ui.messages import show_error
 from ui.sidebar import render_sidebar
-from ui.state import current_user, resources as shared_resources
+from ui.state import app as shared_app
+from ui.state import current_user
 
 STREAM_PREVIEW_CHARS = 600
+
 
 def _queue(question: str) -> None:
     st.session_state.pending_question = question
@@ -27,11 +31,11 @@ def _queue_typed() -> None:
     _queue(st.session_state.get("typed_question") or "")
 
 
-def _welcome(resources: Resources) -> None:
+def _welcome(app: App) -> None:
     st.markdown("Ask a question about your data in plain words. Simple questions are answered at once by "
                 "rules, without any model; the rest by your self-hosted model. nlq checks the SQL, runs it "
                 "read-only and shows the table, a chart and the SQL it ran.")
-    if resources.settings.uses_demo_database:
+    if app.settings.uses_demo_database:
         st.markdown("You are on the **demo retail database** (orders, products, customers, regions, "
                     "2023–2025). Try one of these:")
         columns = st.columns(2)  # two wide columns: the questions stay readable in full
@@ -48,7 +52,7 @@ def _conversation(messages: list[dict]) -> tuple[Turn, ...]:
     return ()
 
 
-def _answer_live(question: str, resources: Resources, edited_sql: str | None = None,
+def _answer_live(question: str, app: App, edited_sql: str | None = None,
                  history: tuple[Turn, ...] = ()) -> Answer:
     with st.status("Working on it…", expanded=True) as status:  # open, so the reply is seen arriving
         preview = st.empty()
@@ -63,9 +67,9 @@ def _answer_live(question: str, resources: Resources, edited_sql: str | None = N
             preview.code("".join(streamed)[-STREAM_PREVIEW_CHARS:], language="markdown")
 
         if edited_sql is None:
-            answer = ask(question, resources, on_step=on_step, on_token=on_token, history=history)
+            answer = ask(question, app.engine, on_step=on_step, on_token=on_token, history=history)
         else:
-            answer = run_sql(edited_sql, resources, question=question, on_step=on_step)
+            answer = run_sql(edited_sql, app.engine, question=question, on_step=on_step)
         preview.empty()
         status.update(label="Answered" if answer.ok else "Could not answer",
                       state="complete" if answer.ok else "error", expanded=False)
@@ -73,23 +77,26 @@ def _answer_live(question: str, resources: Resources, edited_sql: str | None = N
 
 
 def chat_page() -> None:
-    resources = shared_resources()
+    app = shared_app()
     messages: list[dict] = st.session_state.setdefault("messages", [])
-    if render_sidebar(resources):
+    if render_sidebar(app.engine):
         messages.clear()
         st.session_state.pop("pending_question", None)
     question = st.session_state.pop("pending_question", None)
     edit = st.session_state.pop("pending_sql", None)
     st.title("nlq")
+    feedback_problem = st.session_state.pop("feedback_problem", None)
+    if feedback_problem is not None:
+        show_error(feedback_problem, lead="Your feedback was not saved: ")
     if not messages and question is None and edit is None:
-        _welcome(resources)
+        _welcome(app)
     for index, message in enumerate(messages):
         with st.chat_message(message["role"]):
             if message["role"] == "user":
                 st.markdown(message["content"])
             else:
                 render_answer(message["content"], key=str(index), on_edit=_queue_edit)
-                _feedback(resources, message, key=str(index))
+                _feedback(app, message, key=str(index))
     st.chat_input("Ask a question about your data", key="typed_question", on_submit=_queue_typed)
     if edit is not None:
         question, edited_sql = edit
@@ -101,19 +108,28 @@ def chat_page() -> None:
     with st.chat_message("user"):
         st.markdown(said)
     with st.chat_message("assistant"):
-        answer = _answer_live(question, resources, edited_sql, _conversation(messages))
-        answer_id = record(resources, answer, source="app", user=current_user().id)
-        message = {"role": "assistant", "content": answer, "id": answer_id}
+        answer = _answer_live(question, app, edited_sql, _conversation(messages))
+        recorded = app.record(answer, source="app", user=current_user().id)
+        message = {"role": "assistant", "content": answer, "id": recorded.id, "not_recorded": _why_not(recorded)}
         render_answer(answer, key=str(len(messages) + 1), on_edit=_queue_edit)
-        _feedback(resources, message, key=str(len(messages) + 1))
+        _feedback(app, message, key=str(len(messages) + 1))
     messages.append({"role": "user", "content": said})
     messages.append(message)
 
 
-def _feedback(resources: Resources, message: dict, key: str) -> None:
-    """👍 / 👎 with an optional comment; a 👍 proposes the answer as an example (approved on Examples)."""
+def _why_not(recorded: Recorded) -> str | None:
+    if recorded.problem is None:
+        return None
+    return f"This answer was not recorded in History: {recorded.problem.message}. {recorded.problem.hint}"
+
+
+def _feedback(app: App, message: dict, key: str) -> None:
+    """👍 / 👎 with an optional comment; a 👍 proposes the answer as an example (approved on Examples).
+    An answer the store could not record says so instead: there is nothing to attach feedback to."""
     answer_id = message.get("id")
     if answer_id is None:
+        if message.get("not_recorded"):
+            st.caption(f":material/warning: {message['not_recorded']}")
         return
     given = st.session_state.setdefault("feedback_given", {})
     if answer_id in given:
@@ -126,14 +142,18 @@ def _feedback(resources: Resources, message: dict, key: str) -> None:
     comment_column.text_input("Comment", key=f"comment-{key}", placeholder="Comment (optional)",
                               label_visibility="collapsed")
     send_column.button("Send", key=f"send-{key}", disabled=rating is None, on_click=_send_feedback,
-                       args=(resources, message, key))
+                       args=(app, message, key))
 
 
-def _send_feedback(resources: Resources, message: dict, key: str) -> None:
+def _send_feedback(app: App, message: dict, key: str) -> None:
     rating = st.session_state.get(f"rating-{key}")
     comment = st.session_state.get(f"comment-{key}") or ""
     if rating is None:
         return
     score = 1 if rating == 1 else -1
-    give_feedback(resources.app_store(), message["id"], message["content"], score, comment, current_user().id)
+    try:
+        give_feedback(app.store.get(), message["id"], message["content"], score, comment, current_user().id)
+    except StoreUnavailable as error:
+        st.session_state["feedback_problem"] = error
+        return
     st.session_state.setdefault("feedback_given", {})[message["id"]] = score

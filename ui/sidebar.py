@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nlq.errors import NlqError
-from nlq.backends import ModelServerStatus, check_server, primary_target
+from nlq.backends import ModelServerStatus, check_server
 from nlq.doctor import check_setup, sign_in_check
-from nlq.pipeline import Resources
+from nlq.engine import Engine
+from nlq.errors import NlqError
 from nlq.settings import DEFAULT_SECRETS_PATH, Settings
+from nlq.targets import primary_target
+from ui.messages import show_error
 
 MODEL_STATUS_TTL_S = 15
 
@@ -18,27 +20,27 @@ def _model_status(settings_json: str) -> ModelServerStatus:
     return check_server(primary_target(Settings.model_validate_json(settings_json)))
 
 
-def render_sidebar(resources: Resources) -> bool:
+def render_sidebar(engine: Engine) -> bool:
     """Draws the sidebar; True when the user asked for a new chat."""
-    settings = resources.settings
+    settings = engine.settings
     with st.sidebar:
         new_chat = st.button("New chat", icon=":material/add_comment:", width="stretch")
         st.subheader("Database")
-        info = resources.database.info
+        info = engine.info
         try:
-            tables = len(resources.schema().tables)
+            tables = len(engine.schema().tables)
             label = "demo retail database" if settings.uses_demo_database else info.name
             st.markdown(f"**{label}** · {info.dialect} · {tables} tables")
         except NlqError as error:
-            st.error(f"{error.message}\n\n{error.hint}")
+            show_error(error)
         st.subheader("Model")
         status = _model_status(settings.model_dump_json())
         st.markdown(f"**{settings.model_name}** at `{settings.model_url}`")
         if status.reachable and status.model_present:
             st.success("Model server ready", icon=":material/check_circle:")
         elif status.problem is not None:
-            rules_note = "\n\nSimple questions are still answered by rules." if settings.rules else ""
-            st.warning(f"{status.problem.message}\n\n{status.problem.hint}{rules_note}", icon=":material/warning:")
+            rules_note = "Simple questions are still answered by rules." if settings.rules else ""
+            show_error(status.problem, also=rules_note, icon=":material/warning:", calm=True)
         routes = [name for name, on in (("rules", settings.rules), ("cache", settings.cache)) if on]
         st.caption("Answered by: " + " → ".join([*routes, "model"] + (["hosted fallback"] if settings.fallback_model else [])))
         with st.expander("Check setup", icon=":material/stethoscope:"):

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from nlq.errors import SettingsError
+from nlq.errors import InputError
 
 BRACES_RE = re.compile(r"\{([^{}]*)\}")
 MAX_EXPANSIONS = 64
@@ -45,7 +45,7 @@ def load_cases(path: Path) -> list[EvalCase]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
-        raise SettingsError(f"Could not read {path}: {error.strerror}.", "Pass a JSONL or defog CSV file.") from None
+        raise InputError(f"Could not read {path}: {error.strerror}.", "Pass a JSONL or defog CSV file.") from None
     if path.suffix.lower() == ".csv":
         return _defog_cases(text, path)
     return _jsonl_cases(text, path)
@@ -63,7 +63,7 @@ def _jsonl_cases(text: str, path: Path) -> list[EvalCase]:
             gold = by_dialect[0][1] if by_dialect else expand_gold(str(sql))
             dialect = by_dialect[0][0] if by_dialect else item.get("dialect")
         except (ValueError, KeyError, TypeError, AttributeError, IndexError):
-            raise SettingsError(f"{path}, line {number}: expected a JSON object with question and sql.",
+            raise InputError(f"{path}, line {number}: expected a JSON object with question and sql.",
                                 'Each line: {"question": "...", "sql": "SELECT ..."}') from None
         cases.append(EvalCase(str(item.get("id", number)), question, gold, item.get("db"), item.get("kind"),
                               dialect, by_dialect))
@@ -73,7 +73,7 @@ def _jsonl_cases(text: str, path: Path) -> list[EvalCase]:
 def _defog_cases(text: str, path: Path) -> list[EvalCase]:
     rows = list(csv.DictReader(text.splitlines()))
     if not rows or not {"question", "query"} <= set(rows[0]):
-        raise SettingsError(f"{path} is not a defog questions CSV (columns question, query, db_name).",
+        raise InputError(f"{path} is not a defog questions CSV (columns question, query, db_name).",
                             "Use a file from the defog sql-eval repository, or nlq's JSONL format.")
     return [EvalCase(str(number), row["question"], expand_gold(row["query"]), row.get("db_name") or None,
                      row.get("query_category") or None, "postgres")

@@ -22,12 +22,13 @@ from sqlalchemy.engine import make_url
 
 from nlq.answer import Answer
 from nlq.database import Database, execute_sql
-from nlq.errors import NlqError, SettingsError
+from nlq.engine import Engine
+from nlq.errors import InputError, NlqError
 from nlq.evaluate.cases import EvalCase
 from nlq.evaluate.compare import needs_order, same_result
 from nlq.pipeline import ask
-from nlq.resources import Resources, open_resources
-from nlq.router import Route
+from nlq.route import Mode
+from nlq.services import App, open_app
 from nlq.settings import load_settings
 
 GOLD_ROWS = 100_000
@@ -73,24 +74,25 @@ class RouteSummary:
         }
 
 
-def evaluate(cases: Sequence[EvalCase], url: str, route: Route, environ: Mapping[str, str] | None = None,
+def evaluate(cases: Sequence[EvalCase], url: str, route: Mode | str, environ: Mapping[str, str] | None = None,
              on_result: Callable[[CaseResult], None] | None = None) -> list[CaseResult]:
     """Every case answered and scored; cases for other databases than ``url`` names are left out."""
     selected = [c for c in cases if _for_database(c, url)]
     results = []
-    with _resources_per_database(url, environ) as resources_for:
+    with _engine_per_database(url, environ) as engine_for:
         for case in selected:
-            result = evaluate_case(case, resources_for(case), route)
+            result = evaluate_case(case, engine_for(case), route)
             results.append(result)
             if on_result:
                 on_result(result)
     return results
 
 
-def evaluate_case(case: EvalCase, resources: Resources, route: Route) -> CaseResult:
-    answer = ask(case.question, resources, route=route)
+def evaluate_case(case: EvalCase, engine: Engine, route: Mode | str) -> CaseResult:
+    answer = ask(case.question, engine, mode=route)
     result = CaseResult(
-        id=case.id, question=case.question, db=case.db, kind=case.kind, route=answer.route, answered=answer.ok,
+        id=case.id, question=case.question, db=case.db, kind=case.kind, route=str(answer.route or "none"),
+        answered=answer.ok,
         correct=False, sql=answer.sql, gold_sql=case.gold[0] if case.gold else "",
         error=None if answer.ok else answer.error.kind if answer.error else "error",
         reason=answer.route_reason if answer.ok else (answer.error.message if answer.error else None),
@@ -98,7 +100,7 @@ def evaluate_case(case: EvalCase, resources: Resources, route: Route) -> CaseRes
         prompt_tokens=answer.prompt_tokens or 0, completion_tokens=answer.completion_tokens or 0,
     )
     if answer.ok:
-        result.correct, gold_failed = _matches_gold(answer, case, resources)
+        result.correct, gold_failed = _matches_gold(answer, case, engine)
         if gold_failed:
             result.error = "gold_failed"
     return result
@@ -124,17 +126,17 @@ def summarize(results: Sequence[CaseResult]) -> dict[str, Any]:
     }
 
 
-def _matches_gold(answer: Answer, case: EvalCase, resources: Resources) -> tuple[bool, bool]:
+def _matches_gold(answer: Answer, case: EvalCase, engine: Engine) -> tuple[bool, bool]:
     """(correct, every gold query failed to run)."""
     generated = answer.frame if answer.frame is not None else pd.DataFrame()
     if answer.truncated:
         return False, False
-    dialect = resources.database.sqlglot_dialect
+    dialect = engine.database.sqlglot_dialect
     queries, written_in = case.gold_for(dialect)
     failures = 0
     for gold_sql in queries:
         try:
-            gold = run_gold(resources.database, _in_dialect(gold_sql, written_in, dialect), resources)
+            gold = run_gold(engine.database, _in_dialect(gold_sql, written_in, dialect), engine)
         except NlqError:
             failures += 1
             continue
@@ -143,10 +145,10 @@ def _matches_gold(answer: Answer, case: EvalCase, resources: Resources) -> tuple
     return False, failures == len(queries)
 
 
-def run_gold(database: Database, sql: str, resources: Resources) -> pd.DataFrame:
+def run_gold(database: Database, sql: str, engine: Engine) -> pd.DataFrame:
     """Gold SQL comes from the benchmark's file, not a model: read-only, with the usual time limits."""
     try:
-        with database.read_only(resources.limits()) as connection:
+        with database.read_only(engine.limits()) as connection:
             result = execute_sql(connection, sql)
             columns = list(result.keys())
             rows = result.fetchmany(GOLD_ROWS)
@@ -175,29 +177,31 @@ def _for_database(case: EvalCase, url: str) -> bool:
 
 
 @contextmanager
-def _resources_per_database(url: str, environ: Mapping[str, str] | None) -> Iterator[Callable[[EvalCase], Resources]]:
-    opened: dict[str, Resources] = {}
+def _engine_per_database(url: str, environ: Mapping[str, str] | None) -> Iterator[Callable[[EvalCase], Engine]]:
+    """One engine per database the cases name, with the cache off so that a route is measured, not a repeat
+    (approved examples still join the prompt, as they do for users)."""
+    opened: dict[str, App] = {}
     base = dict(os.environ if environ is None else environ)
 
-    def resources_for(case: EvalCase) -> Resources:
+    def engine_for(case: EvalCase) -> Engine:
         target = url.replace(DB_PLACEHOLDER, case.db or "") if DB_PLACEHOLDER in url else url
         if target not in opened:
             settings = load_settings({**base, "NLQ_DATABASE_URL": target, "NLQ_CACHE": "false"})
-            opened[target] = open_resources(settings)
-        return opened[target]
+            opened[target] = open_app(settings)
+        return opened[target].engine
 
     try:
-        yield resources_for
+        yield engine_for
     finally:
-        for resources in opened.values():
-            resources.close()
+        for app in opened.values():
+            app.close()
 
 
 def check_url(url: str) -> str:
     try:
         make_url(url.replace(DB_PLACEHOLDER, "x"))
     except Exception:
-        raise SettingsError(f"{url!r} is not a database URL.",
+        raise InputError(f"{url!r} is not a database URL.",
                             "Pass --db with a SQLAlchemy URL; {db} in it is replaced by each question's database.") from None
     return url
 

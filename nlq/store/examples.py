@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete, insert, select, update
 
+from nlq.store.boundary import store_operation
 from nlq.store.tables import examples
 
 CANDIDATE, APPROVED, STALE = "candidate", "approved", "stale"
@@ -38,6 +39,7 @@ class ExampleBook:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
+    @store_operation("written")
     def add(self, question: str, sql: str, user: str, status: str = CANDIDATE, answer_id: int | None = None,
             fingerprint: str | None = None) -> int:
         """A new example; the same question and SQL twice is one example."""
@@ -51,6 +53,7 @@ class ExampleBook:
         with self.engine.begin() as connection:
             return int(connection.execute(insert(examples).values(**values)).inserted_primary_key[0])
 
+    @store_operation("read")
     def all(self, status: str | None = None) -> list[StoredExample]:
         query = select(examples).order_by(examples.c.id)
         if status:
@@ -58,6 +61,7 @@ class ExampleBook:
         with self.engine.connect() as connection:
             return [_example(row) for row in connection.execute(query).mappings()]
 
+    @store_operation("read")
     def get(self, example_id: int) -> StoredExample | None:
         with self.engine.connect() as connection:
             row = connection.execute(select(examples).where(examples.c.id == example_id)).mappings().first()
@@ -79,14 +83,17 @@ class ExampleBook:
         self._set(example_id, question=question, sql=sql, status=CANDIDATE, approved_by=None, approved_at=None,
                   note="edited; approve it again")
 
+    @store_operation("written")
     def delete(self, example_id: int) -> None:
         with self.engine.begin() as connection:
             connection.execute(delete(examples).where(examples.c.id == example_id))
 
+    @store_operation("written")
     def _set(self, example_id: int, **values: object) -> None:
         with self.engine.begin() as connection:
             connection.execute(update(examples).where(examples.c.id == example_id).values(**values))
 
+    @store_operation("read")
     def _find(self, question: str, sql: str) -> StoredExample | None:
         query = select(examples).where(examples.c.question == question, examples.c.sql == sql)
         with self.engine.connect() as connection:

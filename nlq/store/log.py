@@ -12,6 +12,8 @@ import pandas as pd
 from sqlalchemy import Engine, and_, func, insert, select
 
 from nlq.answer import Answer
+from nlq.errors import ErrorKind
+from nlq.store.boundary import store_operation
 from nlq.store.tables import answers, feedback
 
 LOG_COLUMNS = ["id", "asked_at", "user", "source", "database", "question", "route", "model", "status",
@@ -25,7 +27,7 @@ class LogEntry:
     asked_at: datetime
     user: str
     question: str
-    route: str
+    route: str | None
     status: str
     sql: str | None
     model: str | None
@@ -33,18 +35,15 @@ class LogEntry:
     error_message: str | None
 
 
-def status_of(answer: Answer) -> str:
-    if not answer.ok:
-        return "failed"
-    return "empty" if answer.empty else "answered"
+REFUSED_BY_VETTING = frozenset({ErrorKind.REFUSED, ErrorKind.SQL_SYNTAX})
+FAILED_AFTER_VETTING = frozenset({ErrorKind.DATABASE_ERROR, ErrorKind.QUERY_TIMEOUT, ErrorKind.TOO_EXPENSIVE})
 
 
 def verdict_of(answer: Answer) -> str | None:
-    """What vetting said of the SQL: refused (and why), allowed, or nothing when no SQL was written."""
-    if answer.error is not None and answer.error.kind in {"refused", "sql_syntax"}:
+    """What vetting said of the SQL: refused, allowed, or nothing when no SQL was written."""
+    if answer.error is not None and answer.error.kind in REFUSED_BY_VETTING:
         return "refused"
-    if answer.sql and (answer.ok or answer.error is not None and answer.error.kind in {
-            "database_error", "query_timeout", "too_expensive"}):
+    if answer.sql and (answer.ok or answer.error is not None and answer.error.kind in FAILED_AFTER_VETTING):
         return "allowed"
     return None
 
@@ -53,17 +52,19 @@ class AnswerLog:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
+    @store_operation("written")
     def record(self, answer: Answer, user: str, source: str) -> int:
         """Append one answer; returns its id (feedback refers to it)."""
         model_ms = answer.timings_ms.get("model")
         row = {
             "asked_at": answer.asked_at.astimezone(UTC).replace(tzinfo=None), "user": user, "source": source,
-            "database": answer.database, "question": answer.question, "route": answer.route,
+            "database": answer.database, "question": answer.question,
+            "route": None if answer.route is None else answer.route.value,
             "route_reason": answer.route_reason, "model": answer.model, "prompt_tokens": answer.prompt_tokens,
             "completion_tokens": answer.completion_tokens,
             "model_seconds": None if model_ms is None else model_ms / 1000, "sql": answer.sql,
-            "verdict": verdict_of(answer), "status": status_of(answer),
-            "error_kind": answer.error.kind if answer.error else None,
+            "verdict": verdict_of(answer), "status": answer.status,
+            "error_kind": answer.error.kind.value if answer.error else None,
             "error_message": answer.error.message if answer.error else None,
             "row_count": answer.row_count if answer.ok else None, "total_ms": answer.timings_ms.get("total"),
             "timings": json.dumps({k: round(v, 1) for k, v in answer.timings_ms.items()}),
@@ -72,6 +73,7 @@ class AnswerLog:
         with self.engine.begin() as connection:
             return int(connection.execute(insert(answers).values(**row)).inserted_primary_key[0])
 
+    @store_operation("written")
     def add_feedback(self, answer_id: int, rating: int, comment: str, user: str) -> None:
         if rating not in (1, -1):
             raise ValueError("rating is +1 or -1")
@@ -79,6 +81,7 @@ class AnswerLog:
             connection.execute(insert(feedback).values(answer_id=answer_id, rating=rating, comment=comment or None,
                                                        user=user, given_at=datetime.now(UTC).replace(tzinfo=None)))
 
+    @store_operation("read")
     def entries(self, limit: int = 1000, text: str = "", routes: list[str] | None = None,
                 statuses: list[str] | None = None, since: datetime | None = None, until: datetime | None = None,
                 users: list[str] | None = None) -> pd.DataFrame:
@@ -109,6 +112,7 @@ class AnswerLog:
             rows = connection.execute(query).mappings().all()
         return pd.DataFrame([{name: row[name] for name in LOG_COLUMNS} for row in rows], columns=LOG_COLUMNS)
 
+    @store_operation("read")
     def entry(self, answer_id: int, users: list[str] | None = None) -> LogEntry | None:
         """One entry; None also when ``users`` is given and the entry is not one of theirs."""
         query = select(answers).where(answers.c.id == answer_id)
@@ -121,10 +125,12 @@ class AnswerLog:
         return LogEntry(row["id"], row["asked_at"], row["user"], row["question"], row["route"], row["status"],
                         row["sql"], row["model"], row["row_count"], row["error_message"])
 
+    @store_operation("read")
     def users(self) -> list[str]:
         with self.engine.connect() as connection:
             return [r[0] for r in connection.execute(select(answers.c.user).distinct().order_by(answers.c.user))]
 
+    @store_operation("read")
     def count(self, users: list[str] | None = None) -> int:
         query = select(func.count()).select_from(answers)
         if users is not None:

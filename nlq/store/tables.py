@@ -1,4 +1,5 @@
-"""The application store's tables, declared once: the answer log, feedback, and question → SQL examples."""
+"""The application store's tables, declared once: the answer log, feedback, question → SQL examples and the
+question cache."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ answers = Table(
     Column("source", String(20), nullable=False),  # app or cli
     Column("database", String(200)),
     Column("question", Text, nullable=False),
-    Column("route", String(20), nullable=False),
+    Column("route", String(20)),  # empty when the question was refused before any route (migration 0003)
     Column("route_reason", Text),
     Column("model", String(200)),
     Column("prompt_tokens", Integer),
@@ -57,4 +58,16 @@ examples = Table(
     Column("approved_by", String(200)),
     Column("fingerprint", String(64)),  # the schema it was last checked against
     Column("note", Text),  # why it is stale, or what changed
+)
+
+cached_sql = Table(
+    "cached_sql",
+    metadata,
+    Column("database", String(200), primary_key=True),
+    Column("fingerprint", String(64), primary_key=True),
+    Column("question_key", String(64), primary_key=True),  # sha256 of the normalized question
+    Column("question", Text, nullable=False),
+    Column("sql", Text, nullable=False),
+    Column("model", String(200)),
+    Column("stored_at", DateTime, nullable=False),
 )

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from nlq.linking import estimate_tokens, link_schema
-from nlq.prompt import build_messages
+from nlq.writer import build_messages
 from nlq.schema import SchemaInfo
 
 

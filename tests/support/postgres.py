@@ -12,10 +12,20 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
+
+
+@dataclass(frozen=True)
+class SecureDatabase:
+    """The demo on PostgreSQL plus a secret table, with nlq's least-privilege role set up by setup-role."""
+
+    admin_url: str
+    role_url: str
+    exposed: tuple[str, ...]
 
 
 def free_port() -> int:

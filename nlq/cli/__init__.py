@@ -1,0 +1,87 @@
+"""``python -m nlq``: ask questions, score them, vet SQL, build the demo and check the set-up from a terminal.
+
+Each subcommand lives in its own module, imported only when it runs, so ``--help`` and quick commands start
+without loading what they do not use (no LangChain, Plotly or pandas for ``--help``, ``settings`` or
+``vet``).
+
+Exit codes are a contract for scripts (``nlq.errors.ErrorKind.exit_code``): 0 done, 1 could not answer or
+could not do it (the error says why), 2 bad usage: a wrong argument, input file or setting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from nlq.errors import NlqError
+from nlq.route import Mode
+
+COMMAND_MODULES = {  # subcommand -> module under nlq.cli with run(args) -> exit code
+    "ask": "ask", "history": "history", "eval": "evaluation", "demo": "demo", "settings": "settings",
+    "doctor": "doctor", "vet": "vet", "setup-role": "setup_role",
+}
+MODES = [mode.value for mode in Mode]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m nlq", description="Ask your database questions in plain "
+                                     "language, answered by a self-hosted model.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    ask = commands.add_parser("ask", help="answer one question")
+    ask.add_argument("question")
+    ask.add_argument("--db", metavar="URL", help="database URL (overrides NLQ_DATABASE_URL)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--limit", type=int, default=1000, help="rows included in --json output (default 1000)")
+    ask.add_argument("--follow-up-of", type=argparse.FileType("r"), metavar="FILE.json",
+                     help="a previous --json answer: this question follows up on it")
+    ask.add_argument("--route", choices=MODES, default="auto",
+                     help="; ".join(f"{mode.value}: {mode.help}" for mode in Mode) + " (default auto)")
+    history = commands.add_parser("history", help="recent questions and answers from the app store")
+    history.add_argument("--limit", type=int, default=20, help="how many (default 20)")
+    history.add_argument("--json", action="store_true", help="one JSON object per line")
+    score = commands.add_parser("eval", help="score answers against gold SQL (JSONL or defog CSV)")
+    score.add_argument("file", type=Path, help="JSONL with question and sql, or a defog questions CSV")
+    score.add_argument("--db", metavar="URL", required=True,
+                       help="database URL; {db} in it is replaced by each question's database (defog)")
+    score.add_argument("--route", choices=MODES, default="auto", help="route to measure (default auto)")
+    score.add_argument("--json", action="store_true", help="one JSON object per question, then a summary")
+    score.add_argument("--limit", type=int, help="only the first N questions")
+    demo = commands.add_parser("demo", help="build the demo retail database")
+    demo.add_argument("--url", help="target database URL (default: the SQLite file in NLQ_DATA_DIR)")
+    commands.add_parser("settings", help="list every setting with its default and meaning")
+    commands.add_parser("doctor", help="check settings, database and model server, and say how to fix them")
+    vet = commands.add_parser("vet", help="vet SQL statements (JSON lines with id and sql) without running them")
+    source = vet.add_mutually_exclusive_group()
+    source.add_argument("--db", metavar="URL", help="take the dialect and the exposed tables from this database")
+    source.add_argument("--dialect", default="postgres", help="dialect without --db (default postgres)")
+    vet.add_argument("--tables", default="", help="comma-separated exposed tables, without --db")
+    vet.add_argument("--jsonl", type=argparse.FileType("r"), default=sys.stdin,
+                     help="input file (default: standard input)")
+    role = commands.add_parser("setup-role", help="create the least-privilege PostgreSQL role nlq should use")
+    role.add_argument("--db", metavar="ADMIN_URL", required=True, help="an administrator's database URL")
+    role.add_argument("--role", default="nlq_reader")
+    role.add_argument("--tables", default="", help="comma-separated tables (default: all exposed tables)")
+    role.add_argument("--password", help="the role's password (default: a random one, printed)")
+    role.add_argument("--apply", action="store_true", help="run the SQL instead of only printing it")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        command = importlib.import_module(f"nlq.cli.{COMMAND_MODULES[args.command]}")
+        code: int = command.run(args)
+        return code
+    except NlqError as error:  # settings, input or connection problems before any answer exists
+        print(f"error: {error.message}", file=sys.stderr)
+        if error.hint:
+            print(error.hint, file=sys.stderr)
+        return error.kind.exit_code
+
+
+def names(text: str) -> list[str]:
+    """A comma-separated argument's entries, trimmed, empty ones dropped."""
+    return [name.strip() for name in text.split(",") if name.strip()]

@@ -1,0 +1,175 @@
+"""What answering needs, built once and shared by every session: the database and its schema, the policy
+all SQL is vetted by, the rules' catalog, the curated examples and the models that write SQL.
+
+The engine needs nothing but its database and its model. Examples people approved and the question cache
+come in through two small interfaces (``ExampleSource``, ``nlq.cache.SqlCache``) that the app wires to its
+store (``nlq.services``) and a library user may leave out; whatever they do, they cannot cost an answer.
+Everything expensive is made on first use under one lock, so sessions can share an engine, and LangChain
+loads only when a question first reaches a model.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from nlq.cache import CacheKey, SqlCache, database_identity, schema_fingerprint
+from nlq.database import Database, DatabaseInfo, Limits
+from nlq.demo import ensure_demo_file
+from nlq.errors import SettingsError
+from nlq.examples import DEMO_EXAMPLES, Example, load_examples
+from nlq.rules import Catalog, SemanticModel, build_catalog, latest_date_reader, load_semantic_model, read_values
+from nlq.schema import SchemaInfo, inspect_schema
+from nlq.settings import Settings
+from nlq.targets import ModelTarget, fallback_target, primary_target, require_client_package
+from nlq.vet import VetPolicy
+
+if TYPE_CHECKING:
+    from nlq.writer import SqlWriter
+
+DEMO_SEMANTIC_MODEL = Path(__file__).parent / "demo" / "semantic_model.yaml"
+CATALOG_TIMEOUT_S = 30.0
+T = TypeVar("T")
+
+
+class ExampleSource(Protocol):
+    """Examples people approved, beside the curated file's."""
+
+    def approved(self, fingerprint: str) -> tuple[Example, ...] | None:
+        """Those checked against the schema with this fingerprint; None when they cannot be read just now
+        (the engine then answers with the curated examples and asks again next time)."""
+        ...
+
+
+class Engine:
+    def __init__(self, settings: Settings, database: Database, curated: tuple[Example, ...] = (),
+                 taught: ExampleSource | None = None, cache: SqlCache | None = None) -> None:
+        self.settings = settings
+        self.database = database
+        self.target: ModelTarget = primary_target(settings)
+        self.fallback: ModelTarget | None = fallback_target(settings)
+        self.curated_examples = curated
+        self.cache = cache if settings.cache else None
+        self._taught = taught
+        self._identity = database_identity(settings.effective_database_url)
+        self._lock = threading.RLock()
+        self._made: dict[str, object] = {}
+
+    @property
+    def info(self) -> DatabaseInfo:
+        return self.database.info
+
+    def schema(self) -> SchemaInfo:
+        return self._once("schema", lambda: inspect_schema(self.database, self.settings.excluded_table_patterns))
+
+    def refresh_schema(self) -> SchemaInfo:
+        """Read the schema again; everything derived from it (policy, catalog, approved examples) follows."""
+        with self._lock:
+            self._made = {key: value for key, value in self._made.items() if key.startswith("writer")}
+        return self.schema()
+
+    def fingerprint(self) -> str:
+        return self._once("fingerprint", lambda: schema_fingerprint(self.schema()))
+
+    def policy(self) -> VetPolicy:
+        """What any SQL may read here: the exposed tables, capped at NLQ_MAX_ROWS."""
+        return self._once("policy", self._make_policy)
+
+    def limits(self) -> Limits:
+        settings = self.settings
+        return Limits(settings.query_timeout_s, settings.lock_timeout_s, settings.idle_timeout_s)
+
+    def catalog(self) -> Catalog:
+        """What the rules tier can name here: built on first use (it reads the data's short text values)."""
+        return self._once("catalog", self._make_catalog)
+
+    def semantic_model(self) -> SemanticModel | None:
+        """NLQ_SEMANTIC_MODEL, checked against the schema (the demo's own on the demo database)."""
+        return self._once("semantic_model", self._load_semantic_model)
+
+    def examples(self) -> tuple[Example, ...]:
+        """The curated file's examples, then those people approved on this very schema."""
+        with self._lock:
+            if "examples" in self._made:
+                return self._made["examples"]  # type: ignore[return-value]
+        approved = self._taught.approved(self.fingerprint()) if self._taught else ()
+        if approved is None:  # not readable now: answer with the curated ones, ask again next time
+            return self.curated_examples
+        with self._lock:
+            self._made["examples"] = self.curated_examples + approved
+        return self.curated_examples + approved
+
+    def forget_examples(self) -> None:
+        """Someone approved, edited or deleted an example: read them again for the next question."""
+        with self._lock:
+            self._made.pop("examples", None)
+
+    def cache_key(self, question: str) -> CacheKey:
+        return CacheKey.of(self._identity, self.fingerprint(), question)
+
+    def writer(self) -> SqlWriter:
+        """The self-hosted model, ready to write SQL."""
+        return self._once("writer", lambda: _writer(self.target, self.settings, self.settings.structured_output))
+
+    def fallback_writer(self) -> SqlWriter:
+        """The hosted fallback; only ever asked for when the owner configured one (``self.fallback``)."""
+        fallback = self.fallback
+        if fallback is None:
+            raise SettingsError("No hosted fallback is configured.", "Set NLQ_FALLBACK_MODEL to use one.")
+        return self._once("writer:fallback", lambda: _writer(fallback, self.settings, "off"))
+
+    def close(self) -> None:
+        self.database.dispose()
+
+    def _once(self, key: str, make: Callable[[], T]) -> T:
+        with self._lock:
+            if key not in self._made:
+                self._made[key] = make()
+            return self._made[key]  # type: ignore[return-value]
+
+    def _make_policy(self) -> VetPolicy:
+        schema = self.schema()
+        schemas = {schema.default_schema} if schema.default_schema else None
+        return VetPolicy.for_tables(self.database.sqlglot_dialect, schema.table_names,
+                                    max_rows=self.settings.max_rows, schemas=schemas, hidden=schema.excluded)
+
+    def _make_catalog(self) -> Catalog:
+        schema = self.schema()
+        values = read_values(self.database, schema, CATALOG_TIMEOUT_S)
+        return build_catalog(schema, self.semantic_model(), values,
+                             latest_date_reader(self.database, CATALOG_TIMEOUT_S), self.database.sqlglot_dialect)
+
+    def _load_semantic_model(self) -> SemanticModel | None:
+        settings = self.settings
+        path = settings.semantic_model or (DEMO_SEMANTIC_MODEL if settings.uses_demo_database else None)
+        return load_semantic_model(path, self.schema()) if path else None
+
+
+def open_engine(settings: Settings, taught: ExampleSource | None = None, cache: SqlCache | None = None) -> Engine:
+    """Connect to the configured database (building the demo first if that is the one configured). Mistakes
+    in the owner's files (examples, semantic model) and a missing client package stop start-up here, with
+    their place in the file, rather than failing every answer later."""
+    if settings.uses_demo_database:
+        ensure_demo_file(settings.demo_database_path)
+    fallback = fallback_target(settings)
+    if fallback is not None:
+        require_client_package(fallback)
+    database = Database(settings.effective_database_url)
+    try:
+        path = settings.examples_file or (DEMO_EXAMPLES if settings.uses_demo_database else None)
+        curated = load_examples(path, database.sqlglot_dialect) if path else ()
+        engine = Engine(settings, database, curated, taught, cache)
+        if settings.semantic_model is not None and settings.rules:
+            engine.semantic_model()
+    except SettingsError:
+        database.dispose()
+        raise
+    return engine
+
+
+def _writer(target: ModelTarget, settings: Settings, structured: str) -> SqlWriter:
+    from nlq.writer import SqlWriter  # LangChain loads here, when a question first reaches a model
+
+    return SqlWriter.for_target(target, settings, structured)

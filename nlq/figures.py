@@ -1,0 +1,59 @@
+"""Draw a chosen chart with Plotly Express: kept apart from choosing it, so that answering a question never
+loads Plotly; only the front ends that show charts do.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+from plotly.graph_objects import Figure
+
+from nlq.charts import TOP_CATEGORIES, ChartSpec
+
+
+def build_figure(frame: pd.DataFrame, spec: ChartSpec, chart_type: str | None = None) -> Figure | None:
+    """The Plotly figure for ``spec`` drawn as ``chart_type`` (one of its alternatives); None for tables
+    and KPI cards, which the UI draws itself."""
+    kind = chart_type or spec.type
+    if kind in ("table", "kpi") or spec.x is None:
+        return None
+    data = _prepare(frame, spec)
+    y = list(spec.y) if len(spec.y) > 1 else spec.y[0]
+    common = {"template": "plotly_white"}
+    if kind == "pie":
+        return px.pie(data, names=spec.x, values=spec.y[0], **common)
+    if kind == "scatter":
+        return px.scatter(data, x=spec.x, y=y, color=spec.color, **common)
+    if kind in ("line", "area"):
+        draw = px.line if kind == "line" else px.area
+        figure = draw(data, x=spec.x, y=y, color=spec.color, markers=kind == "line" and len(data) <= 60, **common)
+    else:
+        barmode = "stack" if kind == "stacked_bar" else "group"
+        if spec.horizontal and spec.color is None:
+            figure = px.bar(data, y=spec.x, x=y, orientation="h", barmode=barmode, **common)
+            figure.update_yaxes(autorange="reversed")
+        else:
+            figure = px.bar(data, x=spec.x, y=y, color=spec.color, barmode=barmode, **common)
+    figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend_title_text="")
+    return figure
+
+
+def _prepare(frame: pd.DataFrame, spec: ChartSpec) -> pd.DataFrame:
+    data = frame.copy()
+    for column in spec.time_columns:
+        if pd.api.types.is_integer_dtype(data[column]):
+            data[column] = data[column].astype(str)  # 2024 is a period, not 2,024.0 on a numeric axis
+        elif not pd.api.types.is_datetime64_any_dtype(data[column]):
+            data[column] = pd.to_datetime(data[column].astype(str), format="ISO8601", errors="coerce")
+    if spec.time_columns and spec.x in spec.time_columns:
+        data = data.sort_values(spec.x, kind="stable")
+    if spec.note and spec.x is not None and len(spec.y) == 1:
+        data = _top_with_other(data, spec.x, spec.y[0])
+    return data
+
+
+def _top_with_other(data: pd.DataFrame, category: str, measure: str) -> pd.DataFrame:
+    ranked = data.sort_values(measure, ascending=False, kind="stable")
+    top, rest = ranked.head(TOP_CATEGORIES), ranked.iloc[TOP_CATEGORIES:]
+    other = pd.DataFrame({category: [f"Other ({len(rest)} more)"], measure: [rest[measure].sum()]})
+    return pd.concat([top[[category, measure]], other], ignore_index=True)

@@ -1,0 +1,144 @@
+"""The app's services around the engine: nlq's own store (answer log, feedback, approved examples, question
+cache), wired into the engine through its two small interfaces, and the answer log's ``record``.
+
+The engine answers without any of this. A store that cannot be reached costs a warning, the approved
+examples and the cache — never an answer — and the answer says it was not recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from nlq.access import LOCAL_USER_ID
+from nlq.answer import Answer
+from nlq.cache import CachedSql, CacheKey
+from nlq.engine import Engine, open_engine
+from nlq.errors import StoreUnavailable
+from nlq.examples import Example
+from nlq.logs import answer_fields
+from nlq.settings import Settings
+from nlq.store import AppStore, open_store
+from nlq.store.examples import APPROVED
+
+log = logging.getLogger("nlq")
+RETRY_AFTER_S = 30.0  # a store that failed to open is not tried again sooner: it must not slow every answer
+
+
+class StoreHandle:
+    """nlq's store, opened and migrated on first use and shared by every session."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._store: AppStore | None = None
+        self._failed: tuple[float, StoreUnavailable] | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> AppStore:
+        """The open store, or ``StoreUnavailable`` saying why not and which setting to check."""
+        with self._lock:
+            if self._store is not None:
+                return self._store
+            if self._failed is not None and time.monotonic() - self._failed[0] < RETRY_AFTER_S:
+                raise self._failed[1]
+            try:
+                self._store = open_store(self.url)
+            except StoreUnavailable as error:
+                self._failed = (time.monotonic(), error)
+                raise
+            self._failed = None
+            return self._store
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+
+class StoreExamples:
+    """The examples people approved, for the engine's prompts (``nlq.engine.ExampleSource``)."""
+
+    def __init__(self, store: StoreHandle) -> None:
+        self.store = store
+
+    def approved(self, fingerprint: str) -> tuple[Example, ...] | None:
+        try:
+            found = self.store.get().examples.all(APPROVED)
+        except StoreUnavailable as error:
+            log.warning("approved examples left out of the prompt: %s", error.message)
+            return None
+        return tuple(Example(e.question, e.sql) for e in found if e.fingerprint == fingerprint)
+
+
+class StoreCache:
+    """The question cache in the store (``nlq.cache.SqlCache``): a store that cannot be reached is a miss."""
+
+    def __init__(self, store: StoreHandle) -> None:
+        self.store = store
+
+    def get(self, key: CacheKey) -> CachedSql | None:
+        try:
+            return self.store.get().cache.get(key)
+        except StoreUnavailable as error:
+            log.warning("question cache not read: %s", error.message)
+            return None
+
+    def put(self, key: CacheKey, sql: str, model: str | None) -> None:
+        try:
+            self.store.get().cache.put(key, sql, model)
+        except StoreUnavailable as error:
+            log.warning("question cache not written: %s", error.message)
+
+    def forget(self, key: CacheKey) -> None:
+        try:
+            self.store.get().cache.forget(key)
+        except StoreUnavailable as error:
+            log.warning("question cache not written: %s", error.message)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """Where an answer went in the log: its id, or why it could not be recorded."""
+
+    id: int | None
+    problem: StoreUnavailable | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.id is not None
+
+
+@dataclass(frozen=True)
+class App:
+    """The engine plus the store, as the app and the CLI use them."""
+
+    engine: Engine
+    store: StoreHandle
+
+    @property
+    def settings(self) -> Settings:
+        return self.engine.settings
+
+    def record(self, answer: Answer, source: str, user: str = LOCAL_USER_ID) -> Recorded:
+        """Every answer goes into the log, from the app and the CLI alike, and out as one JSON log line."""
+        try:
+            recorded = Recorded(self.store.get().log.record(answer, user, source))
+        except StoreUnavailable as error:
+            log.warning("could not record the answer in the app store (%s)", error.message)
+            recorded = Recorded(None, error)
+        log.info("answer", extra={"fields": answer_fields(answer, recorded.id, self.settings.log_questions)})
+        return recorded
+
+    def close(self) -> None:
+        self.engine.close()
+        self.store.close()
+
+
+def open_app(settings: Settings) -> App:
+    """The engine for the configured database, its examples and cache wired to nlq's store."""
+    store = StoreHandle(settings.effective_app_db_url)
+    engine = open_engine(settings, taught=StoreExamples(store), cache=StoreCache(store))
+    return App(engine, store)

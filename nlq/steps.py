@@ -1,0 +1,49 @@
+"""The steps of making an answer, as a user watching it sees them, and the clock that times them.
+
+Front ends pass an ``on_step`` callback to show progress ("Writing SQL…") and an ``on_token`` callback to
+show the model's reply arriving; the clock adds up each step's time, since steps repeat when the model
+repairs its SQL.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+STEP_LABELS = {
+    "rules": "Reading the question",
+    "schema": "Reading the schema",
+    "generate": "Writing SQL",
+    "vet": "Checking the SQL",
+    "execute": "Running the query",
+    "chart": "Choosing a chart",
+}
+StepCallback = Callable[[str, str], None]
+TokenCallback = Callable[[str], None]
+
+
+class StepClock:
+    """Milliseconds per step for one answer, and the progress callback."""
+
+    def __init__(self, on_step: StepCallback | None = None) -> None:
+        self.on_step = on_step
+        self.started = time.perf_counter()
+        self._times: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, step: str) -> Iterator[None]:
+        if self.on_step:
+            self.on_step(step, STEP_LABELS[step])
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.add(step, (time.perf_counter() - started) * 1000)
+
+    def add(self, step: str, milliseconds: float) -> None:
+        self._times[step] = self._times.get(step, 0.0) + milliseconds
+
+    def finish(self) -> dict[str, float]:
+        """Every step's time plus the total since the clock started."""
+        return {**self._times, "total": (time.perf_counter() - self.started) * 1000}
