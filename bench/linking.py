@@ -3,24 +3,22 @@
 size = the whole prompt (instructions and schema) in estimated tokens. Goal: recall ≥ 95% with a median
 prompt ≤ 2,000 tokens. Starts its own throwaway PostgreSQL (as the tests do).
 
-    .venv/bin/python bench/linking.py [--budget 3000]
+    .venv/bin/python -m bench.linking [--budget 3000]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from nlq.database import Database
+from nlq.schema import inspect_schema
+from tests.support import big_schema, defog
+from tests.support.linking_eval import LinkingReport, evaluate
+from tests.support.postgres import PostgresServer
 
-from nlq.database import Database  # noqa: E402
-from nlq.schema import inspect_schema  # noqa: E402
-from tests.support import big_schema, defog  # noqa: E402
-from tests.support.linking_eval import LinkingReport, evaluate  # noqa: E402
-from tests.support.postgres import PostgresServer  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def show(label: str, report: LinkingReport) -> None:

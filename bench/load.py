@@ -12,7 +12,7 @@ With ``--think 0`` (the default) every session asks again the moment it has its 
 that saturates the machine, where waiting for a CPU dominates. ``--think S`` has each session pause about
 S seconds between questions, as people do (a question every 10 s from each of 50 people is 5 a second).
 
-    .venv/bin/python bench/load.py [--sessions 1,10,50] [--questions 16] [--think 0] [--json]
+    .venv/bin/python -m bench.load [--sessions 1,10,50] [--questions 16] [--think 0] [--json]
 """
 
 from __future__ import annotations
@@ -21,20 +21,18 @@ import argparse
 import json
 import random
 import statistics
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.overhead import percentile, start_standin
+from nlq.demo import EXAMPLE_QUESTIONS
+from nlq.pipeline import ask
+from nlq.services import App, open_app
+from nlq.settings import load_settings
 
-from bench.overhead import percentile, start_standin  # noqa: E402
-from nlq.demo import EXAMPLE_QUESTIONS  # noqa: E402
-from nlq.pipeline import ask  # noqa: E402
-from nlq.services import App, open_app  # noqa: E402
-from nlq.settings import load_settings  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 GOAL_P95_MS = 100.0
 

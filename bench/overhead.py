@@ -8,7 +8,7 @@ SQLite database with the stand-in model server in its own process, and prints th
 with each step's share of it. Goal: ≤ 15 ms median. Drawing the Plotly figure happens in the UI, not the
 engine; its cost is printed separately for information.
 
-    .venv/bin/python bench/overhead.py [--questions 240] [--json]
+    .venv/bin/python -m bench.overhead [--questions 240] [--json]
 """
 
 from __future__ import annotations
@@ -23,15 +23,14 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from nlq.demo import EXAMPLE_QUESTIONS
+from nlq.engine import Engine, open_engine
+from nlq.figures import build_figure
+from nlq.pipeline import ask
+from nlq.settings import load_settings
+from tests.support.postgres import free_port
 
-from nlq.figures import build_figure  # noqa: E402
-from nlq.demo import EXAMPLE_QUESTIONS  # noqa: E402
-from nlq.engine import Engine, open_engine  # noqa: E402
-from nlq.pipeline import ask  # noqa: E402
-from nlq.settings import load_settings  # noqa: E402
-from tests.support.postgres import free_port  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 GOAL_MEDIAN_MS = 15.0
 
@@ -53,7 +52,7 @@ def start_standin() -> tuple[subprocess.Popen, str]:
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main() -> None:

@@ -6,30 +6,29 @@ and the 11 defog databases (200 questions, PostgreSQL). Goals: precision ≥ 98%
 answer; on the demo, ≥ 70% of the golden set's simple questions answered by rules, all correct; rules
 answer time (excluding the database) ≤ 20 ms median. Starts its own throwaway PostgreSQL.
 
-    .venv/bin/python bench/rules_accuracy.py [--show-wrong]
+    .venv/bin/python -m bench.rules_accuracy [--show-wrong]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from nlq.demo import build_demo, ensure_demo_file
+from nlq.engine import open_engine
+from nlq.errors import HandedOver
+from nlq.evaluate import CaseResult, evaluate, load_cases
+from nlq.rules import understand
+from nlq.settings import load_settings
+from tests.support import chinook, defog
+from tests.support.postgres import PostgresServer
 
-from nlq.demo import build_demo, ensure_demo_file  # noqa: E402
-from nlq.errors import HandedOver  # noqa: E402
-from nlq.engine import open_engine  # noqa: E402
-from nlq.rules import understand  # noqa: E402
-from nlq.settings import load_settings  # noqa: E402
-from nlq.evaluate import CaseResult, evaluate, load_cases  # noqa: E402
-from tests.support import chinook, defog  # noqa: E402
-from tests.support.postgres import PostgresServer  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 DEMO_MODEL = ROOT / "nlq" / "demo" / "semantic_model.yaml"
 GOLDEN = ROOT / "nlq" / "demo" / "golden.jsonl"
@@ -93,7 +92,8 @@ def main() -> None:
     print(f"rules answer time excluding the database (understand, vet, table, chart): median "
           f"{statistics.median(latencies):.1f} ms, p95 {statistics.quantiles(latencies, n=20)[-1]:.1f} ms over "
           f"{len(latencies)} answers")
-    print(f"understanding alone (parse + compile to SQL), demo golden set: median {statistics.median(understand_ms):.2f} ms, "
+    print(f"understanding alone (parse + compile to SQL), demo golden set: median "
+          f"{statistics.median(understand_ms):.2f} ms, "
           f"p95 {statistics.quantiles(understand_ms, n=20)[-1]:.2f} ms")
 
 
@@ -103,10 +103,8 @@ def _understand_times(cases: list, environ: dict[str, str]) -> list[float]:
     times = []
     for case in cases * 5:
         started = time.perf_counter()
-        try:
+        with contextlib.suppress(HandedOver):
             understand(case.question, catalog)
-        except HandedOver:
-            pass
         times.append((time.perf_counter() - started) * 1000)
     engine.close()
     return times

@@ -2,23 +2,22 @@
 
 Goal: ≤ 2 ms median. Each statement is vetted --repeat times (default 20); the median of its times counts.
 
-    .venv/bin/python bench/vet_speed.py [--repeat 20] [--json]
+    .venv/bin/python -m bench.vet_speed [--repeat 20] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from nlq.errors import SqlRefused, SqlSyntaxError
+from nlq.vet import VetPolicy, vet
 
-from nlq.errors import SqlRefused, SqlSyntaxError  # noqa: E402
-from nlq.vet import VetPolicy, vet  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 GOAL_MEDIAN_MS = 2.0
 TABLES = ("regions", "countries", "customers", "sales_reps", "product_categories", "products", "orders",
@@ -29,10 +28,8 @@ def time_statement(sql: str, policy: VetPolicy, repeat: int) -> float:
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
-        try:
+        with contextlib.suppress(SqlRefused, SqlSyntaxError):
             vet(sql, policy)
-        except (SqlRefused, SqlSyntaxError):
-            pass
         times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
 

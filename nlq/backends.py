@@ -20,8 +20,15 @@ from langchain_core.language_models import BaseChatModel
 from langchain_ollama import ChatOllama
 from langchain_openai import ChatOpenAI
 
-from nlq.errors import (ErrorReport, ModelFailed, NlqError, SettingsError, model_not_found, model_timeout,
-                        model_unreachable)
+from nlq.errors import (
+    ErrorReport,
+    ModelFailed,
+    NlqError,
+    SettingsError,
+    model_not_found,
+    model_timeout,
+    model_unreachable,
+)
 from nlq.targets import ModelTarget, require_client_package
 
 STATUS_TIMEOUT_S = 3.0

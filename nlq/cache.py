@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from nlq.schema import SchemaInfo
 
-PUNCTUATION_RE = re.compile(r"[\s?!.;:,\"'“”‘’]+")  # noqa: RUF001 (typographic quotes are the point)
+PUNCTUATION_RE = re.compile(r"[\s?!.;:,\"'“”‘’]+")
 
 
 @dataclass(frozen=True)

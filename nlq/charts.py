@@ -125,7 +125,7 @@ def _name_words(name: str) -> set[str]:
 
 def format_number(value: object) -> str:
     """Readable KPI figures: thousands separators, at most two decimals."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
+    if isinstance(value, bool) or (not isinstance(value, (int, float)) and not hasattr(value, "__float__")):
         return str(value)
     number = float(value)  # type: ignore[arg-type]
     if number.is_integer() and abs(number) < 1e15:

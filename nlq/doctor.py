@@ -59,15 +59,15 @@ def check_setup(settings: Settings) -> list[Check]:
     status = check_server(target)
     if not status.reachable:
         problem = status.problem
-        return checks + [Check("model server", False, problem.message if problem else "not reachable",
+        return [*checks, Check("model server", False, problem.message if problem else "not reachable",
                                problem.hint if problem else "")]
     checks.append(Check("model server", True, f"{settings.model_url} answers ({len(status.available)} models)"))
     if not status.model_present:
         problem = status.problem
-        return checks + [Check("model", False, problem.message if problem else "missing",
+        return [*checks, Check("model", False, problem.message if problem else "missing",
                                problem.hint if problem else "")]
     checks.append(Check("model", True, f"{settings.model_name} is available"))
-    return checks + [_ping(settings)]
+    return [*checks, _ping(settings)]
 
 
 def _database(settings: Settings) -> Check:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from nlq.database import Database, Limits, execute_sql, first_line
 from nlq.errors import NlqError, QueryFailed, QueryTimeout, QueryTooExpensive

@@ -47,7 +47,8 @@ def configure_json_logging(stream: TextIO | None = None) -> None:
 def answer_fields(answer: Answer, answer_id: int | None, with_question: bool) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "event": "answer", "answer_id": answer_id, "route": answer.route, "model": answer.model,
-        "status": answer.status, "error_kind": answer.error.kind if answer.error else None, "rows": answer.row_count if answer.ok else None,
+        "status": answer.status, "error_kind": answer.error.kind if answer.error else None,
+        "rows": answer.row_count if answer.ok else None,
         "timings_ms": {step: round(ms, 1) for step, ms in answer.timings_ms.items()},
         "tokens": {"prompt": answer.prompt_tokens, "completion": answer.completion_tokens},
         "sent_to": answer.sent_to,

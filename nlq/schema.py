@@ -75,7 +75,7 @@ def inspect_schema(database: Database, exclude: Sequence[str] = ()) -> SchemaInf
                       default_schema=default_schema)
 
 
-def _inspect_table(connection: Connection, inspector, name: str) -> TableInfo:  # noqa: ANN001 (Inspector)
+def _inspect_table(connection: Connection, inspector, name: str) -> TableInfo:
     primary = set(inspector.get_pk_constraint(name).get("constrained_columns") or ())
     references = {}
     for fk in inspector.get_foreign_keys(name):

@@ -39,7 +39,9 @@ class Settings(BaseSettings):
         "server: vLLM, llama.cpp, LM Studio).",
     )
     model_url: str = Field("http://localhost:11434", description="Base URL of the self-hosted model server.")
-    model_api_key: str = Field("", description="API key for an OpenAI-compatible server that wants one (vLLM --api-key).")
+    model_api_key: str = Field(
+        "", description="API key for an OpenAI-compatible server that wants one (vLLM --api-key)."
+    )
     fallback_model: str = Field(
         "", description="Hosted fallback for questions the self-hosted model cannot answer, as bedrock:MODEL_ID. "
         "Empty (default): never send anything to a hosted model."
@@ -51,16 +53,20 @@ class Settings(BaseSettings):
         "auto", description="Ask the server for JSON {sql, reason}: auto = with Ollama (which enforces it for any "
         "model); on = also OpenAI-compatible servers (response_format); off = never. Replies are parsed either way."
     )
-    prompt_tokens: int = Field(3000, ge=500, le=200_000, description="Budget for the schema and examples in the prompt, in tokens.")
+    prompt_tokens: int = Field(
+        3000, ge=500, le=200_000, description="Budget for the schema and examples in the prompt, in tokens."
+    )
     repair_rounds: int = Field(2, ge=0, le=5, description="Times the model may fix SQL that failed to parse or run.")
     examples_file: Path | None = Field(
         None, description="JSONL file of curated question/sql examples (default: the demo's, on the demo database)."
     )
     semantic_model: Path | None = Field(
-        None, description="YAML semantic model (metrics, dimensions, synonyms) for the rules tier (default: the demo's, "
-        "on the demo database)."
+        None, description="YAML semantic model (metrics, dimensions, synonyms) for the rules tier (default: the "
+        "demo's, on the demo database)."
     )
-    rules: bool = Field(True, description="Answer simple questions with rules, without a model, when every word is understood.")
+    rules: bool = Field(
+        True, description="Answer simple questions with rules, without a model, when every word is understood."
+    )
     cache: bool = Field(True, description="Reuse the vetted SQL of a question asked before, until the schema changes.")
     model_timeout_s: float = Field(120, gt=0, description="Seconds to wait for the model's whole reply.")
     model_max_tokens: int = Field(1024, ge=64, le=32768, description="Longest model reply, in tokens.")
@@ -74,7 +80,10 @@ class Settings(BaseSettings):
     exclude_tables: str = Field(
         "", description="Comma-separated table names or globs (e.g. users,audit_*) no question may read."
     )
-    data_dir: Path = Field(Path("data"), description="Folder for nlq's own files (the demo database, the answer cache, the app store).")
+    data_dir: Path = Field(
+        Path("data"), description="Folder for nlq's own files: the demo database and the app store (answer log, "
+        "feedback, examples, question cache)."
+    )
     allowed_users: str = Field(
         "", description="With sign-in ([auth] in .streamlit/secrets.toml): who may use nlq, as comma-separated e-mail "
         "addresses and @domains (e.g. ana@example.com,@example.org). Empty: anyone the identity provider signs in."
@@ -83,17 +92,21 @@ class Settings(BaseSettings):
         "", description="E-mail addresses (comma-separated) of the admins, who see everyone's history and usage and "
         "alone approve examples. Without sign-in the one local user is the admin."
     )
-    log_questions: bool = Field(False, description="Also write question text and SQL into the JSON logs (result rows never are).")
+    log_questions: bool = Field(
+        False, description="Also write question text and SQL into the JSON logs (result rows never are)."
+    )
     app_db_url: str = Field(
-        "", description="SQLAlchemy URL of nlq's own store (answer log, feedback, examples). Empty: a SQLite file in "
-        "NLQ_DATA_DIR; PostgreSQL when several app instances share it."
+        "", description="SQLAlchemy URL of nlq's own store (answer log, feedback, examples, question cache). Empty: a "
+        "SQLite file in NLQ_DATA_DIR; PostgreSQL when several app instances share it."
     )
     gpu_prices: str = Field(
         "g4dn.xlarge on demand=0.526, g4dn.xlarge spot=0.158, g5.xlarge on demand=1.006",
         description="Instance choices for the cost page, as name=USD per hour, comma-separated.",
     )
     gpu_instance: str = Field("g4dn.xlarge on demand", description="Which of NLQ_GPU_PRICES the model server runs on.")
-    api_input_price: float = Field(0.003, ge=0, description="A hosted API's price per 1,000 prompt tokens, USD, for comparison.")
+    api_input_price: float = Field(
+        0.003, ge=0, description="A hosted API's price per 1,000 prompt tokens, USD, for comparison."
+    )
     api_output_price: float = Field(0.015, ge=0, description="A hosted API's price per 1,000 completion tokens, USD.")
 
     @classmethod
@@ -123,7 +136,8 @@ class Settings(BaseSettings):
     def _fallback_is_hosted_provider(cls, value: str) -> str:
         provider, sep, name = value.partition(":")
         if value and (not sep or not name or provider not in FALLBACK_PROVIDERS):
-            raise ValueError(f"expected bedrock:MODEL_ID (e.g. bedrock:anthropic.claude-3-5-haiku-20241022-v1:0), got {value!r}")
+            raise ValueError("expected bedrock:MODEL_ID (e.g. bedrock:anthropic.claude-3-5-haiku-20241022-v1:0), "
+                             f"got {value!r}")
         return value
 
     @field_validator("model_url")

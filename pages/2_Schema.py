@@ -33,8 +33,8 @@ for table in schema.tables:
     names = [table.name.lower(), *(c.name.lower() for c in table.columns)]
     if search and not any(search in name for name in names):
         continue
-    with st.expander(f"**{table.name}** — {len(table.columns)} columns" + (f" · {table.comment}" if table.comment else ""),
-                     expanded=bool(search)):
+    title = f"**{table.name}** — {len(table.columns)} columns" + (f" · {table.comment}" if table.comment else "")
+    with st.expander(title, expanded=bool(search)):
         st.dataframe(pd.DataFrame([{
             "column": c.name, "type": c.type, "key": "primary" if c.primary_key else "",
             "references": c.references or "", "nullable": c.nullable, "comment": c.comment or "",

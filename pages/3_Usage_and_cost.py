@@ -7,8 +7,19 @@ import plotly.express as px
 import streamlit as st
 
 from nlq.access import visible_users
-from nlq.costs import (HOURS_PER_MONTH, Prices, break_even_volume, cost_per_question, latency_by_route,
-                       monthly_costs, questions_per_day, route_colours, route_mix, tokens_per_answer, usage_figures)
+from nlq.costs import (
+    HOURS_PER_MONTH,
+    Prices,
+    break_even_volume,
+    cost_per_question,
+    latency_by_route,
+    monthly_costs,
+    questions_per_day,
+    route_colours,
+    route_mix,
+    tokens_per_answer,
+    usage_figures,
+)
 from ui.state import app, app_store, current_user
 
 shared = app()

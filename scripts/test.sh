@@ -38,6 +38,7 @@ if ! $quick; then
     touch "$model_stamp"
   fi
 fi
+echo "ruff:" && .venv/bin/ruff check .
 if $quick; then
   exec .venv/bin/python -m pytest -m "not browser and not model and not deploy" "$@"
 fi

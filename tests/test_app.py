@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.support.postgres import free_port
 from tests.support.common import MODEL_ONLY
-from tests.support.postgres import SecureDatabase
+from tests.support.postgres import SecureDatabase, free_port
 from tests.support.standin_model import Rule, StandinModelServer
 
 APP = str(Path(__file__).parent.parent / "streamlit_app.py")
@@ -18,7 +17,8 @@ APP = str(Path(__file__).parent.parent / "streamlit_app.py")
 @pytest.fixture
 def app(monkeypatch: pytest.MonkeyPatch, demo_dir: Path, standin: StandinModelServer) -> Callable[..., AppTest]:
     def start(**environ: str) -> AppTest:
-        for key, value in {"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url, **MODEL_ONLY, **environ}.items():
+        settings = {"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url, **MODEL_ONLY, **environ}
+        for key, value in settings.items():
             monkeypatch.setenv(key, value)
         at = AppTest.from_file(APP, default_timeout=60)
         at.run()
@@ -161,7 +161,8 @@ def test_sidebar_runs_the_doctor(app: Callable[..., AppTest]) -> None:
 def test_follow_up_questions_keep_the_conversation(app: Callable[..., AppTest], standin: StandinModelServer) -> None:
     at = app()
     at.chat_input[0].set_value("Revenue by region in 2024").run()
-    standin.script.rules.insert(0, Rule(match="only europe", reply="```sql\nSELECT 'Europe' AS region, 1.0 AS revenue\n```"))
+    europe = "```sql\nSELECT 'Europe' AS region, 1.0 AS revenue\n```"
+    standin.script.rules.insert(0, Rule(match="only europe", reply=europe))
     at.chat_input[0].set_value("Only Europe").run()
     sent = [m["content"] for m in standin.requests[-1]["messages"]]
     assert "Revenue by region in 2024" in sent, "the earlier question travels with the follow-up"

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.browser import chromium, streamlit_app
+from tests.support.browser import streamlit_app
 from tests.support.postgres import free_port
 from tests.support.standin_model import StandinModelServer
 

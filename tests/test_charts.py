@@ -30,7 +30,7 @@ SHAPES = [
 
 
 @pytest.mark.parametrize(("frame", "kind", "x", "y", "color"), SHAPES)
-def test_chart_follows_the_result_shape(frame: pd.DataFrame, kind: str, x, y, color) -> None:  # noqa: ANN001
+def test_chart_follows_the_result_shape(frame: pd.DataFrame, kind: str, x, y, color) -> None:
     spec = choose_chart(frame)
     assert (spec.type, spec.x, spec.y, spec.color) == (kind, x, y, color)
     assert spec.alternatives[0] == kind or kind == "table"

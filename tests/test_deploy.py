@@ -62,7 +62,8 @@ def test_compose_services_health_and_volumes() -> None:
     assert services["ollama-cpu"]["networks"]["default"]["aliases"] == ["ollama"]
     assert services["ollama-pull"]["entrypoint"][:2] == ["ollama", "pull"]
     app = services["app"]["environment"]
-    assert app["NLQ_APP_DB_URL"].startswith("postgresql://nlq_app:") and "@postgres:5432/nlq_app" in app["NLQ_APP_DB_URL"]
+    store_url = app["NLQ_APP_DB_URL"]
+    assert store_url.startswith("postgresql://nlq_app:") and "@postgres:5432/nlq_app" in store_url
     assert app["NLQ_DATABASE_URL"].startswith("postgresql://nlq_reader:") and app["NLQ_MODEL_URL"] == "http://ollama:11434"
     assert services["app"]["depends_on"]["setup"]["condition"] == "service_completed_successfully"
     assert services["setup"]["command"] == ["bash", "scripts/compose-setup.sh"]
@@ -126,7 +127,8 @@ def test_the_template_keeps_everything_private() -> None:
     assert {"AWS::ECS::Service", "AWS::RDS::DBInstance", "AWS::EC2::Instance", "AWS::SecretsManager::Secret",
             "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::EC2::VPCEndpoint"} <= kinds
     assert resources["Database"]["Properties"]["PubliclyAccessible"] is False
-    assert resources["AppService"]["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"] == "DISABLED"
+    network = resources["AppService"]["Properties"]["NetworkConfiguration"]
+    assert network["AwsvpcConfiguration"]["AssignPublicIp"] == "DISABLED"
     stickiness = {a["Key"]: a["Value"] for a in resources["AppTargets"]["Properties"]["TargetGroupAttributes"]}
     assert stickiness["stickiness.enabled"] == "true"
     for group in ("ModelGroup", "DatabaseGroup"):  # reachable from the app's security group only

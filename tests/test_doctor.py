@@ -21,7 +21,7 @@ def healthy(demo_dir: Path, standin: StandinModelServer) -> dict[str, str]:
     return {"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url}
 
 
-def _failure(environ: dict[str, str]):  # noqa: ANN202
+def _failure(environ: dict[str, str]):
     checks = diagnose(environ, secrets_path=None)
     failed = [c for c in checks if not c.ok]
     assert len(failed) == 1 and failed[0] is checks[-1], "the first failure ends the run"

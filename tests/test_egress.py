@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.support.browser import ROOT, wait_healthy
 from tests.support.postgres import PostgresServer, free_port
 from tests.support.standin_model import StandinModelServer
-from tests.support.browser import ROOT, chromium, wait_healthy
 
 pytestmark = pytest.mark.browser
 
@@ -59,7 +59,7 @@ def traced_app(pg_demo_url: str, postgres: PostgresServer, standin: StandinModel
 def destinations(trace: Path) -> set[tuple[str, int]]:
     found = set()
     for match in CONNECT_RE.finditer(trace.read_text()):
-        family, port, ipv4, ipv6 = match.groups()
+        _family, port, ipv4, ipv6 = match.groups()
         found.add((ipv4 or ipv6, int(port)))
     return found
 
@@ -101,7 +101,8 @@ def test_only_the_database_and_the_model_server_are_contacted(traced_app: tuple[
 
 def test_the_trace_parser_sees_outside_addresses(tmp_path: Path) -> None:
     trace = tmp_path / "t"
-    trace.write_text('12 connect(5, {sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr("151.101.1.1")}, 16) = 0\n'
+    trace.write_text('12 connect(5, {sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr("151.101.1.1")}, '
+                     '16) = 0\n'
                      '13 connect(6, {sa_family=AF_INET6, sin6_port=htons(53), sin6_flowinfo=htonl(0), '
                      'inet_pton(AF_INET6, "2001:4860::8888", &sin6_addr), sin6_scope_id=0}, 28) = 0\n'
                      '14 connect(7, {sa_family=AF_UNIX, sun_path="/run/x"}, 110) = 0\n')

@@ -14,11 +14,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from nlq.engine import DEMO_SEMANTIC_MODEL
 from nlq.errors import InputError
 from nlq.evaluate import EvalCase, evaluate, expand_gold, load_cases, needs_order, same_result, summarize
-from nlq.engine import DEMO_SEMANTIC_MODEL
-from tests.support.common import ROOT
 from tests.support import chinook
+from tests.support.common import ROOT
 from tests.support.standin_model import StandinModelServer
 
 GOLDEN = ROOT / "nlq" / "demo" / "golden.jsonl"
@@ -147,7 +147,8 @@ def _nlq(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 def test_eval_command(tmp_path: Path) -> None:
     questions = tmp_path / "q.jsonl"
     questions.write_text(
-        '{"id": "a", "question": "How many tracks per genre?", "sql": "SELECT genreid, COUNT(*) FROM track GROUP BY 1"}\n'
+        '{"id": "a", "question": "How many tracks per genre?", '
+        '"sql": "SELECT genreid, COUNT(*) FROM track GROUP BY 1"}\n'
         '{"id": "b", "question": "How many tracks are there?", "sql": "SELECT 1"}\n'
         '{"id": "c", "question": "Tracks never sold", "sql": "SELECT 1"}\n')
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("NLQ_")}, "NLQ_DATA_DIR": str(tmp_path)}
@@ -168,9 +169,9 @@ def test_eval_command(tmp_path: Path) -> None:
 def test_model_route_is_scored_with_its_tokens(demo_dir: Path, standin: StandinModelServer) -> None:
     """Route auto on the demo: the rules take what they understand, the stand-in model the rest."""
     gold = "SELECT channel, COUNT(*) FROM orders GROUP BY channel"
-    monthly = (f"SELECT strftime('%Y-%m', o.order_date), SUM(ol.quantity * ol.unit_price * (1 - ol.discount)) "
-               f"FROM orders o JOIN order_lines ol ON ol.order_id = o.order_id WHERE o.status <> 'cancelled' "
-               f"AND o.order_date LIKE '2025%' GROUP BY 1")
+    monthly = ("SELECT strftime('%Y-%m', o.order_date), SUM(ol.quantity * ol.unit_price * (1 - ol.discount)) "
+               "FROM orders o JOIN order_lines ol ON ol.order_id = o.order_id WHERE o.status <> 'cancelled' "
+               "AND o.order_date LIKE '2025%' GROUP BY 1")
     cases = [EvalCase("rules", "How many orders per sales channel?", (gold,)),
              EvalCase("model", "How did monthly revenue develop in 2025?", (monthly,))]  # "develop": the model's
     environ = {"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url,

@@ -53,7 +53,7 @@ def test_small_results_are_not_truncated(database: Database) -> None:
     result = _run(database, "SELECT name FROM regions ORDER BY name", max_rows=5)
     assert not result.truncated
     assert result.total_rows == 5
-    assert list(result.frame["name"])[0] == "Asia Pacific"
+    assert next(iter(result.frame["name"])) == "Asia Pacific"
 
 
 def test_money_comes_back_as_plain_numbers(database: Database) -> None:
@@ -86,9 +86,8 @@ def test_slow_queries_are_stopped_at_the_timeout(database: Database) -> None:
 
 def test_the_connection_itself_refuses_writes(database: Database) -> None:
     """Behind vetting, the connection is read-only: a write that slipped through would still fail."""
-    with pytest.raises(DBAPIError) as caught:
-        with database.read_only(5) as connection:
-            connection.exec_driver_sql("CREATE TABLE intruder (a INTEGER)")
+    with pytest.raises(DBAPIError) as caught, database.read_only(5) as connection:
+        connection.exec_driver_sql("CREATE TABLE intruder (a INTEGER)")
     assert "read" in str(caught.value).lower()
 
 

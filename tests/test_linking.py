@@ -73,9 +73,11 @@ def test_earlier_tables_stay_for_follow_ups(generated: tuple[SchemaInfo, list]) 
     assert linked.tables[:2] == ("sales_order", "customer")
 
 
-@pytest.mark.parametrize(("text", "expected"), [("sbCustomerName", {"sb", "customer", "name"}),
-                                                ("order_lines", {"order", "line"}),
-                                                ("Which categories were offered?", {"which", "were", "category", "offer"})])
+@pytest.mark.parametrize(("text", "expected"), [
+    ("sbCustomerName", {"sb", "customer", "name"}),
+    ("order_lines", {"order", "line"}),
+    ("Which categories were offered?", {"which", "were", "category", "offer"}),
+])
 def test_words_split_names_and_stem(text: str, expected: set[str]) -> None:
     assert words(text) == expected
 

@@ -5,13 +5,13 @@ from collections.abc import Callable
 import pytest
 
 from nlq.backends import build_chat_model, check_server
-from nlq.targets import primary_target
+from nlq.engine import Engine
 from nlq.errors import ModelFailed, ModelNotFound, ModelTimeout, ModelUnreachable
 from nlq.model import generate
-from nlq.engine import Engine
 from nlq.pipeline import ask
-from nlq.writer import build_messages
 from nlq.settings import Settings
+from nlq.targets import primary_target
+from nlq.writer import build_messages
 from tests.support.postgres import free_port
 from tests.support.standin_model import Rule, StandinModelServer
 
@@ -24,7 +24,7 @@ def _settings(make_settings: Callable[..., Settings], provider: str, **overrides
     return make_settings(NLQ_MODEL=f"{provider}:{name}", **overrides)
 
 
-def _generate(settings: Settings, **kwargs):  # noqa: ANN003, ANN202
+def _generate(settings: Settings, **kwargs):
     target = primary_target(settings)
     chat_model = build_chat_model(target, settings.model_timeout_s, settings.model_max_tokens)
     return generate(chat_model, MESSAGES, target, settings.model_timeout_s, **kwargs)

@@ -188,7 +188,8 @@ def test_examples_most_like_the_question_go_into_the_prompt(make_engine: Callabl
 @pytest.fixture
 def with_fallback(monkeypatch: pytest.MonkeyPatch, standin: StandinModelServer) -> dict[str, str]:
     """The hosted fallback pointed at the stand-in's Bedrock Converse endpoint, with dummy AWS credentials."""
-    for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_EC2_METADATA_DISABLED": "true"}.items():
+    credentials = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_EC2_METADATA_DISABLED": "true"}
+    for key, value in credentials.items():
         monkeypatch.setenv(key, value)
     return {"NLQ_FALLBACK_MODEL": "bedrock:anthropic.claude-test-v1:0", "NLQ_FALLBACK_URL": standin.url}
 

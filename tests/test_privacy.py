@@ -5,9 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.standin_model import StandinModelServer
-
 from tests.support.common import ROOT
+from tests.support.standin_model import StandinModelServer
 
 SCRIPT = r"""
 import json, os, sys, threading

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 
 from nlq.backends import build_chat_model, check_server
-from nlq.targets import primary_target
-from nlq.model import generate
 from nlq.engine import Engine
+from nlq.model import generate
 from nlq.pipeline import ask
-from nlq.writer import build_messages
 from nlq.settings import Settings
+from nlq.targets import primary_target
+from nlq.writer import build_messages
 from tests.support.postgres import free_port
 from tests.support.real_model import ALIAS
 

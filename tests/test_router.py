@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from nlq.cache import normalize_question
-from nlq.pipeline import Turn, ask
 from nlq.engine import Engine
+from nlq.pipeline import Turn, ask
 from nlq.services import App, open_app
 from nlq.settings import load_settings
 from tests.support.standin_model import Rule, Script, StandinModelServer

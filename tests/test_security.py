@@ -41,7 +41,7 @@ def test_read_only_transaction_alone_blocks_writes_even_for_a_superuser(secure_d
     assert _count(secure_db.admin_url, "SELECT count(*) FROM regions") == 5
 
 
-@pytest.mark.parametrize("write", WRITES + ["CREATE TEMP TABLE t (a int)", "SELECT * FROM app_users"])
+@pytest.mark.parametrize("write", [*WRITES, "CREATE TEMP TABLE t (a int)", "SELECT * FROM app_users"])
 def test_role_alone_blocks_writes_and_secret_reads(secure_db: SecureDatabase, write: str) -> None:
     """No vetting, no read-only transaction (switched off by the role itself): layer 3 still holds."""
     engine = create_engine(secure_db.role_url, isolation_level="AUTOCOMMIT")

@@ -62,7 +62,7 @@ def test_bad_values_fail_naming_the_variable(environ: dict[str, str], named: str
 def test_broken_secrets_file_is_reported(tmp_path: Path) -> None:
     secrets = tmp_path / "secrets.toml"
     secrets.write_text("NLQ_MAX_ROWS = = 3")
-    with pytest.raises(SettingsError, match="secrets.toml"):
+    with pytest.raises(SettingsError, match=r"secrets\.toml"):
         load_settings({}, secrets_path=secrets)
 
 

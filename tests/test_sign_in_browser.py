@@ -14,7 +14,7 @@ from oidc_provider_mock import run_server_in_thread
 from playwright.sync_api import Page, expect
 
 from nlq.store import open_store
-from tests.support.browser import chromium, streamlit_app
+from tests.support.browser import streamlit_app
 from tests.support.postgres import free_port
 from tests.support.standin_model import StandinModelServer
 

@@ -18,7 +18,15 @@ import pytest
 from sqlalchemy import inspect
 
 from nlq.answer import Answer
-from nlq.costs import Prices, api_cost, break_even_volume, cost_per_question, monthly_costs, self_hosted_cost, usage_figures
+from nlq.costs import (
+    Prices,
+    api_cost,
+    break_even_volume,
+    cost_per_question,
+    monthly_costs,
+    self_hosted_cost,
+    usage_figures,
+)
 from nlq.errors import ErrorKind, ErrorReport
 from nlq.export import ABOUT_SHEET, DATA_SHEET, excel_bytes, excel_filename
 from nlq.pipeline import ask
@@ -102,7 +110,7 @@ def test_two_writers_at_once_lose_nothing(store_url: str) -> None:
         try:
             for number in range(40):
                 store.log.record(_answer(f"question {number}"), user, "app")
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=write, args=(s, f"user{i}")) for i, s in enumerate(stores)]

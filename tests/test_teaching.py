@@ -16,8 +16,15 @@ from nlq.pipeline import ask
 from nlq.services import App, open_app
 from nlq.settings import load_settings
 from nlq.store.examples import APPROVED, CANDIDATE, STALE
-from nlq.teaching import (approve, check_for_schema_change, delete_example, edit_example, export_jsonl, give_feedback,
-                          import_jsonl)
+from nlq.teaching import (
+    approve,
+    check_for_schema_change,
+    delete_example,
+    edit_example,
+    export_jsonl,
+    give_feedback,
+    import_jsonl,
+)
 from tests.support.standin_model import Rule, Script, StandinModelServer
 
 ADMIN = User("admin@example.com", "Admin", is_admin=True, signed_in=True)
@@ -151,7 +158,8 @@ def test_only_admins_approve_edit_or_delete_examples(opened: Callable[..., App])
         with pytest.raises(AdminOnly, match="Only an admin") as raised:
             action()
         assert "NLQ_ADMINS" in raised.value.hint
-    assert store.examples.get(example).status == CANDIDATE and store.examples.get(example).question == "Orders by channel"
+    unchanged = store.examples.get(example)
+    assert unchanged.status == CANDIDATE and unchanged.question == "Orders by channel"
     assert approve(store, engine, example, ADMIN).ok
     assert store.examples.get(example).approved_by == ADMIN.id
     delete_example(store, engine, example, ADMIN)

@@ -10,10 +10,10 @@ import streamlit as st
 from nlq.answer import Answer
 from nlq.charts import format_number
 from nlq.errors import ErrorKind
+from nlq.export import excel_bytes, excel_filename
 from nlq.figures import build_figure
 from nlq.route import Route
 from ui.messages import show_error
-from nlq.export import excel_bytes, excel_filename
 
 CHART_LABELS = {
     "kpi": "Number",

@@ -42,7 +42,8 @@ def render_sidebar(engine: Engine) -> bool:
             rules_note = "Simple questions are still answered by rules." if settings.rules else ""
             show_error(status.problem, also=rules_note, icon=":material/warning:", calm=True)
         routes = [name for name, on in (("rules", settings.rules), ("cache", settings.cache)) if on]
-        st.caption("Answered by: " + " → ".join([*routes, "model"] + (["hosted fallback"] if settings.fallback_model else [])))
+        fallback = ["hosted fallback"] if settings.fallback_model else []
+        st.caption("Answered by: " + " → ".join([*routes, "model", *fallback]))
         with st.expander("Check setup", icon=":material/stethoscope:"):
             if st.button("Run checks", key="run-doctor", width="stretch"):
                 for check in [sign_in_check(settings, DEFAULT_SECRETS_PATH), *check_setup(settings)]:

@@ -128,10 +128,7 @@ def _customers(
     for customer_id in range(1, 2401):
         country_id = rng.choices(country_ids, weights=weights)[0]
         segment = _weighted(rng, SEGMENTS)
-        if segment == "Consumer":
-            name = _person(rng)
-        else:
-            name = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_KINDS)}"
+        name = _person(rng) if segment == "Consumer" else f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_KINDS)}"
         city = f"{country_region[country_id][2]} {rng.choice(CITY_SUFFIXES)}"
         signup = FIRST_DAY + timedelta(days=rng.randint(-900, 900))
         rows.add("customers", customer_id=customer_id, name=name, segment=segment, country_id=country_id,

@@ -3,9 +3,10 @@
 JSONL: one object per line with ``question`` and ``sql`` (gold), and optionally ``id``, ``db`` (which
 database it is for), ``kind`` (e.g. simple / complex) and ``dialect`` (the gold SQL's dialect, translated
 by sqlglot when the database speaks another). ``sql`` may also map dialects to SQL
-(``{"sqlite": "...", "postgres": "..."}``) where no translation can be trusted (week arithmetic). Defog CSV: ``question``, ``query``, ``db_name``,
-``query_category``; its gold may list alternatives separated by ``;`` and column choices in braces,
-``SELECT {name, id} … GROUP BY {}``, where any non-empty subset of the columns is acceptable.
+(``{"sqlite": "...", "postgres": "..."}``) where no translation can be trusted (week arithmetic). Defog CSV:
+``question``, ``query``, ``db_name``, ``query_category``; its gold may list alternatives separated by ``;``
+and column choices in braces, ``SELECT {name, id} … GROUP BY {}``, where any non-empty subset of the
+columns is acceptable.
 """
 
 from __future__ import annotations

@@ -69,7 +69,8 @@ class RouteSummary:
         return {
             "route": self.route, "questions": self.questions, "answered": self.answered, "correct": self.correct,
             "precision": _ratio(self.correct, self.answered), "accuracy": _ratio(self.correct, total),
-            "latency_ms_median": _percentile(self.latencies_ms, 50), "latency_ms_p95": _percentile(self.latencies_ms, 95),
+            "latency_ms_median": _percentile(self.latencies_ms, 50),
+            "latency_ms_p95": _percentile(self.latencies_ms, 95),
             "tokens": self.tokens, "tokens_per_answer": _ratio(self.tokens, self.answered),
         }
 
@@ -201,8 +202,8 @@ def check_url(url: str) -> str:
     try:
         make_url(url.replace(DB_PLACEHOLDER, "x"))
     except Exception:
-        raise InputError(f"{url!r} is not a database URL.",
-                            "Pass --db with a SQLAlchemy URL; {db} in it is replaced by each question's database.") from None
+        hint = "Pass --db with a SQLAlchemy URL; {db} in it is replaced by each question's database."
+        raise InputError(f"{url!r} is not a database URL.", hint) from None
     return url
 
 

@@ -20,8 +20,16 @@ from sqlglot import exp
 
 from nlq.database import Database
 from nlq.rules.semantic_model import SemanticModel, TableNotes
-from nlq.rules.words import (FILLER, GROUPING, REVENUE_COLUMNS, REVENUE_WORDS, SYNONYMS, display_name, name_words,
-                             value_words)
+from nlq.rules.words import (
+    FILLER,
+    GROUPING,
+    REVENUE_COLUMNS,
+    REVENUE_WORDS,
+    SYNONYMS,
+    display_name,
+    name_words,
+    value_words,
+)
 from nlq.schema import ColumnInfo, SchemaInfo, TableInfo
 
 VALUE_SCAN_ROWS = 50_000  # rows read per column when indexing values

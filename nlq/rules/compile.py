@@ -186,10 +186,7 @@ class _Builder:
             raise hand_over(f"it is not clear which column of {concept.table} names each row")
         keys = [self._column(concept.table, c) for c in concept.key]
         labels = [self._column(concept.table, c) for c in concept.label_columns]
-        if len(labels) == 1:
-            shown = [exp.alias_(labels[0], _alias(concept.label))]
-        else:
-            shown = labels or keys
+        shown = [exp.alias_(labels[0], _alias(concept.label))] if len(labels) == 1 else labels or keys
         return shown, keys + labels
 
     def _where(self, query: exp.Select, intent: Intent, time_column: tuple[str, str] | None) -> exp.Select:

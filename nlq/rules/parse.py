@@ -14,8 +14,22 @@ from dataclasses import dataclass, field
 from nlq.errors import HandedOver
 from nlq.rules.catalog import Attribute, Catalog, Concept, Entity, Measure, Value
 from nlq.rules.timeframes import TimeMatch, find_periods
-from nlq.rules.words import (AVG_WORDS, BOTTOM_WORDS, COUNT_WORDS, FILLER, GRAIN_ADJECTIVES, GRAINS, GROUPING,
-                             MAX_WORDS, MIN_WORDS, NUMBER_WORDS, SUM_WORDS, TOKEN_RE, TOP_WORDS, tokens)
+from nlq.rules.words import (
+    AVG_WORDS,
+    BOTTOM_WORDS,
+    COUNT_WORDS,
+    FILLER,
+    GRAIN_ADJECTIVES,
+    GRAINS,
+    GROUPING,
+    MAX_WORDS,
+    MIN_WORDS,
+    NUMBER_WORDS,
+    SUM_WORDS,
+    TOKEN_RE,
+    TOP_WORDS,
+    tokens,
+)
 
 DEFAULT_TOP = 10
 WHICH_WORDS = {"which", "who", "whose", "whom"}
@@ -163,7 +177,8 @@ def _roles(items: list[_Item]) -> Intent:
     measures, subjects, counted = [], [], None
     for position, item in enumerate(items):
         # "number of cancelled orders": the word before the counted table may be a value that filters it
-        earlier = [i for i in items[:position] if not (i.kind == "concept" and {type(c) for c in i.candidates} == {Value})]
+        earlier = [i for i in items[:position]
+                   if not (i.kind == "concept" and {type(c) for c in i.candidates} == {Value})]
         previous = earlier[-1] if earlier else None
         if item.kind == "agg":
             if intent.aggregation and intent.aggregation != item.value:

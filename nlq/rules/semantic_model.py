@@ -160,4 +160,4 @@ def _mapping(raw: dict, key: str, path: Path) -> dict:
 
 def _problem(path: Path, what: str) -> SettingsError:
     return SettingsError(f"The semantic model {path} is invalid: {what}.",
-                         "Fix that entry (the README's \"How nlq answers\" shows the format), or unset NLQ_SEMANTIC_MODEL.")
+                         "Fix that entry (docs/semantic-model.md shows the format), or unset NLQ_SEMANTIC_MODEL.")

@@ -135,7 +135,8 @@ def _match_at(words: list[str], i: int) -> TimeMatch | None:
         if following in UNITS:
             offset = 0 if word in {"this", "current"} else 1
             return TimeMatch(i, i + 2, True, ("calendar", offset, following))
-        if word in {"last", "past", "previous"} and following.isdigit() and after in UNITS and 0 < int(following) <= 1000:
+        counted = following.isdigit() and 0 < int(following) <= 1000
+        if word in {"last", "past", "previous"} and counted and after in UNITS:
             return TimeMatch(i, i + 3, True, ("rolling", int(following), after))
     return None
 

@@ -43,7 +43,7 @@ def verdict_of(answer: Answer) -> str | None:
     """What vetting said of the SQL: refused, allowed, or nothing when no SQL was written."""
     if answer.error is not None and answer.error.kind in REFUSED_BY_VETTING:
         return "refused"
-    if answer.sql and (answer.ok or answer.error is not None and answer.error.kind in FAILED_AFTER_VETTING):
+    if answer.sql and (answer.ok or (answer.error is not None and answer.error.kind in FAILED_AFTER_VETTING)):
         return "allowed"
     return None
 

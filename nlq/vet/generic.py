@@ -15,8 +15,17 @@ from sqlglot.errors import ParseError, TokenError
 
 from nlq.errors import SqlSyntaxError
 from nlq.vet.functions import FORMATTERS, SIZE_ARGUMENTS, allowed_functions
-from nlq.vet.policy import (VetPolicy, VettedQuery, check_format, check_series_rows, check_size, refuse,
-                            refuse_function, refuse_nested_size, refuse_resource)
+from nlq.vet.policy import (
+    VetPolicy,
+    VettedQuery,
+    check_format,
+    check_series_rows,
+    check_size,
+    refuse,
+    refuse_function,
+    refuse_nested_size,
+    refuse_resource,
+)
 
 QUERY_ROOTS = (exp.Select, exp.SetOperation, exp.Values, exp.Subquery)
 WRITE_NODES: dict[type[exp.Expression], str] = {

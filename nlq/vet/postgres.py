@@ -19,8 +19,17 @@ from pglast.stream import IndentedStream, RawStream
 
 from nlq.errors import SqlSyntaxError
 from nlq.vet.functions import FORMATTERS, POSTGRES, SIZE_ARGUMENTS
-from nlq.vet.policy import (VetPolicy, VettedQuery, check_format, check_series_rows, check_size, refuse,
-                            refuse_function, refuse_nested_size, refuse_resource)
+from nlq.vet.policy import (
+    VetPolicy,
+    VettedQuery,
+    check_format,
+    check_series_rows,
+    check_size,
+    refuse,
+    refuse_function,
+    refuse_nested_size,
+    refuse_resource,
+)
 
 SAFE_NODES = frozenset({
     "A_ArrayExpr", "A_Const", "A_Expr", "A_Indices", "A_Indirection", "A_Star", "Alias", "BitString",
@@ -124,7 +133,7 @@ class _Checker:
         rule, reason = reasons.get(name, ("not_a_query", f"it uses {name}, which nlq does not run"))
         return refuse(rule, reason, self.sql)
 
-    def _visit_SelectStmt(self, node: ast.SelectStmt, scope: frozenset[str]) -> None:  # noqa: N802
+    def _visit_SelectStmt(self, node: ast.SelectStmt, scope: frozenset[str]) -> None:
         if node.intoClause is not None:
             raise self._unsafe_node("IntoClause")
         if node.lockingClause:
@@ -141,7 +150,7 @@ class _Checker:
             inner = scope | set(names)
         self.children(node, frozenset(inner), skip=("withClause",))
 
-    def _visit_RangeVar(self, node: ast.RangeVar, scope: frozenset[str]) -> None:  # noqa: N802
+    def _visit_RangeVar(self, node: ast.RangeVar, scope: frozenset[str]) -> None:
         if node.catalogname is None and node.schemaname is None and node.relname in scope:
             return
         qualified = ".".join(p for p in (node.catalogname, node.schemaname, node.relname) if p)
@@ -150,7 +159,7 @@ class _Checker:
             raise self.policy.refuse_table(qualified, node.relname, self.sql)
         self.tables.add(node.relname)
 
-    def _visit_FuncCall(self, node: ast.FuncCall, scope: frozenset[str]) -> None:  # noqa: N802
+    def _visit_FuncCall(self, node: ast.FuncCall, scope: frozenset[str]) -> None:
         parts = [part.sval for part in node.funcname]
         name = parts[-1]
         if len(parts) > 2 or (len(parts) == 2 and parts[0] != "pg_catalog") or name not in POSTGRES:
@@ -165,26 +174,26 @@ class _Checker:
             check_format(name, _constant(node.args[0]), self.sql)
         self.children(node, scope, skip=("funcname",))
 
-    def _visit_SQLValueFunction(self, node: ast.SQLValueFunction, scope: frozenset[str]) -> None:  # noqa: N802
+    def _visit_SQLValueFunction(self, node: ast.SQLValueFunction, scope: frozenset[str]) -> None:
         if node.op not in SAFE_VALUE_FUNCTIONS:
             label = node.op.name.removeprefix("SVFOP_")
             raise refuse("forbidden_function", f"it asks for {label}, which describes the session, not the data",
                          self.sql)
 
-    def _visit_TypeCast(self, node: ast.TypeCast, scope: frozenset[str]) -> None:  # noqa: N802
+    def _visit_TypeCast(self, node: ast.TypeCast, scope: frozenset[str]) -> None:
         type_name = node.typeName.names[-1].sval
         if type_name.startswith("reg") or type_name in {"pg_lsn", "txid_snapshot", "pg_snapshot", "xml"}:
             raise refuse("forbidden_function", f"it casts to {type_name}, which looks up database internals",
                          self.sql)
         self.children(node, scope)
 
-    def _visit_A_Expr(self, node: ast.A_Expr, scope: frozenset[str]) -> None:  # noqa: N802
+    def _visit_A_Expr(self, node: ast.A_Expr, scope: frozenset[str]) -> None:
         names = [part.sval for part in node.name or () if isinstance(part, ast.String)]
         if len(names) > 1 and names[0] != "pg_catalog":  # OPERATOR(other_schema.+) runs that schema's function
             raise refuse_function("OPERATOR(" + ".".join(names) + ")", self.sql)
         self.children(node, scope, skip=("name",))
 
-    def _visit_RangeTableSample(self, node: ast.RangeTableSample, scope: frozenset[str]) -> None:  # noqa: N802
+    def _visit_RangeTableSample(self, node: ast.RangeTableSample, scope: frozenset[str]) -> None:
         method = node.method[-1].sval
         if method not in SAMPLE_METHODS:
             raise refuse_function(method, self.sql)

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from nlq.linking import estimate_tokens, link_schema
-from nlq.writer import build_messages
 from nlq.schema import SchemaInfo
+from nlq.writer import build_messages
 
 
 @dataclass(frozen=True)

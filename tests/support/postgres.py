@@ -6,6 +6,7 @@ server command runs through ``runuser``. The cluster is deleted when the server 
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -76,8 +77,6 @@ class PostgresServer:
         return self.url(name)
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self._run(_server_binary("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)

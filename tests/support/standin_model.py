@@ -82,7 +82,7 @@ class _Handler(BaseHTTPRequestHandler):
     owner: StandinModelServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet test output
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def _send_json(self, status: int, body: dict[str, Any]) -> None:
@@ -93,9 +93,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         if self.path == "/v1/models":
-            models = [{"id": m, "object": "model", "created": 0, "owned_by": "standin"} for m in self.owner.script.models]
+            models = [{"id": m, "object": "model", "created": 0, "owned_by": "standin"}
+                      for m in self.owner.script.models]
             self._send_json(200, {"object": "list", "data": models})
         elif self.path == "/api/tags":
             models = [{"name": m, "model": m, "modified_at": _now(), "size": 4_700_000_000,
@@ -107,7 +108,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send_json(404, {"error": "not found"})
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         if self.path.startswith("/model/") and self.path.endswith("/converse"):
             self._bedrock()
             return
