@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 
 from nlq.errors import EXIT_DONE
-from nlq.settings import settings_table
+from nlq.settings import settings_markdown, settings_table
 
 
-def run(_args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    if args.markdown:
+        print(settings_markdown(), end="")
+        return EXIT_DONE
     for variable, default, meaning in settings_table():
         print(f"{variable:<22} {default:<26} {meaning}")
     return EXIT_DONE
