@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import httpx
+import httpx2
 import ollama
 import openai
 from langchain_core.language_models import BaseChatModel
@@ -77,14 +78,14 @@ def build_chat_model(target: ModelTarget, timeout_s: float, max_tokens: int,
                           stream_usage=True, extra_body=body)
     if target.provider == "bedrock":
         return _bedrock(target, timeout_s, max_tokens)
-    raise SettingsError(f"Unknown model provider {target.provider!r}.", "Use ollama:NAME or openai:NAME.")
+    raise SettingsError(f"Unknown model provider {target.provider!r}.", "Set NLQ_MODEL to ollama:NAME or openai:NAME.")
 
 
 def _bedrock(target: ModelTarget, timeout_s: float, max_tokens: int) -> BaseChatModel:
     require_client_package(target)
     from langchain_aws import ChatBedrockConverse  # optional extra: only for the hosted fallback
     # One request, one reply (no event stream): the hosted model is the rare fallback, not the live path.
-    return ChatBedrockConverse(model=target.name, region_name=target.region or None, temperature=0,
+    return ChatBedrockConverse(model_id=target.name, region_name=target.region or None, temperature=0,
                                max_tokens=max_tokens, endpoint_url=target.url or None, disable_streaming=True)
 
 
@@ -115,11 +116,11 @@ def check_server(target: ModelTarget) -> ModelServerStatus:
     try:
         names = _list_models(target)
     except Exception as error:
-        problem = as_model_error(error, target, STATUS_TIMEOUT_S)
+        failure = as_model_error(error, target, STATUS_TIMEOUT_S)
         return ModelServerStatus(target.url, target.name, reachable=False, model_present=False,
-                                 problem=ErrorReport.from_exception(problem))
+                                 problem=ErrorReport.from_exception(failure))
     present = _has_model(names, target.name, target.provider)
-    problem = None
+    problem: ErrorReport | None = None
     if not present:
         problem = ErrorReport.from_exception(model_not_found(target.url, target.name, target.provider))
     return ModelServerStatus(target.url, target.name, reachable=True, model_present=present,
@@ -131,9 +132,11 @@ def _list_models(target: ModelTarget) -> list[str]:
         listed = ollama.Client(host=target.url, timeout=STATUS_TIMEOUT_S).list()
         return [m.model for m in listed.models if m.model]
     headers = {"Authorization": f"Bearer {target.api_key}"} if target.api_key else {}
-    response = httpx.get(openai_base_url(target.url) + "/models", headers=headers, timeout=STATUS_TIMEOUT_S)
-    if response.status_code == 401:
-        raise openai.AuthenticationError("unauthorised", response=response, body=None)
+    url = openai_base_url(target.url) + "/models"
+    response = httpx.get(url, headers=headers, timeout=STATUS_TIMEOUT_S)
+    if response.status_code == 401:  # openai's own error, so as_model_error words it; it wants httpx2's Response
+        refused = httpx2.Response(401, headers=response.headers.multi_items(), request=httpx2.Request("GET", url))
+        raise openai.AuthenticationError("unauthorised", response=refused, body=None)
     response.raise_for_status()
     return [str(item.get("id")) for item in response.json().get("data", [])]
 

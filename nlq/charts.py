@@ -127,7 +127,7 @@ def format_number(value: object) -> str:
     """Readable KPI figures: thousands separators, at most two decimals."""
     if isinstance(value, bool) or (not isinstance(value, (int, float)) and not hasattr(value, "__float__")):
         return str(value)
-    number = float(value)  # type: ignore[arg-type]
+    number = float(value)
     if number.is_integer() and abs(number) < 1e15:
         return f"{int(number):,}"
     return f"{number:,.2f}"

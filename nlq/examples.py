@@ -46,7 +46,8 @@ def load_examples(path: Path, dialect: str) -> tuple[Example, ...]:
             examples.append(Example(question=str(item["question"]), sql=sql))
         except (ValueError, KeyError, TypeError, SqlglotError) as error:
             raise SettingsError(f"Line {number} of {path} is not a usable example ({error}).",
-                                'Each line must be a JSON object with "question" and "sql".') from None
+                                'Each line of NLQ_EXAMPLES_FILE must be a JSON object with "question" and "sql".') \
+                from None
     return tuple(examples)
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection
@@ -88,7 +90,7 @@ def _check_cost(connection: Connection, query: VettedQuery, max_cost: float) -> 
         )
 
 
-def _to_frame(rows: list, columns: list[str]) -> pd.DataFrame:
+def _to_frame(rows: Sequence[Sequence[Any]], columns: list[str]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records([tuple(r) for r in rows], columns=_unique(columns))
     for name in frame.columns:
         values = frame[name].dropna()

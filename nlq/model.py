@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage
+from langchain_core.messages import BaseMessage, UsageMetadata
 from langsmith import tracing_context
 
 from nlq.backends import as_model_error
@@ -48,12 +48,12 @@ def generate(
         raise
     except Exception as error:
         raise as_model_error(error, target, timeout_s) from None
-    usage = next((chunk_usage for _, chunk_usage in reversed(chunks) if chunk_usage), {})
+    usage = next((chunk_usage for _, chunk_usage in reversed(chunks) if chunk_usage), None)
     return ModelReply(
         text="".join(text for text, _ in chunks),
         model=target.name,
-        prompt_tokens=usage.get("input_tokens"),
-        completion_tokens=usage.get("output_tokens"),
+        prompt_tokens=usage.get("input_tokens") if usage else None,
+        completion_tokens=usage.get("output_tokens") if usage else None,
         seconds=time.perf_counter() - started,
     )
 
@@ -64,12 +64,12 @@ def _stream(
     deadline: float,
     timeout_s: float,
     on_token: TokenCallback | None,
-) -> Iterator[tuple[str, dict[str, int]]]:
+) -> Iterator[tuple[str, UsageMetadata | None]]:
     for chunk in chat_model.stream(list(messages)):
         text = _text(chunk.content)
         if on_token and text:
             on_token(text)
-        yield text, dict(chunk.usage_metadata or {})
+        yield text, chunk.usage_metadata
         if time.perf_counter() > deadline:
             raise model_timeout(timeout_s)
 

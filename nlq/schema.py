@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Connection, String, column, func, inspect, select, table
+from sqlalchemy import Connection, Inspector, String, column, func, inspect, select, table
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.expression import ColumnClause
 from sqlalchemy.types import TypeEngine
 
 from nlq.database import Database
@@ -75,7 +77,7 @@ def inspect_schema(database: Database, exclude: Sequence[str] = ()) -> SchemaInf
                       default_schema=default_schema)
 
 
-def _inspect_table(connection: Connection, inspector, name: str) -> TableInfo:
+def _inspect_table(connection: Connection, inspector: Inspector, name: str) -> TableInfo:
     primary = set(inspector.get_pk_constraint(name).get("constrained_columns") or ())
     references = {}
     for fk in inspector.get_foreign_keys(name):
@@ -110,7 +112,7 @@ def _type_name(column_type: TypeEngine) -> str:
 
 def _sample_values(connection: Connection, table_name: str, column_name: str) -> tuple[str, ...]:
     """Distinct values of a text column when there are few of them, most frequent first."""
-    target = column(column_name)
+    target: ColumnClause[Any] = column(column_name)
     sliced = select(target).select_from(table(table_name, target)).limit(SAMPLE_ROWS).subquery()
     counted = (
         select(sliced.c[column_name], func.count().label("n"))

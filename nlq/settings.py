@@ -212,8 +212,9 @@ class Settings(BaseSettings):
         if not self.database_url:
             return True
         url = make_url(self.database_url)
-        return (url.get_backend_name() == "sqlite" and bool(url.database)
-                and Path(url.database).resolve() == self.demo_database_path.resolve())
+        if url.get_backend_name() != "sqlite" or not url.database:
+            return False
+        return Path(url.database).resolve() == self.demo_database_path.resolve()
 
     @property
     def demo_database_path(self) -> Path:
@@ -288,7 +289,7 @@ def _read_secrets(path: Path | None) -> dict[str, Any]:
 
 
 def settings_table() -> list[tuple[str, str, str]]:
-    """(variable, default, help) rows: the README's settings table is generated from this."""
+    """(variable, default, help) rows: ``python -m nlq settings`` and docs/settings.md are generated from this."""
     rows = []
     for name, field in Settings.model_fields.items():
         default = field.default

@@ -39,6 +39,7 @@ if ! $quick; then
   fi
 fi
 echo "ruff:" && .venv/bin/ruff check .
+echo "mypy:" && .venv/bin/mypy
 if $quick; then
   exec .venv/bin/python -m pytest -m "not browser and not model and not deploy" "$@"
 fi

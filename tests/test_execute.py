@@ -1,11 +1,14 @@
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import DBAPIError
 
 from nlq.database import Database
+from nlq.engine import Engine
 from nlq.errors import DatabaseUnreachable, QueryFailed, QueryTimeout, QueryTooExpensive
 from nlq.execute import run_query
+from nlq.pipeline import run_sql
 from nlq.vet import VetPolicy, vet
 
 SLOW = "SELECT COUNT(*) FROM order_lines a, order_lines b, order_lines c"
@@ -101,3 +104,11 @@ def test_unreachable_server_is_a_clear_error() -> None:
     with pytest.raises(DatabaseUnreachable) as caught:
         _run(database, "SELECT 1")
     assert "NLQ_DATABASE_URL" in caught.value.hint
+
+
+def test_a_capped_values_query_still_counts_its_rows(make_engine: Callable[..., Engine]) -> None:
+    """Found by mypy: counting the rows of a bare VALUES query used to crash (sqlglot's Values has no
+    .subquery()), so its answer lost the "first N of M rows" line."""
+    answer = run_sql("VALUES (1), (2), (3)", make_engine(NLQ_MAX_ROWS="2"))
+    assert answer.ok, answer.error
+    assert answer.truncated and answer.row_count == 2 and answer.total_rows == 3

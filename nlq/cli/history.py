@@ -25,9 +25,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_DONE
     if entries.empty:
         print("No questions asked yet.")
-    for entry in entries.to_dict("records"):
-        count = None if entry["row_count"] is None or pd.isna(entry["row_count"]) else int(entry["row_count"])
+    for line in entries.to_dict("records"):
+        count = None if line["row_count"] is None or pd.isna(line["row_count"]) else int(line["row_count"])
         rows = "" if count is None else f" · {count:,} row{'' if count == 1 else 's'}"
-        print(f"{entry['id']:>6}  {entry['asked_at']:%Y-%m-%d %H:%M}  {entry['user']:<10} {entry['route'] or '-':<8} "
-              f"{entry['status']:<8}  {entry['question']}{rows}")
+        print(f"{line['id']:>6}  {line['asked_at']:%Y-%m-%d %H:%M}  {line['user']:<10} {line['route'] or '-':<8} "
+              f"{line['status']:<8}  {line['question']}{rows}")
     return EXIT_DONE

@@ -138,7 +138,7 @@ def _customers(
 
 
 def _products(rows: DemoRows, rng: random.Random) -> list[Product]:
-    products = []
+    products: list[Product] = []
     for category_id, (category, items) in enumerate(CATEGORIES.items(), start=1):
         rows.add("product_categories", category_id=category_id, name=category)
         for name, price in items:

@@ -104,7 +104,9 @@ def _subsets(columns: list[str]) -> list[str]:
 
 def split_statements(query: str) -> list[str]:
     """``;``-separated alternatives, not splitting inside quotes."""
-    parts, current, quote = [], [], None
+    parts: list[str] = []
+    current: list[str] = []
+    quote: str | None = None
     for char in query:
         if quote:
             quote = None if char == quote else quote

@@ -13,9 +13,11 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import column, select, table
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.expression import ColumnClause
 from sqlglot import exp
 
 from nlq.database import Database
@@ -53,10 +55,10 @@ GENERIC_WORDS = {"name", "title", "value", "total", "num", "count", "type", "dat
 class Measure:
     label: str
     table: str  # the table whose rows are aggregated: joins start here
-    expression: exp.Expression  # a column, or a metric's whole aggregate
+    expression: exp.Expr  # a column, or a metric's whole aggregate
     aggregated: bool = False  # a metric brings its own aggregation
     additive: bool = False  # a sum means something, so "revenue" alone is read as its total
-    filter: exp.Expression | None = None
+    filter: exp.Expr | None = None
     time: tuple[str, str] | None = None
 
 
@@ -352,7 +354,7 @@ def read_values(database: Database, schema: SchemaInfo, timeout_s: float) -> dic
     found: dict[tuple[str, str], tuple[str, ...]] = {}
     with database.read_only(timeout_s) as connection:
         for table_name, column_name in columns:
-            target = column(column_name)
+            target: ColumnClause[Any] = column(column_name)
             sliced = select(target).select_from(table(table_name, target)).limit(VALUE_SCAN_ROWS).subquery()
             query = select(sliced.c[column_name]).where(sliced.c[column_name].is_not(None)).distinct()
             try:
@@ -368,7 +370,7 @@ def read_values(database: Database, schema: SchemaInfo, timeout_s: float) -> dic
 
 def latest_date_reader(database: Database, timeout_s: float) -> Callable[[str, str], date | None]:
     def latest(table_name: str, column_name: str) -> date | None:
-        target = column(column_name)
+        target: ColumnClause[Any] = column(column_name)
         query = select(target).select_from(table(table_name, target)).order_by(target.desc()).limit(1)
         query = query.where(target.is_not(None))
         try:

@@ -10,8 +10,10 @@ through the same vetting as a model's SQL afterwards.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from sqlglot import exp
 from sqlglot.tokens import Tokenizer
@@ -26,6 +28,7 @@ SAFE_NAME = {"postgres": re.compile(r"[a-z_][a-z0-9_]*"), "sqlite": re.compile(r
 AGGREGATES = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
 AGGREGATE_WORDS = {"sum": "total", "avg": "average", "min": "lowest", "max": "highest", "count": "number of"}
 GRAIN_DIALECTS = ("postgres", "sqlite")
+_Base = TypeVar("_Base", bound=Measure | Entity)
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ class _Builder:
 
     # -- the measure ---------------------------------------------------------------------------------
 
-    def _measure(self, intent: Intent) -> tuple[exp.Expression, str]:
+    def _measure(self, intent: Intent) -> tuple[exp.Expr, str]:
         base, aggregation = self.base, intent.aggregation
         if isinstance(base, Entity):
             return exp.Count(this=exp.Star()), f"number of {plural(base.label)}"
@@ -135,7 +138,7 @@ class _Builder:
 
     # -- dimensions, filters, joins ------------------------------------------------------------------
 
-    def _nearest(self, candidates: list[Concept], what: str) -> Concept:
+    def _nearest(self, candidates: Sequence[Concept], what: str) -> Concept:
         """The candidate reached by the shortest unambiguous path from the base table."""
         reachable = []
         for concept in candidates:
@@ -154,7 +157,7 @@ class _Builder:
         self.cost += shortest
         return concept
 
-    def _one_column(self, values: list[Concept], intent: Intent) -> list[Concept]:
+    def _one_column(self, values: list[Value], intent: Intent) -> list[Value]:
         """A value found in several columns ("AC/DC": composer or artist) is only taken when the question
         also groups by one of those columns; otherwise the rules do not guess."""
         reachable = [v for v in values if self.catalog.path(self.table, v.table) is not None]
@@ -177,21 +180,21 @@ class _Builder:
                 raise hand_over(f"it would need {edge.target} twice, in two different roles")
             self.joins[edge.target] = edge
 
-    def _dimension(self, concept: Concept) -> tuple[list[exp.Expression], list[exp.Expression]]:
+    def _dimension(self, concept: Concept) -> tuple[list[exp.Expr], list[exp.Expr]]:
         if isinstance(concept, Attribute):
             column = self._column(concept.table, concept.column)
             return [exp.alias_(column, _alias(concept.label))], [column]
         assert isinstance(concept, Entity)
         if (not concept.key and not concept.label_columns) or concept.unnamed:
             raise hand_over(f"it is not clear which column of {concept.table} names each row")
-        keys = [self._column(concept.table, c) for c in concept.key]
-        labels = [self._column(concept.table, c) for c in concept.label_columns]
+        keys: list[exp.Expr] = [self._column(concept.table, c) for c in concept.key]
+        labels: list[exp.Expr] = [self._column(concept.table, c) for c in concept.label_columns]
         shown = [exp.alias_(labels[0], _alias(concept.label))] if len(labels) == 1 else labels or keys
         return shown, keys + labels
 
     def _where(self, query: exp.Select, intent: Intent, time_column: tuple[str, str] | None) -> exp.Select:
         self.conditions: list[str] = []
-        conditions: list[exp.Expression] = []
+        conditions: list[exp.Expr] = []
         by_column: dict[tuple[str, str], list[str]] = {}
         for candidates in intent.filters:
             value = self._nearest(self._one_column(candidates, intent), "a value")
@@ -238,9 +241,9 @@ class _Builder:
             raise hand_over(f"it cannot reach {table_name} from {self.table}")
         return path
 
-    def _requalify(self, expression: exp.Expression) -> exp.Expression:
+    def _requalify(self, expression: exp.Expr) -> exp.Expr:
         """A semantic model's expression with its columns quoted for this dialect and their tables joined."""
-        def rebuild(node: exp.Expression) -> exp.Expression:
+        def rebuild(node: exp.Expr) -> exp.Expr:
             if isinstance(node, exp.Column) and node.table:
                 self._join(self._path_to(node.table))
                 return self._column(node.table, node.name)
@@ -265,16 +268,16 @@ class _Builder:
             raise hand_over(f"{time_column[0]}.{time_column[1]} has no dates to count back from")
         return period
 
-    def _period_conditions(self, period: Period, time_column: tuple[str, str]) -> list[exp.Expression]:
+    def _period_conditions(self, period: Period, time_column: tuple[str, str]) -> list[exp.Expr]:
         column = self._column(*time_column)
-        bounds = []
+        bounds: list[exp.Expr] = []
         if period.start:
             bounds.append(exp.GTE(this=column, expression=_date_literal(period.start)))
         if period.end:
             bounds.append(exp.LT(this=column.copy(), expression=_date_literal(period.end)))
         return bounds
 
-    def _grain(self, unit: str, time_column: tuple[str, str]) -> exp.Expression:
+    def _grain(self, unit: str, time_column: tuple[str, str]) -> exp.Expr:
         if self.dialect not in GRAIN_DIALECTS:
             raise hand_over(f"the rules group by {unit} only on PostgreSQL and SQLite")
         column = self._column(*time_column)
@@ -283,7 +286,7 @@ class _Builder:
     # -- ordering and text -----------------------------------------------------------------------------
 
     def _order(self, query: exp.Select, intent: Intent, alias: str, grains: list[Grain],
-               select: list[exp.Expression]) -> exp.Select:
+               select: list[exp.Expr]) -> exp.Select:
         rank: Rank | None = intent.rank
         measure = exp.column(alias)
         if rank is not None:
@@ -305,13 +308,13 @@ class _Builder:
         safe = SAFE_NAME.get(self.dialect, SAFE_NAME["postgres"]).fullmatch(name)
         return exp.to_identifier(name, quoted=not safe or name.upper() in Tokenizer.KEYWORDS)
 
-    def _sql(self, query: exp.Expression) -> str:
+    def _sql(self, query: exp.Expr) -> str:
         return query.sql(dialect=self.dialect)
 
 
-def grain_expression(dialect: str, unit: str, column: exp.Expression) -> exp.Expression:
+def grain_expression(dialect: str, unit: str, column: exp.Expr) -> exp.Expr:
     """A readable period label per row: 2024, '2024-Q3', '2024-07', the Monday of the week, the day."""
-    def call(name: str, *args: exp.Expression) -> exp.Expression:
+    def call(name: str, *args: exp.Expr) -> exp.Expr:
         return exp.Anonymous(this=name, expressions=list(args))
 
     text = exp.Literal.string
@@ -346,13 +349,13 @@ def _alias(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") or "value"
 
 
-def _only(candidates: list[Concept], kind: type, what: str) -> Measure | Entity:
+def _only(candidates: list[Concept], kind: type[_Base], what: str) -> _Base:
     found = [c for c in candidates if isinstance(c, kind)]
     if len(found) != 1:
         raise hand_over(f"it is not clear {what}")
     return found[0]
 
 
-def _named(candidates: list[Concept]) -> str:
+def _named(candidates: Sequence[Concept]) -> str:
     names = sorted({f"{c.table}.{c.column}" if hasattr(c, "column") else c.table for c in candidates})
     return ", ".join(names[:4])

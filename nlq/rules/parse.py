@@ -53,7 +53,7 @@ class Intent:
     measure: list[Concept] = field(default_factory=list)  # Measure candidates, or the counted Entity
     aggregation: str | None = None  # sum, avg, min, max, count; None for a metric
     dimensions: list[list[Concept] | Grain] = field(default_factory=list)
-    filters: list[list[Concept]] = field(default_factory=list)
+    filters: list[list[Value]] = field(default_factory=list)
     period: TimeMatch | None = None
     rank: Rank | None = None
     listing: list[Concept] = field(default_factory=list)  # "customers in Brazil": the rows themselves
@@ -174,7 +174,9 @@ def _longest_name(words: list[str], i: int, taken: set[int], catalog: Catalog) -
 def _roles(items: list[_Item]) -> Intent:
     intent = Intent()
     ranked = any(item.kind in {"top", "most"} for item in items)
-    measures, subjects, counted = [], [], None
+    measures: list[list[Concept]] = []
+    subjects: list[tuple[_Item, list[Concept]]] = []
+    counted: list[Concept] | None = None
     for position, item in enumerate(items):
         # "number of cancelled orders": the word before the counted table may be a value that filters it
         earlier = [i for i in items[:position]
@@ -189,7 +191,7 @@ def _roles(items: list[_Item]) -> Intent:
         elif item.kind == "concept":
             kinds = {type(c) for c in item.candidates}
             if kinds == {Value}:
-                intent.filters.append(item.candidates)
+                intent.filters.append([c for c in item.candidates if isinstance(c, Value)])
             elif item.grouped and kinds & {Attribute, Entity}:
                 intent.dimensions.append([c for c in item.candidates if not isinstance(c, (Measure, Value))])
             elif Measure in kinds:
@@ -292,6 +294,7 @@ def _measure_and_rank(intent: Intent, items: list[_Item], measures: list[list[Co
         intent.dimensions.insert(0, subject)
         limit = None if subject_item.plural else 1
         if top is not None:
+            assert isinstance(top.value, tuple)  # _grammar gives a "top" item (descending, number)
             descending, number = top.value
             intent.rank = Rank(descending, number or (DEFAULT_TOP if subject_item.plural else 1))
         elif most and intent.rank is None:

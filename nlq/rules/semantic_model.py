@@ -9,6 +9,7 @@ the rules tier splices their syntax trees, never their text.
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,8 @@ from nlq.schema import SchemaInfo
 @dataclass(frozen=True)
 class Metric:
     name: str
-    expression: exp.Expression  # an aggregate over the schema's columns, qualified by table name
-    filter: exp.Expression | None = None
+    expression: exp.Expr  # an aggregate over the schema's columns, qualified by table name
+    filter: exp.Expr | None = None
     time: tuple[str, str] | None = None  # (table, column) questions about "2024" filter on
     synonyms: tuple[str, ...] = ()
     description: str = ""
@@ -116,7 +117,7 @@ class _Checker:
         return TableNotes(self._words(spec.get("synonyms"), where), spec.get("time"),
                           self._words(spec.get("label"), where))
 
-    def _expression(self, text: Any, where: str) -> exp.Expression:
+    def _expression(self, text: Any, where: str) -> exp.Expr:
         try:
             expression = sqlglot.parse_one(str(text), read="postgres")
         except sqlglot.errors.ParseError as error:
@@ -134,7 +135,7 @@ class _Checker:
             raise _problem(self.path, f"{where}: {text!r} must be table.column of an exposed table")
         return table, column
 
-    def _keys(self, spec: Any, where: str, allowed: set[str], required: set[str] = frozenset()) -> None:
+    def _keys(self, spec: Any, where: str, allowed: Set[str], required: Set[str] = frozenset()) -> None:
         if not isinstance(spec, dict):
             raise _problem(self.path, f"{where} must be a mapping")
         if set(spec) - allowed or required - set(spec):
@@ -160,4 +161,5 @@ def _mapping(raw: dict, key: str, path: Path) -> dict:
 
 def _problem(path: Path, what: str) -> SettingsError:
     return SettingsError(f"The semantic model {path} is invalid: {what}.",
-                         "Fix that entry (docs/semantic-model.md shows the format), or unset NLQ_SEMANTIC_MODEL.")
+                         "Fix that entry (docs/answering.md (The semantic model file) shows the format), "
+                         "or unset NLQ_SEMANTIC_MODEL.")

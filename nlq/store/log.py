@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, and_, func, insert, select
+from sqlalchemy import ColumnElement, Engine, and_, func, insert, select
+from sqlalchemy.exc import InvalidRequestError
 
 from nlq.answer import Answer
 from nlq.errors import ErrorKind
@@ -71,7 +72,10 @@ class AnswerLog:
             "sent_to": answer.sent_to,
         }
         with self.engine.begin() as connection:
-            return int(connection.execute(insert(answers).values(**row)).inserted_primary_key[0])
+            key = connection.execute(insert(answers).values(**row)).inserted_primary_key
+            if key is None:  # SQLAlchemy's error, so the store boundary reports it like any other
+                raise InvalidRequestError("the new answer got no id")
+            return int(key[0])
 
     @store_operation("written")
     def add_feedback(self, answer_id: int, rating: int, comment: str, user: str) -> None:
@@ -91,7 +95,7 @@ class AnswerLog:
         query = (select(answers, feedback.c.rating, feedback.c.comment)
                  .outerjoin(latest, latest.c.answer_id == answers.c.id)
                  .outerjoin(feedback, feedback.c.id == latest.c.feedback_id))
-        conditions = []
+        conditions: list[ColumnElement[bool]] = []
         if text:
             pattern = f"%{text.lower()}%"
             conditions.append(func.lower(answers.c.question).like(pattern) | func.lower(answers.c.sql).like(pattern))

@@ -67,14 +67,15 @@ def vet_generic(sql: str, policy: VetPolicy) -> VettedQuery:
     tree, limited = _cap_rows(tree, policy.max_rows)
     dialect = policy.dialect
 
-    def count_sql() -> str:
-        return exp.select(exp.Count(this=exp.Star())).from_(original.subquery("nlq_rows")).sql(dialect=dialect)
+    def count_sql() -> str:  # wrapped by hand: a bare VALUES root has no .subquery()
+        rows = exp.Subquery(this=original.copy(), alias=exp.TableAlias(this=exp.to_identifier("nlq_rows")))
+        return exp.select(exp.Count(this=exp.Star())).from_(rows).sql(dialect=dialect)
 
     return VettedQuery(sql=tree.sql(dialect=dialect, pretty=True), dialect=dialect, limited=limited,
                        tables=frozenset(checker.tables), _count_sql=count_sql)
 
 
-def _parse_one(sql: str, dialect: str) -> exp.Expression:
+def _parse_one(sql: str, dialect: str) -> exp.Expr:
     try:
         statements = [s for s in sqlglot.parse(sql, dialect=dialect) if s is not None]
     except ParseError as error:
@@ -95,7 +96,7 @@ def _parse_one(sql: str, dialect: str) -> exp.Expression:
     return statements[0]
 
 
-def _refuse_node(node: exp.Expression, sql: str, root: bool = False) -> Exception:
+def _refuse_node(node: exp.Expr, sql: str, root: bool = False) -> Exception:
     for node_type, label in WRITE_NODES.items():
         if isinstance(node, node_type):
             return refuse("write", f"it would change data or the schema ({label})", sql)
@@ -196,8 +197,8 @@ def _check_size(name: str, args: list, position: int, sql: str) -> None:
 
 def _check_series(args: list, sql: str) -> None:
     present = [a for a in args if a is not None]
-    values = [_literal(a) for a in present]
-    if len(values) < 2 or any(v is None for v in values):
+    values = [v for v in map(_literal, present) if v is not None]
+    if len(values) < 2 or len(values) < len(present):
         raise refuse_resource("generate_series needs literal numeric bounds so its size is known", sql)
     step = values[2] if len(values) > 2 else 1.0
     rows = (values[1] - values[0]) / step + 1 if step else float("inf")

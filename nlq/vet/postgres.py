@@ -11,9 +11,10 @@ from __future__ import annotations
 import copy
 from datetime import date, datetime
 from enum import Enum
+from typing import Any
 
 from pglast import ast, parse_sql
-from pglast.enums import LimitOption, SQLValueFunctionOp
+from pglast.enums import LimitOption, SetOperation, SQLValueFunctionOp
 from pglast.parser import ParseError
 from pglast.stream import IndentedStream, RawStream
 
@@ -75,7 +76,8 @@ def _parse_one(sql: str) -> ast.SelectStmt:
     try:
         statements = parse_sql(sql)
     except ParseError as error:
-        where = f" at character {error.location + 1}" if getattr(error, "location", None) is not None else ""
+        location = getattr(error, "location", None)  # not part of ParseError's declared interface
+        where = f" at character {location + 1}" if location is not None else ""
         message = str(error).split(", at index")[0]
         raise SqlSyntaxError(f"The SQL could not be parsed{where}: {message}.",
                              "Rephrase the question, or fix the SQL by hand.", sql=sql) from None
@@ -108,7 +110,7 @@ class _Checker:
                 self.visit(item, scope)
             return
         name = type(node).__name__
-        if name not in SAFE_NODES:
+        if name not in SAFE_NODES or not isinstance(node, ast.Node):
             raise self._unsafe_node(name)
         handler = getattr(self, f"_visit_{name}", None)
         if handler is not None:
@@ -151,19 +153,22 @@ class _Checker:
         self.children(node, frozenset(inner), skip=("withClause",))
 
     def _visit_RangeVar(self, node: ast.RangeVar, scope: frozenset[str]) -> None:
-        if node.catalogname is None and node.schemaname is None and node.relname in scope:
+        relname = node.relname
+        if node.catalogname is None and node.schemaname is None and relname in scope:
             return
-        qualified = ".".join(p for p in (node.catalogname, node.schemaname, node.relname) if p)
-        if node.catalogname is not None or node.relname.startswith("pg_") or not self.policy.allows_table(
-                node.schemaname, node.relname):
-            raise self.policy.refuse_table(qualified, node.relname, self.sql)
-        self.tables.add(node.relname)
+        qualified = ".".join(p for p in (node.catalogname, node.schemaname, relname) if p)
+        if relname is None:  # the parser always names the table; a tree without one is refused, never read
+            raise self._unsafe_node("RangeVar")
+        if node.catalogname is not None or relname.startswith("pg_") or not self.policy.allows_table(
+                node.schemaname, relname):
+            raise self.policy.refuse_table(qualified, relname, self.sql)
+        self.tables.add(relname)
 
     def _visit_FuncCall(self, node: ast.FuncCall, scope: frozenset[str]) -> None:
-        parts = [part.sval for part in node.funcname]
-        name = parts[-1]
+        parts = _dotted(node.funcname)
+        name = parts[-1] if parts else ""
         if len(parts) > 2 or (len(parts) == 2 and parts[0] != "pg_catalog") or name not in POSTGRES:
-            raise refuse_function(".".join(parts), self.sql)
+            raise refuse_function(".".join(parts) or "an unnamed function", self.sql)
         if name == "generate_series":
             _check_series(node.args or (), self.sql)
         if name in SIZE_ARGUMENTS:
@@ -176,33 +181,45 @@ class _Checker:
 
     def _visit_SQLValueFunction(self, node: ast.SQLValueFunction, scope: frozenset[str]) -> None:
         if node.op not in SAFE_VALUE_FUNCTIONS:
-            label = node.op.name.removeprefix("SVFOP_")
+            label = node.op.name.removeprefix("SVFOP_") if node.op is not None else "an unknown value"
             raise refuse("forbidden_function", f"it asks for {label}, which describes the session, not the data",
                          self.sql)
 
     def _visit_TypeCast(self, node: ast.TypeCast, scope: frozenset[str]) -> None:
-        type_name = node.typeName.names[-1].sval
+        names = _dotted(node.typeName.names if node.typeName is not None else None)
+        if not names:  # the parser always names the type; a cast to an unnamed one is refused, never run
+            raise self._unsafe_node("TypeCast")
+        type_name = names[-1]
         if type_name.startswith("reg") or type_name in {"pg_lsn", "txid_snapshot", "pg_snapshot", "xml"}:
             raise refuse("forbidden_function", f"it casts to {type_name}, which looks up database internals",
                          self.sql)
         self.children(node, scope)
 
     def _visit_A_Expr(self, node: ast.A_Expr, scope: frozenset[str]) -> None:
-        names = [part.sval for part in node.name or () if isinstance(part, ast.String)]
+        names = [part.sval or "" for part in node.name or () if isinstance(part, ast.String)]
         if len(names) > 1 and names[0] != "pg_catalog":  # OPERATOR(other_schema.+) runs that schema's function
             raise refuse_function("OPERATOR(" + ".".join(names) + ")", self.sql)
         self.children(node, scope, skip=("name",))
 
     def _visit_RangeTableSample(self, node: ast.RangeTableSample, scope: frozenset[str]) -> None:
-        method = node.method[-1].sval
+        methods = _dotted(node.method)
+        method = methods[-1] if methods else ""
         if method not in SAMPLE_METHODS:
-            raise refuse_function(method, self.sql)
+            raise refuse_function(method or "an unnamed sampling method", self.sql)
         self.children(node, scope, skip=("method",))
+
+
+def _dotted(parts: tuple[Any, ...] | None) -> list[str]:
+    """The words of a parsed dotted name (function, type, sampling method). The parser always gives String
+    nodes; any other shape yields an empty list, which every caller refuses, so a surprise never widens what runs."""
+    words = [part.sval for part in parts or () if isinstance(part, ast.String) and part.sval is not None]
+    return words if parts and len(words) == len(parts) else []
 
 
 def _calls_size_function(node: object) -> bool:
     if isinstance(node, ast.FuncCall):
-        if node.funcname[-1].sval in SIZE_ARGUMENTS:
+        names = _dotted(node.funcname)
+        if names and names[-1] in SIZE_ARGUMENTS:
             return True
         return any(_calls_size_function(arg) for arg in node.args or ())
     if isinstance(node, tuple | list):
@@ -216,14 +233,14 @@ def _constant(node: object) -> object:
     """The Python value of a literal argument (numbers, strings, and casts of them); None otherwise."""
     if isinstance(node, ast.TypeCast):
         return _constant(node.arg)
-    if isinstance(node, ast.A_Expr) and node.name[-1].sval == "-" and node.lexpr is None:
+    if isinstance(node, ast.A_Expr) and _dotted(node.name)[-1:] == ["-"] and node.lexpr is None:
         value = _constant(node.rexpr)
         return -value if isinstance(value, int | float) else None
     if isinstance(node, ast.A_Const) and not node.isnull:
         value = node.val
         if isinstance(value, ast.Integer):
             return value.ival
-        if isinstance(value, ast.Float):
+        if isinstance(value, ast.Float) and value.fval is not None:
             return float(value.fval)
         if isinstance(value, ast.String):
             return value.sval
@@ -301,7 +318,7 @@ def _wrap_with_limit(stmt: ast.SelectStmt, max_rows: int | None) -> ast.SelectSt
         targetList=(ast.ResTarget(val=ast.ColumnRef(fields=(ast.A_Star(),))),),
         fromClause=(ast.RangeSubselect(subquery=stmt, alias=ast.Alias(aliasname="nlq_capped")),),
         limitCount=ast.A_Const(val=ast.Integer(ival=max_rows)), limitOption=LimitOption.LIMIT_OPTION_COUNT,
-        op=stmt.op.__class__(0),
+        op=SetOperation.SETOP_NONE,
     )
 
 
@@ -309,5 +326,5 @@ def _count_of(stmt: ast.SelectStmt) -> ast.SelectStmt:
     return ast.SelectStmt(
         targetList=(ast.ResTarget(val=ast.FuncCall(funcname=(ast.String(sval="count"),), agg_star=True)),),
         fromClause=(ast.RangeSubselect(subquery=stmt, alias=ast.Alias(aliasname="nlq_rows")),),
-        op=stmt.op.__class__(0),
+        op=SetOperation.SETOP_NONE,
     )
