@@ -1,5 +1,6 @@
-# nlq's app container. It installs and starts nlq with the same scripts the README uses, runs as a
-# non-root user, and takes its configuration only from NLQ_* environment variables and a mounted
+# nlq's app container (docs/deployment.md). It installs and starts nlq with the same scripts as a local
+# install (scripts/venv.sh, scripts/start.sh), runs as a non-root user, and takes its configuration only
+# from NLQ_* environment variables and a mounted
 # /app/.streamlit/secrets.toml (or its text in SECRETS_TOML). With no database configured it builds the demo database on first start.
 FROM python:3.11.14-slim-bookworm
 

@@ -2,7 +2,7 @@
 
 SQLite files are opened with ``mode=ro`` (the engine itself refuses writes); PostgreSQL transactions are
 ``READ ONLY`` with a ``statement_timeout``. These guard behind the vetting step, never instead of it: the
-real barrier on PostgreSQL is a least-privilege role (see the README).
+real barrier on PostgreSQL is a least-privilege role (``python -m nlq setup-role``; see docs/security.md).
 """
 
 from __future__ import annotations

@@ -98,7 +98,7 @@ def sign_in_check(settings: Settings, secrets_path: Path | None) -> Check:
     problem = _auth_problem(auth)
     if problem:
         return Check("sign-in", False, problem,
-                     "Fix the [auth] section of .streamlit/secrets.toml (README → Sign-in and users).")
+                     "Fix the [auth] section of .streamlit/secrets.toml (docs/deployment.md → Sign-in and users).")
     providers = sign_in_providers(auth)
     for name, provider in providers.items():
         url = str(provider["server_metadata_url"])

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The compose file's one-shot set-up, run in the app image: (re)load the demo data into PostgreSQL and
-# give nlq the least-privilege role it reads with — the same commands the README gives for RDS.
+# give nlq the least-privilege role it reads with — the same commands docs/deployment.md gives for RDS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 admin="postgresql://postgres:${POSTGRES_PASSWORD}@${POSTGRES_HOST:-postgres}:${POSTGRES_PORT:-5432}/${NLQ_DEMO_DB:-demo}"

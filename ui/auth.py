@@ -54,7 +54,7 @@ def render_account(user: User) -> None:
         else:
             st.caption("**Single-user local mode**: no sign-in, and whoever opens this page is the one local "
                        "user (and admin). To sign people in, add an `[auth]` section to "
-                       "`.streamlit/secrets.toml` (README → Sign-in and users).")
+                       "`.streamlit/secrets.toml` (docs/deployment.md → Sign-in and users).")
 
 
 def _sign_in_screen() -> None:
