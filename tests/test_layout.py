@@ -6,9 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nlq
+import pytest
 
-ROOT = Path(__file__).parent.parent
+import nlq
+from tests.support.common import ROOT
+from tests.support.imports import run_nlq
+from tests.support.standin_model import StandinModelServer
+
 MAX_MODULE_LINES = 400
 BLOCK_STREAMLIT = """
 import importlib.abc, sys
@@ -66,3 +70,41 @@ def test_streamlit_is_kept_offline() -> None:
     for line in ('gatherUsageStats = false', 'address = "localhost"', 'serverAddress = "localhost"',
                  'fileWatcherType = "none"', 'toolbarMode = "viewer"'):
         assert line in config
+
+
+FORBIDDEN_FOR_QUICK_COMMANDS = {"langchain_core", "langchain_ollama", "langchain_openai", "langsmith", "openai",
+                                "ollama", "plotly", "streamlit", "pandas"}
+MODEL_LIBRARIES = {"langchain_core", "langchain_ollama", "langchain_openai", "langsmith", "openai", "ollama"}
+
+
+@pytest.mark.parametrize(("args", "stdin"), [
+    (["--help"], ""),
+    (["settings"], ""),
+    (["vet", "--tables", "regions"], '{"id": 1, "sql": "SELECT name FROM regions"}\n'),
+])
+def test_quick_commands_load_no_model_library_plotly_or_pandas(args: list[str], stdin: str) -> None:
+    run = run_nlq(args, stdin=stdin)
+    assert run.returncode == 0, run.output
+    assert not run.packages & FORBIDDEN_FOR_QUICK_COMMANDS, sorted(run.packages & FORBIDDEN_FOR_QUICK_COMMANDS)
+
+
+def test_a_rules_answer_loads_no_model_library_but_a_model_answer_does(demo_dir: Path,
+                                                                       standin: StandinModelServer) -> None:
+    env = {"NLQ_DATA_DIR": str(demo_dir), "NLQ_MODEL_URL": standin.url, "NLQ_CACHE": "false"}
+    by_rules = run_nlq(["ask", "Total revenue", "--route", "rules", "--json"], env)
+    assert by_rules.returncode == 0 and '"route": "rules"' in by_rules.output, by_rules.output
+    assert not by_rules.packages & (MODEL_LIBRARIES | {"plotly", "streamlit"})
+    by_model = run_nlq(["ask", "Total revenue", "--route", "model", "--json"], env)
+    assert by_model.returncode == 0 and '"route": "model"' in by_model.output, by_model.output
+    assert {"langchain_core", "langchain_ollama"} <= by_model.packages, "the probe sees what a command loads"
+    assert not by_model.packages & {"plotly", "streamlit"}
+
+
+def test_the_engine_never_imports_the_app_store() -> None:
+    """An engine that needs nothing but its database and its model: the store is wired in from outside."""
+    routes = [str(path.relative_to(ROOT)) for path in (ROOT / "nlq" / "routes").glob("*.py")]
+    engine_side = ["nlq/engine.py", "nlq/pipeline.py", *routes]
+    for name in engine_side:
+        imported = {node.module for node in ast.walk(ast.parse((ROOT / name).read_text()))
+                    if isinstance(node, ast.ImportFrom) and node.module}
+        assert not {m for m in imported if m.startswith(("nlq.store", "nlq.services", "nlq.teaching"))}, name

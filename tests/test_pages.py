@@ -123,3 +123,14 @@ def test_feedback_from_the_chat_reaches_history_and_examples(page: Callable[...,
 def test_an_unreachable_store_is_a_message_not_a_traceback(page: Callable[..., AppTest]) -> None:
     at = page("1_History.py", NLQ_APP_DB_URL="postgresql://nobody@127.0.0.1:9/x?connect_timeout=2")
     assert "store could not be opened" in at.error[0].value and "NLQ_APP_DB_URL" in at.error[0].value
+
+
+def test_with_the_store_down_the_chat_still_answers_and_says_it_was_not_recorded(
+        page: Callable[..., AppTest]) -> None:
+    at = page("app", NLQ_RULES="true", NLQ_APP_DB_URL="postgresql://nobody@127.0.0.1:9/x?connect_timeout=2")
+    at.button(key="example-0").click().run()  # "Revenue by region in 2024"
+    assert not at.exception and not at.error
+    assert at.dataframe[0].value.shape == (5, 2)
+    notes = " ".join(c.value for c in at.caption)
+    assert "This answer was not recorded in History" in notes and "NLQ_APP_DB_URL" in notes
+    assert not at.get("feedback"), "nothing to attach feedback to"

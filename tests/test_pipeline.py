@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -110,6 +111,22 @@ def test_bad_questions_never_reach_the_model(make_engine: Callable[..., Engine],
     assert answer.error.kind == "bad_question"
     assert fragment in answer.error.message
     assert standin.requests == []
+    assert answer.route is None and answer.model is None and answer.sent_to.startswith("nothing")
+
+
+def test_an_unknown_route_is_bad_input_not_a_crash(make_engine: Callable[..., Engine]) -> None:
+    answer = ask("Total revenue", make_engine(), mode="sideways")
+    assert answer.error.kind == "bad_input" and "auto, rules, model" in answer.error.hint
+
+
+def test_sessions_share_one_engine(make_engine: Callable[..., Engine]) -> None:
+    """The app shares one engine between sessions: first use from many threads at once builds it once."""
+    engine = make_engine(NLQ_RULES="true")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: ask("Revenue by region in 2024", engine), range(8)))
+    assert all(a.ok and a.route == "rules" for a in answers), [a.error for a in answers]
+    assert all(a.frame.equals(answers[0].frame) for a in answers)
+    assert engine.catalog() is engine.catalog()
 
 
 def test_model_failures_become_answers_with_errors(make_engine: Callable[..., Engine]) -> None:

@@ -15,6 +15,7 @@ from nlq.engine import Engine
 from nlq.pipeline import Turn, ask
 from nlq.services import App, open_app
 from nlq.settings import load_settings
+from tests.support.postgres import PostgresServer
 from tests.support.standin_model import Rule, Script, StandinModelServer
 
 GROWTH_SQL = ("SELECT strftime('%Y', order_date) AS year, COUNT(*) AS orders FROM orders GROUP BY year ORDER BY year")
@@ -143,3 +144,40 @@ def test_the_cache_can_be_switched_off(opened: Callable[..., Engine], model: Sta
 ])
 def test_normalized_questions(question: str, key: str) -> None:
     assert normalize_question(question) == key
+
+
+def test_an_answer_keeps_why_the_cheaper_routes_did_not_answer(opened: Callable[..., Engine]) -> None:
+    answer = ask(HARD, opened())
+    assert [note.route for note in answer.declined] == ["rules", "cache"]
+    rules_note, cache_note = answer.declined
+    assert "grown" in rules_note.reason and rules_note.reason == answer.route_reason
+    assert "Not asked before" in cache_note.reason
+    assert answer.to_dict()["declined"][0] == {"route": "rules", "reason": rules_note.reason}
+    assert ask("Total revenue", opened()).declined == ()  # the cheapest route answered
+
+
+def test_rules_sql_that_fails_hands_over_to_the_model(opened: Callable[..., Engine], model: StandinModelServer,
+                                                      data_dir: Path) -> None:
+    """Data the catalog saw changed under it: the rules' SQL fails, the model answers and says why."""
+    engine = opened()
+    engine.catalog()  # built while order_lines still has its discount column
+    with sqlite3.connect(data_dir / "demo.sqlite") as connection:
+        connection.execute("ALTER TABLE order_lines DROP COLUMN discount")
+    answer = ask("Total revenue", engine)
+    assert answer.route == "model" and answer.route_reason.startswith("The rules' SQL failed (database_error)")
+    assert answer.declined[0].route == "rules" and "database_error" in answer.declined[0].reason
+    assert len(model.requests) == 1
+
+
+def test_app_instances_sharing_a_postgres_store_share_the_cache(data_dir: Path, model: StandinModelServer,
+                                                                postgres: PostgresServer) -> None:
+    store = postgres.create_database("shared_store")
+    environ = {"NLQ_DATA_DIR": str(data_dir), "NLQ_MODEL_URL": model.url, "NLQ_APP_DB_URL": store}
+    first, second = (open_app(load_settings(environ, secrets_path=None)) for _ in range(2))
+    try:
+        assert ask(HARD, first.engine).route == "model"
+        again = ask(HARD, second.engine)
+        assert again.route == "cache" and again.ok and len(model.requests) == 1
+    finally:
+        first.close()
+        second.close()

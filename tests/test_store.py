@@ -27,14 +27,16 @@ from nlq.costs import (
     self_hosted_cost,
     usage_figures,
 )
-from nlq.errors import ErrorKind, ErrorReport
+from nlq.errors import ErrorKind, ErrorReport, StoreUnavailable
+from nlq.examples import DEMO_EXAMPLES
 from nlq.export import ABOUT_SHEET, DATA_SHEET, excel_bytes, excel_filename
 from nlq.pipeline import ask
 from nlq.route import Route
-from nlq.services import App
+from nlq.services import App, StoreHandle
 from nlq.store import AppStore, open_store
 from tests.support.common import ROOT
-from tests.support.postgres import PostgresServer
+from tests.support.postgres import PostgresServer, free_port
+from tests.support.standin_model import StandinModelServer
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -201,6 +203,41 @@ def test_an_unwritable_store_never_costs_the_answer(standin_env: Callable[..., d
     assert "could not record" in done.stderr and "Traceback" not in done.stderr
     history = _nlq("history", env=env)
     assert history.returncode == 1 and "NLQ_APP_DB_URL" in history.stderr and "Traceback" not in history.stderr
+
+
+def test_a_dead_store_costs_a_model_answer_only_its_record(standin_env: Callable[..., dict[str, str]],
+                                                           standin: StandinModelServer) -> None:
+    """The store is a log beside the answers: with nothing listening at NLQ_APP_DB_URL, a question the model
+    answers is still answered (the curated examples still in its prompt) and says it was not recorded."""
+    env = standin_env(NLQ_APP_DB_URL=f"postgresql://nobody@127.0.0.1:{free_port()}/x", NLQ_MODEL_URL=standin.url,
+                      NLQ_RULES="false")
+    done = _nlq("ask", "Revenue by region in 2024", "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["route"] == "model" and answer["error"] is None and answer["row_count"] == 5
+    assert answer["answer_id"] is None and "store could not be opened" in answer["not_recorded"]
+    assert "was not recorded in History" in done.stderr and "Traceback" not in done.stderr
+    asked = [m["content"] for m in standin.requests[-1]["messages"] if m["role"] == "user"]
+    curated = {json.loads(line)["question"] for line in DEMO_EXAMPLES.read_text().splitlines() if line.strip()}
+    assert curated & set(asked), "the curated examples still reach the prompt"
+
+
+def test_a_store_that_failed_is_not_retried_on_every_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    import nlq.services
+
+    attempts: list[str] = []
+
+    def counting_open(url: str) -> AppStore:
+        attempts.append(url)
+        return open_store(url)
+
+    monkeypatch.setattr(nlq.services, "open_store", counting_open)
+    handle = StoreHandle(f"postgresql://nobody@127.0.0.1:{free_port()}/x")
+    for _ in range(3):
+        with pytest.raises(StoreUnavailable, match="could not be opened") as raised:
+            handle.get()
+        assert "NLQ_APP_DB_URL" in raised.value.hint
+    assert len(attempts) == 1
 
 
 def test_a_store_made_by_the_first_migration_is_upgraded_in_place(tmp_path: Path) -> None:
