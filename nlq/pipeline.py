@@ -17,7 +17,7 @@ from nlq.charts import TABLE_ONLY, choose_chart
 from nlq.engine import Engine
 from nlq.errors import ErrorReport, HandedOver, InputError, NlqError, QuestionError
 from nlq.execute import run_query
-from nlq.route import Mode, Route
+from nlq.route import Mode
 from nlq.routes import ORDER, Candidate, Declined, Failed, Request, RouteContext, RouteStep, Settled, by_hand
 from nlq.routes.candidate import Attempt
 from nlq.steps import StepCallback, StepClock, TokenCallback
@@ -69,6 +69,7 @@ def check_mode(mode: Mode | str) -> Mode:
 def _first_that_answers(request: Request, steps: Sequence[RouteStep], engine: Engine, clock: StepClock,
                         on_token: TokenCallback | None) -> Answer:
     tried: list[Attempt] = []
+    step = steps[0]
     try:
         for step in steps:
             context = RouteContext(engine, clock, on_token, tuple(tried))
@@ -89,7 +90,8 @@ def _first_that_answers(request: Request, steps: Sequence[RouteStep], engine: En
         return _unanswered(request, engine, clock, tried)
     except Exception as error:  # a bug: keep the traceback in the log, give the user a calm message
         log.exception("unexpected failure answering %r", request.question)
-        return _build(request, engine, clock, tried, None, error=ErrorReport.from_exception(error))
+        failing = Candidate(step.route, f"nlq failed while trying the {step.route.value} route.")
+        return _build(request, engine, clock, tried, failing, failure=error)
 
 
 def _propose(step: RouteStep, request: Request, context: RouteContext) -> Candidate | Declined:
@@ -131,20 +133,17 @@ def _unanswered(request: Request, engine: Engine, clock: StepClock, tried: list[
     the last hand-over is."""
     failures = [attempt for attempt in tried if isinstance(attempt, Failed)]
     if failures:
-        last = failures[-1]
-        return _build(request, engine, clock, tried, last.candidate, error=ErrorReport.from_exception(last.error),
-                      failed_sql=last.error.sql)
+        return _build(request, engine, clock, tried, failures[-1].candidate, failure=failures[-1].error)
     declined = tried[-1]
-    assert isinstance(declined, Declined)
-    error = ErrorReport.from_exception(HandedOver(declined.reason, declined.hint))
-    return _build(request, engine, clock, tried, None, error=error, route=declined.route)
+    assert isinstance(declined, Declined), "a route either declines or fails"
+    handed_over = HandedOver(declined.reason, declined.hint)
+    return _build(request, engine, clock, tried, Candidate(declined.route, declined.reason), failure=handed_over)
 
 
-def _build(request: Request, engine: Engine, clock: StepClock, tried: list[Attempt], final: Candidate | None, *,
-           settled: Settled | None = None, error: ErrorReport | None = None, failed_sql: str | None = None,
-           route: Route | None = None) -> Answer:
-    """The answer, made once: the final candidate's evidence, what every model call cost, what left the
-    machine for any of them, and why the routes before it did not answer."""
+def _build(request: Request, engine: Engine, clock: StepClock, tried: list[Attempt], final: Candidate, *,
+           settled: Settled | None = None, failure: BaseException | None = None) -> Answer:
+    """The answer, made once: the final candidate's evidence (and its result or its failure), what every
+    model call cost, what left the machine for any of them, and why the routes before it did not answer."""
     used = [attempt.candidate for attempt in tried if isinstance(attempt, Failed)]
     if settled is not None:
         used.append(settled.candidate)
@@ -155,16 +154,16 @@ def _build(request: Request, engine: Engine, clock: StepClock, tried: list[Attem
     if settled is not None:
         timings["database"] = settled.database_ms
     sent = list(dict.fromkeys(candidate.sent_to for candidate in used if candidate.sent_to))
-    route = final.route if final else route
+    failed_sql = failure.sql if isinstance(failure, NlqError) else None
     return Answer(
         question=request.question,
-        route=route,
-        route_reason=final.reason if final else None,
-        understood=final.understood if final else None,
-        declined=tuple(_note(attempt) for attempt in tried if attempt.route is not route),
-        model=final.model if final else None,
+        route=final.route,
+        route_reason=final.reason,
+        understood=final.understood,
+        declined=tuple(_note(attempt) for attempt in tried if attempt.route is not final.route),
+        model=final.model,
         database=engine.info.name,
-        sql=settled.sql if settled else (failed_sql or (final.sql if final else None)),
+        sql=settled.sql if settled else failed_sql or final.sql,
         frame=settled.frame if settled else None,
         truncated=settled.truncated if settled else False,
         total_rows=settled.total_rows if settled else None,
@@ -172,13 +171,13 @@ def _build(request: Request, engine: Engine, clock: StepClock, tried: list[Attem
         timings_ms=timings,
         prompt_tokens=sum(use.prompt_tokens for use in uses) if uses else None,
         completion_tokens=sum(use.completion_tokens for use in uses) if uses else None,
-        model_reply=final.reply if final else None,
-        repair_rounds=final.repair_rounds if final else 0,
-        tables_in_prompt=final.tables_in_prompt if final else (),
-        notice=final.notice if final else None,
+        model_reply=final.reply,
+        repair_rounds=final.repair_rounds,
+        tables_in_prompt=final.tables_in_prompt,
+        notice=final.notice,
         sent_to="; then the same to ".join(sent) if sent else NOTHING_SENT,
         history=request.history,
-        error=error,
+        error=None if failure is None else ErrorReport.from_exception(failure),
     )
 
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
+
+BadgeColour = Literal["green", "blue", "orange", "gray"]  # the Streamlit badge colours routes use
 
 
 @dataclass(frozen=True)
 class _Look:
     label: str
     icon: str  # a Material icon name in Streamlit's :material/…: syntax
-    colour: str  # a Streamlit badge colour
+    colour: BadgeColour
     chart_colour: str  # the same colour in charts, so a route looks alike everywhere
 
 
@@ -37,7 +40,7 @@ class Route(StrEnum):
         return _LOOKS[self].icon
 
     @property
-    def colour(self) -> str:
+    def colour(self) -> BadgeColour:
         return _LOOKS[self].colour
 
     @property

@@ -239,3 +239,19 @@ def test_no_fallback_unless_configured_and_never_for_refusals(make_engine: Calla
     refused = ask("Drop everything", make_engine(**with_fallback))
     assert refused.error.kind == "refused" and refused.route == "model"
     assert not any("bedrock_model" in r for r in standin.requests)
+
+
+def test_a_bug_in_a_route_is_a_calm_error_with_its_traceback_in_the_log(
+        make_engine: Callable[..., Engine], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+        standin: StandinModelServer) -> None:
+    """Stands in for a bug nlq does not know of yet: the rules tier raising something that is not an nlq error."""
+    import nlq.routes.rules
+
+    def broken(question: str, catalog: object) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(nlq.routes.rules, "understand", broken)
+    answer = ask("Total revenue", make_engine(NLQ_RULES="true"))
+    assert answer.error.kind == "internal" and "bug in nlq" in answer.error.hint
+    assert answer.route == "rules" and answer.model is None and standin.requests == []
+    assert "ZeroDivisionError" in caplog.text and "Traceback" in caplog.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -66,7 +67,7 @@ def _render_route(answer: Answer) -> None:
     """Which route answered and why: the evidence of what this answer cost and how it was read."""
     route = answer.route
     if route is not None:
-        st.badge(route.label, icon=route.icon, color=route.colour, help=answer.route_reason)  # type: ignore[arg-type]
+        st.badge(route.label, icon=route.icon, color=route.colour, help=answer.route_reason)
     if answer.understood:
         st.caption(f"Understood as: **{answer.understood}**")
     elif answer.route_reason and route is not None and route.uses_model:
@@ -92,7 +93,8 @@ def _render_chart(answer: Answer, key: str) -> None:
     chosen = spec.type
     if len(spec.alternatives) > 1:
         chosen = st.segmented_control("Chart type", options=list(spec.alternatives), default=spec.type,
-                                      format_func=CHART_LABELS.get, key=f"chart-{key}",
+                                      format_func=lambda option: CHART_LABELS.get(option, option),
+                                      key=f"chart-{key}",
                                       label_visibility="collapsed") or spec.type
     if chosen == "kpi":
         row = answer.frame.iloc[0]
@@ -106,11 +108,11 @@ def _render_chart(answer: Answer, key: str) -> None:
         st.caption(spec.note)
 
 
-def _number_formats(answer: Answer) -> dict[str, object]:
+def _number_formats(answer: Answer) -> dict[str, Any]:
     """Thousands separators for measures; identifiers and years stay plain (2024, not 2,024)."""
     frame = answer.frame
     assert frame is not None
-    formats: dict[str, object] = {}
+    formats: dict[str, Any] = {}
     for name in frame.columns:
         if pd.api.types.is_float_dtype(frame[name]):
             formats[str(name)] = st.column_config.NumberColumn(format="localized")
