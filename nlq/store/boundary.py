@@ -7,7 +7,8 @@ import functools
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, Insert
+from sqlalchemy.exc import InvalidRequestError, SQLAlchemyError
 
 from nlq.database import first_line
 from nlq.errors import StoreUnavailable
@@ -36,3 +37,11 @@ def store_operation(doing: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
         return guarded
 
     return decorate
+
+
+def inserted_id(connection: Connection, statement: Insert, what: str) -> int:
+    """The id of the row ``statement`` inserted; a driver that reports none fails like any store error."""
+    key = connection.execute(statement).inserted_primary_key
+    if key is None:
+        raise InvalidRequestError(f"the new {what} got no id")
+    return int(key[0])

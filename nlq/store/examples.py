@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete, insert, select, update
-from sqlalchemy.exc import InvalidRequestError
 
-from nlq.store.boundary import store_operation
+from nlq.store.boundary import inserted_id, store_operation
 from nlq.store.tables import examples
 
 CANDIDATE, APPROVED, STALE = "candidate", "approved", "stale"
@@ -52,10 +51,7 @@ class ExampleBook:
         if status == APPROVED:
             values.update(approved_by=user, approved_at=_now())
         with self.engine.begin() as connection:
-            key = connection.execute(insert(examples).values(**values)).inserted_primary_key
-            if key is None:  # SQLAlchemy's error, so the store boundary reports it like any other
-                raise InvalidRequestError("the new example got no id")
-            return int(key[0])
+            return inserted_id(connection, insert(examples).values(**values), "example")
 
     @store_operation("read")
     def all(self, status: str | None = None) -> list[StoredExample]:

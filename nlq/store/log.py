@@ -10,11 +10,10 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Engine, and_, func, insert, select
-from sqlalchemy.exc import InvalidRequestError
 
 from nlq.answer import Answer
 from nlq.errors import ErrorKind
-from nlq.store.boundary import store_operation
+from nlq.store.boundary import inserted_id, store_operation
 from nlq.store.tables import answers, feedback
 
 LOG_COLUMNS = ["id", "asked_at", "user", "source", "database", "question", "route", "model", "status",
@@ -72,10 +71,7 @@ class AnswerLog:
             "sent_to": answer.sent_to,
         }
         with self.engine.begin() as connection:
-            key = connection.execute(insert(answers).values(**row)).inserted_primary_key
-            if key is None:  # SQLAlchemy's error, so the store boundary reports it like any other
-                raise InvalidRequestError("the new answer got no id")
-            return int(key[0])
+            return inserted_id(connection, insert(answers).values(**row), "answer")
 
     @store_operation("written")
     def add_feedback(self, answer_id: int, rating: int, comment: str, user: str) -> None:
