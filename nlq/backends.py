@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import httpx
-import httpx2
 import ollama
 import openai
 from langchain_core.language_models import BaseChatModel
@@ -98,7 +97,8 @@ def as_model_error(error: Exception, target: ModelTarget, timeout_s: float) -> N
     status = getattr(error, "status_code", None)
     if status == 404 and isinstance(error, ollama.ResponseError | openai.NotFoundError):
         return model_not_found(target.url, target.name, target.provider)
-    if isinstance(error, openai.AuthenticationError):
+    if isinstance(error, openai.AuthenticationError) or (
+            isinstance(error, httpx.HTTPStatusError) and error.response.status_code == 401):
         return ModelFailed("The model server refused nlq's API key.", "Set NLQ_MODEL_API_KEY to the server's key.")
     if type(error).__module__.startswith("botocore"):  # the optional Bedrock client's errors
         return ModelFailed(f"The hosted fallback model failed: {error}",
@@ -132,12 +132,8 @@ def _list_models(target: ModelTarget) -> list[str]:
         listed = ollama.Client(host=target.url, timeout=STATUS_TIMEOUT_S).list()
         return [m.model for m in listed.models if m.model]
     headers = {"Authorization": f"Bearer {target.api_key}"} if target.api_key else {}
-    url = openai_base_url(target.url) + "/models"
-    response = httpx.get(url, headers=headers, timeout=STATUS_TIMEOUT_S)
-    if response.status_code == 401:  # openai's own error, so as_model_error words it; it wants httpx2's Response
-        refused = httpx2.Response(401, headers=response.headers.multi_items(), request=httpx2.Request("GET", url))
-        raise openai.AuthenticationError("unauthorised", response=refused, body=None)
-    response.raise_for_status()
+    response = httpx.get(openai_base_url(target.url) + "/models", headers=headers, timeout=STATUS_TIMEOUT_S)
+    response.raise_for_status()  # a 401 is worded by as_model_error, as the client's own refusal is
     return [str(item.get("id")) for item in response.json().get("data", [])]
 
 

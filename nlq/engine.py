@@ -64,12 +64,6 @@ class Engine:
     def schema(self) -> SchemaInfo:
         return self._once("schema", lambda: inspect_schema(self.database, self.settings.excluded_table_patterns))
 
-    def refresh_schema(self) -> SchemaInfo:
-        """Read the schema again; everything derived from it (policy, catalog, approved examples) follows."""
-        with self._lock:
-            self._made = {key: value for key, value in self._made.items() if key.startswith("writer")}
-        return self.schema()
-
     def fingerprint(self) -> str:
         return self._once("fingerprint", lambda: schema_fingerprint(self.schema()))
 

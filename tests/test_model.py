@@ -1,6 +1,8 @@
 """The real ChatOllama and ChatOpenAI clients against the loopback stand-in server, over HTTP."""
 
+import threading
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -127,3 +129,31 @@ def test_garbage_replies_end_in_a_clear_error(make_engine: Callable[..., Engine]
     standin.script.rules.insert(0, Rule(match="garbage please", reply=garbage))
     answer = ask("Garbage please", make_engine(NLQ_MODEL=f"{provider}:qwen2.5-coder:7b", NLQ_REPAIR_ROUNDS="1"))
     assert answer.error is not None and answer.error.kind in {"no_sql", "sql_syntax"}
+
+
+def test_a_server_that_refuses_the_key_says_which_setting_to_fix(make_settings: Callable[..., Settings]) -> None:
+    """A real loopback server answering 401, as vLLM started with --api-key does for a wrong key."""
+
+    class Refusing(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b'{"error": {"message": "invalid api key"}}'
+            self.send_response(401)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = make_settings(NLQ_MODEL="openai:qwen", NLQ_MODEL_URL=f"http://127.0.0.1:{server.server_port}",
+                                 NLQ_MODEL_API_KEY="wrong")
+        status = check_server(primary_target(settings))
+    finally:
+        server.shutdown()
+    assert not status.reachable and status.problem is not None
+    assert status.problem.message == "The model server refused nlq's API key."
+    assert "NLQ_MODEL_API_KEY" in status.problem.hint

@@ -48,11 +48,6 @@ class CacheTable:
             connection.execute(delete(cached_sql).where(cached_sql.c.database == key.database,
                                                         cached_sql.c.question_key == _hashed(key.question)))
 
-    @store_operation("read")
-    def count(self) -> int:
-        with self.engine.connect() as connection:
-            return len(connection.execute(select(cached_sql.c.question_key)).all())
-
 
 def _hashed(question: str) -> str:
     return hashlib.sha256(question.encode()).hexdigest()
