@@ -20,7 +20,9 @@ from nlq.database import Database, DatabaseInfo, Limits
 from nlq.demo import ensure_demo_file
 from nlq.errors import SettingsError
 from nlq.examples import DEMO_EXAMPLES, Example, load_examples
+from nlq.linking import LinkingIndex
 from nlq.rules import Catalog, SemanticModel, build_catalog, latest_date_reader, load_semantic_model, read_values
+from nlq.rules.semantic_model import semantic_concepts
 from nlq.schema import SchemaInfo, inspect_schema
 from nlq.settings import Settings
 from nlq.targets import ModelTarget, fallback_target, primary_target, require_client_package
@@ -79,6 +81,15 @@ class Engine:
         """What the rules tier can name here: built on first use (it reads the data's short text values)."""
         return self._once("catalog", self._make_catalog)
 
+    def values(self) -> dict[tuple[str, str], tuple[str, ...]]:
+        """Each short-valued text column's values: what "Brazil" or "Jazz" in a question points at."""
+        return self._once("values", lambda: read_values(self.database, self.schema(), CATALOG_TIMEOUT_S))
+
+    def linking(self) -> LinkingIndex:
+        """What picks the tables a model's prompt needs, built once for this schema."""
+        return self._once("linking", lambda: LinkingIndex(self.schema(), values=self.values(),
+                                                          concepts=semantic_concepts(self.semantic_model())))
+
     def semantic_model(self) -> SemanticModel | None:
         """NLQ_SEMANTIC_MODEL, checked against the schema (the demo's own on the demo database)."""
         return self._once("semantic_model", self._load_semantic_model)
@@ -125,14 +136,13 @@ class Engine:
 
     def _make_policy(self) -> VetPolicy:
         schema = self.schema()
-        schemas = {schema.default_schema} if schema.default_schema else None
+        schemas = set(schema.schemas) or ({schema.default_schema} if schema.default_schema else None)
         return VetPolicy.for_tables(self.database.sqlglot_dialect, schema.table_names,
                                     max_rows=self.settings.max_rows, schemas=schemas, hidden=schema.excluded)
 
     def _make_catalog(self) -> Catalog:
         schema = self.schema()
-        values = read_values(self.database, schema, CATALOG_TIMEOUT_S)
-        return build_catalog(schema, self.semantic_model(), values,
+        return build_catalog(schema, self.semantic_model(), self.values(),
                              latest_date_reader(self.database, CATALOG_TIMEOUT_S), self.database.sqlglot_dialect)
 
     def _load_semantic_model(self) -> SemanticModel | None:

@@ -38,6 +38,7 @@ Reply with the SQL in a ```sql fenced block and nothing else.
 Schema:
 {schema}"""
 
+GLOSSARY_HEADER = "\n\nBusiness terms (use these definitions when the question uses the term):\n"
 PARTIAL_SCHEMA_NOTE = "\n\n(Only the tables relevant to this question are shown.)"
 REPAIR_TEMPLATE = """That SQL did not work: {error}
 
@@ -57,6 +58,7 @@ class Prompt:
     history: tuple[Turn, ...] = ()
     partial_schema: bool = False
     tables: tuple[str, ...] = ()  # the tables whose schema is in it
+    glossary: str = ""  # the owner's definitions (semantic model) of terms over these tables
 
     @property
     def dialect_notes(self) -> str:
@@ -64,7 +66,8 @@ class Prompt:
 
     @property
     def schema_section(self) -> str:
-        return self.schema_text + (PARTIAL_SCHEMA_NOTE if self.partial_schema else "")
+        terms = f"{GLOSSARY_HEADER}{self.glossary}" if self.glossary else ""
+        return self.schema_text + (PARTIAL_SCHEMA_NOTE if self.partial_schema else "") + terms
 
     @property
     def recent_history(self) -> tuple[Turn, ...]:

@@ -41,6 +41,7 @@ class TableInfo:
     name: str
     columns: tuple[ColumnInfo, ...]
     comment: str | None = None
+    parent: str | None = None  # a PostgreSQL partition's or inheritance child's parent: its rows are the parent's
 
     def column(self, name: str) -> ColumnInfo | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -52,6 +53,7 @@ class SchemaInfo:
     tables: tuple[TableInfo, ...] = field(default_factory=tuple)
     excluded: tuple[str, ...] = ()  # tables that exist but no question may read (NLQ_EXCLUDE_TABLES)
     default_schema: str | None = None
+    schemas: tuple[str, ...] = ()  # every schema read, in search_path order (PostgreSQL)
 
     @property
     def table_names(self) -> tuple[str, ...]:
@@ -66,31 +68,56 @@ class SchemaInfo:
 
 
 def inspect_schema(database: Database, exclude: Sequence[str] = ()) -> SchemaInfo:
-    """The exposed tables in the default schema; excluded ones are listed by name only, never sampled."""
+    """The exposed tables of every schema on the search path (the default schema elsewhere); excluded ones
+    are listed by name only, never sampled. A name in two schemas is the first one's, as PostgreSQL reads it."""
     with database.read_only(SCHEMA_TIMEOUT_S) as connection:
         inspector = inspect(connection)
-        names = sorted(inspector.get_table_names())
-        hidden = tuple(n for n in names if excluded(n, exclude))
-        tables = [_inspect_table(connection, inspector, n) for n in names if n not in hidden]
         default_schema = inspector.default_schema_name
+        namespaces = _search_path(connection) or ([default_schema] if default_schema else [None])
+        homes: dict[str, str | None] = {}
+        for namespace in namespaces:
+            for name in inspector.get_table_names(schema=namespace):
+                homes.setdefault(name, namespace)
+        names = sorted(homes)
+        hidden = tuple(n for n in names if excluded(n, exclude))
+        parents = _parents(connection)
+        tables = [_inspect_table(connection, inspector, n, homes[n], parents.get(n)) for n in names if n not in hidden]
     return SchemaInfo(dialect=database.dialect_name, tables=tuple(tables), excluded=hidden,
-                      default_schema=default_schema)
+                      default_schema=default_schema, schemas=tuple(n for n in namespaces if n))
 
 
-def _inspect_table(connection: Connection, inspector: Inspector, name: str) -> TableInfo:
-    primary = set(inspector.get_pk_constraint(name).get("constrained_columns") or ())
+def _search_path(connection: Connection) -> list[str | None]:
+    if connection.dialect.name != "postgresql":
+        return []
+    found = connection.exec_driver_sql("SELECT unnest(current_schemas(false))").scalars()
+    return [str(name) for name in found]
+
+
+def _parents(connection: Connection) -> dict[str, str]:
+    """Partitions and inheritance children, by name, with their parent (PostgreSQL)."""
+    if connection.dialect.name != "postgresql":
+        return {}
+    rows = connection.exec_driver_sql(
+        "SELECT child.relname, parent.relname FROM pg_inherits i JOIN pg_class child ON child.oid = i.inhrelid "
+        "JOIN pg_class parent ON parent.oid = i.inhparent")
+    return {str(child): str(parent) for child, parent in rows}
+
+
+def _inspect_table(connection: Connection, inspector: Inspector, name: str, namespace: str | None,
+                   parent: str | None) -> TableInfo:
+    primary = set(inspector.get_pk_constraint(name, schema=namespace).get("constrained_columns") or ())
     references = {}
-    for fk in inspector.get_foreign_keys(name):
+    for fk in inspector.get_foreign_keys(name, schema=namespace):
         for local, remote in zip(fk["constrained_columns"], fk["referred_columns"], strict=False):
             references[local] = f"{fk['referred_table']}.{remote}"
     try:
-        comment = inspector.get_table_comment(name).get("text")
+        comment = inspector.get_table_comment(name, schema=namespace).get("text")
     except NotImplementedError:  # SQLite has no comments
         comment = None
     columns = []
-    for raw in inspector.get_columns(name):
+    for raw in inspector.get_columns(name, schema=namespace):
         column_type: TypeEngine = raw["type"]
-        samples = _sample_values(connection, name, raw["name"]) if isinstance(column_type, String) else ()
+        samples = _sample_values(connection, name, raw["name"], namespace) if isinstance(column_type, String) else ()
         columns.append(ColumnInfo(
             name=raw["name"],
             type=_type_name(column_type),
@@ -100,7 +127,7 @@ def _inspect_table(connection: Connection, inspector: Inspector, name: str) -> T
             references=references.get(raw["name"]),
             samples=samples,
         ))
-    return TableInfo(name=name, columns=tuple(columns), comment=comment)
+    return TableInfo(name=name, columns=tuple(columns), comment=comment, parent=parent)
 
 
 def _type_name(column_type: TypeEngine) -> str:
@@ -110,10 +137,11 @@ def _type_name(column_type: TypeEngine) -> str:
         return type(column_type).__name__.upper()
 
 
-def _sample_values(connection: Connection, table_name: str, column_name: str) -> tuple[str, ...]:
+def _sample_values(connection: Connection, table_name: str, column_name: str, namespace: str | None
+                   ) -> tuple[str, ...]:
     """Distinct values of a text column when there are few of them, most frequent first."""
     target: ColumnClause[Any] = column(column_name)
-    sliced = select(target).select_from(table(table_name, target)).limit(SAMPLE_ROWS).subquery()
+    sliced = select(target).select_from(table(table_name, target, schema=namespace)).limit(SAMPLE_ROWS).subquery()
     counted = (
         select(sliced.c[column_name], func.count().label("n"))
         .where(sliced.c[column_name].is_not(None))

@@ -21,6 +21,12 @@ if [ ! -x .venv/bin/python ]; then
     fi
   fi
 fi
+# WordNet's English files (Debian's wordnet-base) teach the rules tier and schema linking lemmas, synonyms and
+# the nouns of verbs; nlq works without them, understanding fewer questions.
+if [ ! -f /usr/share/wordnet/data.noun ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wordnet-base \
+    || echo "Could not install wordnet-base; the rules tier will understand fewer words." >&2
+fi
 stamp=".venv/.installed-$(cat requirements*.txt | sha256sum | cut -c1-16)-$(basename "$1")"
 if [ ! -f "$stamp" ]; then
   echo "Installing Python packages from $1 into .venv …"

@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 from nlq.errors import NlqError, NoSqlInReply, QueryFailed, SqlRefused, SqlSyntaxError
 from nlq.examples import similar_examples
 from nlq.extract import explanation
-from nlq.linking import link_schema
 from nlq.prompt import Prompt
 from nlq.route import Route
 from nlq.routes.candidate import Candidate, Declined, Failed, Request, RouteContext
+from nlq.rules.semantic_model import glossary
 from nlq.targets import ModelTarget
 from nlq.vet import vet
 
@@ -67,10 +67,11 @@ def compose_prompt(request: Request, engine: Engine) -> Prompt:
     schema = engine.schema()
     earlier_tables = tuple(t for turn in request.history for t in _tables_of(turn.sql, engine))
     context = " ".join([turn.question for turn in request.history] + [request.question])
-    linked = link_schema(schema, context, engine.settings.prompt_tokens, must_include=earlier_tables)
+    linked = engine.linking().link(context, engine.settings.prompt_tokens, must_include=earlier_tables)
     examples = tuple(similar_examples(engine.examples(), request.question))
     return Prompt(request.question, linked.text, schema.dialect, examples, request.history,
-                  partial_schema=not linked.complete, tables=linked.tables)
+                  partial_schema=not linked.complete, tables=linked.tables,
+                  glossary=glossary(engine.semantic_model(), linked.tables))
 
 
 def sent_to_model(prompt: Prompt, target: ModelTarget) -> str:

@@ -9,7 +9,7 @@ the rules tier splices their syntax trees, never their text.
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -163,3 +163,39 @@ def _problem(path: Path, what: str) -> SettingsError:
     return SettingsError(f"The semantic model {path} is invalid: {what}.",
                          "Fix that entry (docs/answering.md (The semantic model file) shows the format), "
                          "or unset NLQ_SEMANTIC_MODEL.")
+
+
+def semantic_concepts(model: SemanticModel | None) -> dict[str, list[str]]:
+    """The owner's words for each table (metric names and synonyms, dimensions, table synonyms): schema linking
+    finds "net revenue" in the tables its metric reads."""
+    found: dict[str, list[str]] = {}
+    for metric in model.metrics if model else ():
+        for node in metric.expression.find_all(exp.Column):
+            found.setdefault(node.table, []).extend([metric.name, *metric.synonyms])
+    for dimension in model.dimensions if model else ():
+        found.setdefault(dimension.table, []).extend([dimension.name, *dimension.synonyms])
+    for table, notes in (model.tables if model else {}).items():
+        found.setdefault(table, []).extend(notes.synonyms)
+    return found
+
+
+def glossary(model: SemanticModel | None, tables: Iterable[str]) -> str:
+    """The owner's definitions whose tables are all in the prompt, for the model as for the rules tier."""
+    shown = set(tables)
+    lines = []
+    for metric in model.metrics if model else ():
+        used = {c.table for c in metric.expression.find_all(exp.Column)}
+        if metric.filter is not None:
+            used |= {c.table for c in metric.filter.find_all(exp.Column)}
+        if used <= shown:
+            where = f" WHERE {metric.filter.sql()}" if metric.filter is not None else ""
+            also = f" (also called {', '.join(metric.synonyms)})" if metric.synonyms else ""
+            lines.append(f"- {metric.name}{also}: {metric.expression.sql()}{where}")
+    for dimension in model.dimensions if model else ():
+        if dimension.table in shown:
+            also = f" (also called {', '.join(dimension.synonyms)})" if dimension.synonyms else ""
+            lines.append(f"- {dimension.name}{also}: {dimension.table}.{dimension.column}")
+    for table, notes in (model.tables if model else {}).items():
+        if table in shown and notes.synonyms:
+            lines.append(f"- {', '.join(notes.synonyms)}: the table {table}")
+    return "\n".join(lines)

@@ -35,7 +35,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _server_binary(name: str) -> str:
+def server_binary(name: str) -> str:
     found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
     if not found:
         raise RuntimeError(f"PostgreSQL's {name} is not installed; run scripts/test.sh, which installs it.")
@@ -56,10 +56,10 @@ class PostgresServer:
     def start(self) -> PostgresServer:
         if self._as_root:
             shutil.chown(self.root, user="postgres", group="postgres")
-        self._run(_server_binary("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
+        self._run(server_binary("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
                   "-E", "UTF8", "--locale=C", "--no-sync")
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(_server_binary("pg_ctl"), "-D", str(self.data), "-o", options, "-l",
+        self._run(server_binary("pg_ctl"), "-D", str(self.data), "-o", options, "-l",
                   str(self.root / "server.log"), "-w", "-t", "60", "start")
         return self
 
@@ -78,5 +78,5 @@ class PostgresServer:
 
     def stop(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError):
-            self._run(_server_binary("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+            self._run(server_binary("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.root, ignore_errors=True)

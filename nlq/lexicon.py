@@ -1,0 +1,200 @@
+"""English that neither a schema nor a question spells out: lemmas, synonyms, the nouns of events, number
+words, and run-together names split into words. Shared by the rules tier and schema linking.
+
+Each part comes from a well-kept resource rather than a hand list:
+
+- **WordNet 3.0** (Princeton; Debian's ``wordnet-base`` files, read with NLTK's reader): lemmas of
+  inflected words ("rented" → rent, "copies" → copy, "sold" → sell), a word's synonyms in its most frequent
+  sense only (film → movie; later senses are where precision is lost), and derivationally related forms,
+  which connect verbs to the tables that record them (rent → rental, book → booking, ship → shipment).
+- **wordninja** (English Wikipedia word frequencies): ``membercost`` → member cost, ``joindate`` → join date.
+- **inflect**: the spelling of every number and ordinal a question may write out ("three", "fourth"),
+  written once into ``rules/number_words.json``.
+
+Without the WordNet files (a bare pip install), lemmas fall back to the rules tier's plural rules and there
+are no synonyms or event nouns: fewer questions are understood, none is understood differently.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import threading
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+WORDNET_DIRS = (Path("/usr/share/wordnet"), Path("/usr/share/nltk_data/corpora/wordnet"))
+WORDNET_FILES = ("adj.exc", "adv.exc", "noun.exc", "verb.exc", "data.adj", "data.adv", "data.noun", "data.verb",
+                 "index.adj", "index.adv", "index.noun", "index.verb")
+# WordNet's lexicographer files in their fixed order; Debian leaves this one index file out.
+LEXNAMES = ("adj.all", "adj.pert", "adv.all", "noun.Tops", "noun.act", "noun.animal", "noun.artifact",
+            "noun.attribute", "noun.body", "noun.cognition", "noun.communication", "noun.event", "noun.feeling",
+            "noun.food", "noun.group", "noun.location", "noun.motive", "noun.object", "noun.person",
+            "noun.phenomenon", "noun.plant", "noun.possession", "noun.process", "noun.quantity", "noun.relation",
+            "noun.shape", "noun.state", "noun.substance", "noun.time", "verb.body", "verb.change", "verb.cognition",
+            "verb.communication", "verb.competition", "verb.consumption", "verb.contact", "verb.creation",
+            "verb.emotion", "verb.motion", "verb.perception", "verb.possession", "verb.social", "verb.stative",
+            "verb.weather", "adj.ppl")
+NUMBER_WORDS_FILE = Path(__file__).parent / "rules" / "number_words.json"
+CATEGORY = {"noun": 1, "verb": 2, "adj": 3, "adv": 4}
+MIN_SPLIT_PART = 3  # "ipouts" is not "ip outs": parts this short are abbreviations, not words
+EVENT_SENSES = 3  # a verb's most frequent senses whose nouns name its event
+
+
+class Lexicon:
+    """Answers about English words, each cached: a question's words are looked up many times."""
+
+    def __init__(self, wordnet: Any | None) -> None:
+        self._wordnet = wordnet
+        self._lock = threading.Lock()
+        self._cache: dict[tuple[str, str], Any] = {}
+
+    @property
+    def has_wordnet(self) -> bool:
+        return self._wordnet is not None
+
+    def noun(self, word: str) -> str | None:
+        """The noun a word is a form of ("copies" → copy, "people" → person), or None when it is no noun."""
+        return self._cached("noun", word, lambda: self._morphy(word, "n"))
+
+    def verb(self, word: str) -> str | None:
+        """The verb a word is a form of ("rented" → rent, "sold" → sell), or None when it is no verb."""
+        return self._cached("verb", word, lambda: self._morphy(word, "v"))
+
+    def is_word(self, word: str) -> bool:
+        return self.noun(word) is not None or self.verb(word) is not None or self._known(word, "a")
+
+    def synonyms(self, noun: str) -> frozenset[str]:
+        """One-word synonyms of a noun in its most frequent sense: what "catalogue" and "film" also mean."""
+        def find() -> frozenset[str]:
+            senses = self._synsets(noun, "n")
+            names = {lemma.name().lower() for lemma in senses[0].lemmas()} if senses else set()
+            return frozenset(n for n in names if n.isalpha() and n != noun)
+        return self._cached("synonyms", noun, find)
+
+    def event_nouns(self, verb: str) -> frozenset[str]:
+        """Nouns of what a verb records ("rent" → rental, "book" → booking, "sell" → sale)."""
+        def find() -> frozenset[str]:
+            return frozenset(self._related(self._synsets(verb, "v")[:EVENT_SENSES], verb, "n"))
+        return self._cached("events", verb, find)
+
+    def event_verbs(self, noun: str) -> frozenset[str]:
+        """Verbs a table's noun is the record of ("rental" → rent, "payment" → pay), the reverse of
+        ``event_nouns``."""
+        def find() -> frozenset[str]:
+            return frozenset(self._related(self._synsets(noun, "n")[:EVENT_SENSES], noun, "v"))
+        return self._cached("verbs", noun, find)
+
+    def split(self, word: str) -> tuple[str, ...]:
+        """A run-together name split into words (``membercost`` → member, cost); the word itself when it is
+        a word, or when any part would be too short to be sure."""
+        def find() -> tuple[str, ...]:
+            if len(word) < 2 * MIN_SPLIT_PART or not word.isalpha() or self.is_word(word):
+                return (word,)
+            parts = tuple(_wordninja().split(word))
+            if len(parts) < 2 or any(len(p) < MIN_SPLIT_PART or not self.is_word(p) for p in parts):
+                return (word,)
+            return parts
+        return self._cached("split", word, find)
+
+    # -- WordNet ---------------------------------------------------------------------------------------------
+
+    def _related(self, senses: Iterable[Any], word: str, pos: str) -> set[str]:
+        found = set()
+        for sense in senses:
+            for lemma in sense.lemmas():
+                if lemma.name().lower() != word:
+                    continue
+                for form in lemma.derivationally_related_forms():
+                    name = form.name().lower()
+                    if form.synset().pos() == pos and name.isalpha():
+                        found.add(name)
+        return found
+
+    def _synsets(self, word: str, pos: str) -> list[Any]:
+        return list(self._wordnet.synsets(word, pos)) if self._wordnet is not None else []
+
+    def _morphy(self, word: str, pos: str) -> str | None:
+        if self._wordnet is None or not word.isalpha():
+            return None
+        found = self._wordnet.morphy(word, pos)
+        return str(found) if found else None
+
+    def _known(self, word: str, pos: str) -> bool:
+        return self._cached(f"known:{pos}", word, lambda: self._morphy(word, pos) is not None)
+
+    def _cached(self, kind: str, word: str, find: Any) -> Any:
+        key = (kind, word)
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        value = find()
+        with self._lock:
+            self._cache[key] = value
+        return value
+
+
+@functools.cache
+def english() -> Lexicon:
+    """The lexicon, loaded once per process (WordNet's files are read lazily, word by word)."""
+    return Lexicon(_open_wordnet())
+
+
+@functools.cache
+def _wordninja() -> Any:
+    import wordninja  # loads its word list (1 s) only when a name needs it
+    return wordninja
+
+
+def _open_wordnet() -> Any | None:
+    source = next((d for d in WORDNET_DIRS if all((d / f).is_file() for f in WORDNET_FILES)), None)
+    if source is None:
+        return None
+    import nltk.data
+    from nltk.corpus.reader.wordnet import WordNetCorpusReader
+
+    folder: Path = source
+
+    class Reader(WordNetCorpusReader):
+        def open(self, file: str) -> Any:
+            if file == "lexnames" and not (folder / file).is_file():  # Debian leaves this index file out
+                lines = [f"{n:02d}\t{name}\t{CATEGORY[name.split('.')[0]]}" for n, name in enumerate(LEXNAMES)]
+                return io.StringIO("\n".join(lines) + "\n")
+            return super().open(file)
+
+        def map_wn(self, version: str = "wordnet") -> None:  # a map to other wordnets, for multilingual use only
+            return None
+
+    if str(source) not in nltk.data.path:  # NLTK reads only from folders it was told to trust
+        nltk.data.path.append(str(source))
+    with warnings.catch_warnings():  # "multilingual functions are not available": nlq reads English only
+        warnings.simplefilter("ignore", UserWarning)
+        return Reader(str(source), None)
+
+
+@functools.cache
+def number_words() -> dict[str, int]:
+    """"three" → 3, "fourth" → 4, "twenty-one" → 21, "4th" → 4, up to a hundred. Spelled by inflect when
+    the table is written (``python -m nlq.lexicon``; a test checks it is current), so no question waits for
+    inflect's two-second import."""
+    return {str(k): int(v) for k, v in json.loads(NUMBER_WORDS_FILE.read_text(encoding="utf-8")).items()}
+
+
+def spell_numbers() -> dict[str, int]:
+    import inflect
+
+    spell = inflect.engine()
+    words: dict[str, int] = {}
+    for number in range(1, 101):
+        ordinal = spell.ordinal(number)  # type: ignore[arg-type]
+        for text in (spell.number_to_words(number), spell.number_to_words(ordinal), ordinal):  # type: ignore[arg-type]
+            words[str(text)] = number
+            words[str(text).replace("-", " ")] = number
+    return words
+
+
+if __name__ == "__main__":
+    NUMBER_WORDS_FILE.write_text(json.dumps(spell_numbers(), indent=0, sort_keys=True) + "\n", encoding="utf-8")
