@@ -7,9 +7,10 @@ exactly like a model's.
 
 from __future__ import annotations
 
-from nlq.rules.catalog import Catalog, build_catalog, latest_date_reader, read_values
+from nlq.rules.catalog import Catalog, build_catalog
 from nlq.rules.compile import RulesQuery, compile_intent
 from nlq.rules.parse import parse
+from nlq.rules.reading import latest_date_reader, read_values
 from nlq.rules.semantic_model import SemanticModel, load_semantic_model
 
 __all__ = ["Catalog", "RulesQuery", "SemanticModel", "build_catalog", "latest_date_reader", "load_semantic_model",

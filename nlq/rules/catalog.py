@@ -12,15 +12,11 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from datetime import date
 
-from sqlalchemy import column, select, table
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.sql.expression import ColumnClause
 from sqlglot import exp
 
-from nlq.database import Database
+from nlq.lexicon import english
 from nlq.rules.semantic_model import SemanticModel, TableNotes
 from nlq.rules.words import (
     FILLER,
@@ -34,10 +30,6 @@ from nlq.rules.words import (
 )
 from nlq.schema import ColumnInfo, SchemaInfo, TableInfo
 
-VALUE_SCAN_ROWS = 50_000  # rows read per column when indexing values
-MAX_VALUES = 1000  # a column with more distinct values is not indexed (names of millions of customers)
-MAX_VALUE_LENGTH = 60
-MAX_VALUE_COLUMNS = 400
 EXACT, ALIAS = 2, 1  # how strongly a phrase names a concept: its own name, or a synonym / shortened form
 NUMERIC_TYPES = ("INT", "NUMERIC", "DECIMAL", "REAL", "FLOAT", "DOUBLE", "MONEY", "SMALLINT", "BIGINT")
 TEXT_TYPES = ("CHAR", "TEXT", "STRING", "CLOB")
@@ -107,6 +99,7 @@ class Catalog:
     notes: dict[str, TableNotes]
     latest_reader: Callable[[str, str], date | None] = field(repr=False)
     longest_phrase: int = 1
+    nullable: frozenset[tuple[str, str]] = frozenset()  # columns that may be empty
     _latest: dict[tuple[str, str], date | None] = field(default_factory=dict, repr=False)
 
     def lookup(self, words: tuple[str, ...]) -> list[Concept]:
@@ -197,8 +190,9 @@ def build_catalog(schema: SchemaInfo, model: SemanticModel | None, values: dict[
                 if target != info.name and schema.table(target) is not None:
                     edges[info.name].append(Edge(info.name, col.name, target, target_column))
         dates[info.name] = _business_dates(info)
+    nullable = frozenset((t.name, c.name) for t in schema.tables for c in t.columns if c.nullable and not c.primary_key)
     return Catalog(dialect, dict(index.phrases), dict(edges), dates, dict(model.tables), latest_reader,
-                   longest_phrase=index.longest)
+                   longest_phrase=index.longest, nullable=nullable)
 
 
 def _column_labels(schema: SchemaInfo, model: SemanticModel) -> dict[tuple[str, str], str]:
@@ -237,10 +231,19 @@ class _PhraseIndex:
         self.longest = max(self.longest, len(words))
 
     def add_with_synonyms(self, words: tuple[str, ...], concept: Concept, strength: int) -> None:
+        """A name, and the name with any one word replaced by a synonym: nlq's own list of business words,
+        then WordNet's synonyms of the word's most frequent sense ("catalogue", "film" → movie)."""
         self.add_words(words, concept, strength)
+        lexicon = english()
         for position, word in enumerate(words):
-            for synonym in SYNONYMS.get(word, ()):
+            for synonym in (*SYNONYMS.get(word, ()), *sorted(lexicon.synonyms(word))):
                 self.add_words((*words[:position], *name_words(synonym), *words[position + 1:]), concept, ALIAS)
+
+    def add_events(self, words: tuple[str, ...], entity: Entity) -> None:
+        """The verbs a table records ("rental" ← rented, "payment" ← paid): a question's verb names its table."""
+        if words:
+            for verb in sorted(english().event_verbs(words[-1])):
+                self.add_words((verb,), entity, ALIAS)
 
 
 def _index_table(index: _PhraseIndex, info: TableInfo, notes: TableNotes, labels: dict[tuple[str, str], str],
@@ -251,6 +254,7 @@ def _index_table(index: _PhraseIndex, info: TableInfo, notes: TableNotes, labels
     entity = Entity(info.name, display_name(info.name), _key(info), labels_of_rows,
                     unnamed=not labels_of_rows and name_like)
     index.add_with_synonyms(table_words, entity, EXACT)
+    index.add_events(table_words, entity)
     if len(table_words) > 1:
         index.add_words(table_words[-1:], entity, ALIAS)
     for synonym in notes.synonyms:
@@ -345,51 +349,3 @@ def _base_table(tables: set[str], schema: SchemaInfo) -> str:
 def _targets(schema: SchemaInfo, table_name: str) -> Iterable[str]:
     info = schema.table(table_name)
     return [] if info is None else [c.references.partition(".")[0] for c in info.columns if c.references]
-
-
-def read_values(database: Database, schema: SchemaInfo, timeout_s: float) -> dict[tuple[str, str], tuple[str, ...]]:
-    """Short text values of each text column with few distinct values, read from a bounded slice."""
-    columns = [(t.name, c.name) for t in schema.tables for c in t.columns
-               if is_text(c) and not c.primary_key][:MAX_VALUE_COLUMNS]
-    found: dict[tuple[str, str], tuple[str, ...]] = {}
-    with database.read_only(timeout_s) as connection:
-        for table_name, column_name in columns:
-            target: ColumnClause[Any] = column(column_name)
-            sliced = select(target).select_from(table(table_name, target)).limit(VALUE_SCAN_ROWS).subquery()
-            query = select(sliced.c[column_name]).where(sliced.c[column_name].is_not(None)).distinct()
-            try:
-                with connection.begin_nested():
-                    values = [row[0] for row in connection.execute(query.limit(MAX_VALUES + 1))]
-            except SQLAlchemyError:
-                continue
-            if len(values) <= MAX_VALUES:
-                found[(table_name, column_name)] = tuple(
-                    str(v) for v in values if isinstance(v, str) and 1 < len(v.strip()) <= MAX_VALUE_LENGTH)
-    return found
-
-
-def latest_date_reader(database: Database, timeout_s: float) -> Callable[[str, str], date | None]:
-    def latest(table_name: str, column_name: str) -> date | None:
-        target: ColumnClause[Any] = column(column_name)
-        query = select(target).select_from(table(table_name, target)).order_by(target.desc()).limit(1)
-        query = query.where(target.is_not(None))
-        try:
-            with database.read_only(timeout_s) as connection:
-                value = connection.execute(query).scalar()
-        except SQLAlchemyError:
-            return None
-        return as_date(value)
-    return latest
-
-
-def as_date(value: object) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.strip()[:19]).date()
-        except ValueError:
-            return None
-    return None

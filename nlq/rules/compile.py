@@ -40,7 +40,8 @@ class RulesQuery:
 def compile_intent(intent: Intent, catalog: Catalog) -> RulesQuery:
     if intent.listing:
         return _Builder(catalog, _only(intent.listing, Entity, "what to list")).listing(intent)
-    bases = [c for c in intent.measure if isinstance(c, (Measure, Entity))]
+    kinds = (Measure, Entity, Attribute) if intent.aggregation == "count_distinct" else (Measure, Entity)
+    bases = [c for c in intent.measure if isinstance(c, kinds)]
     if len(bases) > 1:  # "quantity" sold or returned, "unit price" of the catalog or of the sale
         raise hand_over(f"“{bases[0].label}” could be measured in {', '.join(sorted({b.table for b in bases}))}")
     options = []
@@ -61,13 +62,14 @@ def compile_intent(intent: Intent, catalog: Catalog) -> RulesQuery:
 class _Builder:
     """One reading of the question: a base table, the joins it needs, and the clauses it becomes."""
 
-    def __init__(self, catalog: Catalog, base: Measure | Entity) -> None:
+    def __init__(self, catalog: Catalog, base: Measure | Entity | Attribute) -> None:
         self.catalog = catalog
         self.base = base
         self.table = base.table
         self.dialect = catalog.dialect
         self.joins: dict[str, Edge] = {}
         self.cost = 0
+        self.present: list[tuple[exp.Column, str]] = []  # columns a ranking leaves out when empty, and their label
 
     def aggregate(self, intent: Intent) -> tuple[int, RulesQuery]:
         measure_expression, measure_label = self._measure(intent)
@@ -86,6 +88,8 @@ class _Builder:
                 select.extend(shown)
                 group.extend(grouped)
                 words.append(concept.label)
+                if intent.rank is not None:  # a missing name never leads a ranking ("top composers")
+                    self.present.extend(self._labels_of(concept))
         alias = _alias(measure_label)
         select.append(exp.alias_(measure_expression, alias))
         query = exp.select(*select).from_(self._name(self.table))
@@ -112,6 +116,9 @@ class _Builder:
 
     def _measure(self, intent: Intent) -> tuple[exp.Expr, str]:
         base, aggregation = self.base, intent.aggregation
+        if isinstance(base, Attribute):
+            distinct = exp.Count(this=exp.Distinct(expressions=[self._column(base.table, base.column)]))
+            return distinct, f"number of different {plural(base.label)}"
         if isinstance(base, Entity):
             return exp.Count(this=exp.Star()), f"number of {plural(base.label)}"
         if base.aggregated:
@@ -192,9 +199,21 @@ class _Builder:
         shown = [exp.alias_(labels[0], _alias(concept.label))] if len(labels) == 1 else labels or keys
         return shown, keys + labels
 
+    def _labels_of(self, concept: Concept) -> list[tuple[exp.Column, str]]:
+        if isinstance(concept, Attribute):
+            return [(self._column(concept.table, concept.column), concept.label)]
+        if isinstance(concept, Entity):
+            return [(self._column(concept.table, c), concept.label) for c in concept.label_columns[:1]]
+        return []
+
     def _where(self, query: exp.Select, intent: Intent, time_column: tuple[str, str] | None) -> exp.Select:
         self.conditions: list[str] = []
         conditions: list[exp.Expr] = []
+        for column, label in self.present:
+            if (column.table, column.name) not in self.catalog.nullable:
+                continue
+            conditions.append(exp.Not(this=exp.Is(this=column, expression=exp.Null())))
+            self.conditions.append(f"rows without a {label} left out")
         by_column: dict[tuple[str, str], list[str]] = {}
         for candidates in intent.filters:
             value = self._nearest(self._one_column(candidates, intent), "a value")

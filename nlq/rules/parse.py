@@ -18,16 +18,19 @@ from nlq.rules.words import (
     AVG_WORDS,
     BOTTOM_WORDS,
     COUNT_WORDS,
+    DISTINCT_WORDS,
+    EVENT_FILLER_VERBS,
     FILLER,
     GRAIN_ADJECTIVES,
     GRAINS,
     GROUPING,
     MAX_WORDS,
     MIN_WORDS,
-    NUMBER_WORDS,
     SUM_WORDS,
     TOKEN_RE,
     TOP_WORDS,
+    lemma_forms,
+    number,
     tokens,
 )
 
@@ -104,6 +107,11 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
         if length < 2:
             item, grammar_length = _grammar(words, i, grouping)
             length = grammar_length if item else length
+        if item is None and not candidates:
+            candidates = [c for form in lemma_forms(word) for c in catalog.lookup((form,))]
+            length = 1
+            if not candidates and _event_verb(word, items):
+                item = _Item("filler", (word,))  # "orders placed", "invoices issued"
         if item is None:
             if not candidates:
                 raise hand_over(f"it does not know the word “{word}” in this database")
@@ -137,9 +145,16 @@ def _grammar(words: list[str], i: int, grouping: bool) -> tuple[_Item | None, in
         return _Item("group", (word,)), 1
     if word in {"and", ","}:
         return _Item("and", (word,)), 1
-    number = _number(following)
-    if word in TOP_WORDS | BOTTOM_WORDS | {"first"} and number is not None:
-        return _Item("top", (word, following), value=(word not in BOTTOM_WORDS, number)), 2
+    count = number(following)
+    if word in TOP_WORDS | BOTTOM_WORDS | {"first"} and count is not None:
+        return _Item("top", (word, following), value=(word not in BOTTOM_WORDS, count)), 2
+    if number(word) is not None and following in TOP_WORDS | BOTTOM_WORDS | MAX_WORDS | MIN_WORDS:
+        # "our 5 biggest customers", "the three cheapest tracks"
+        return _Item("top", (word, following), value=(following not in BOTTOM_WORDS | MIN_WORDS, number(word))), 2
+    if number(word) is not None and word not in {"one", "1"}:
+        return _Item("limit", (word,), value=number(word)), 1  # "which 3 albums have the most tracks"
+    if word in DISTINCT_WORDS:
+        return _Item("distinct", (word,)), 1
     if word in {"top", "bottom"}:
         return _Item("top", (word,), value=(word == "top", None)), 1
     if word in MAX_WORDS or word in MIN_WORDS:
@@ -155,10 +170,12 @@ def _grammar(words: list[str], i: int, grouping: bool) -> tuple[_Item | None, in
     return None, 1
 
 
-def _number(word: str) -> int | None:
-    if word.isdigit() and 0 < int(word) <= 1000 and len(word) < 4:
-        return int(word)
-    return NUMBER_WORDS.get(word)
+def _event_verb(word: str, items: list[_Item]) -> bool:
+    """A verb that only says the event of the table just named happened ("orders placed")."""
+    verbs = {word, *lemma_forms(word)}
+    previous = items[-1] if items else None
+    return bool(verbs & EVENT_FILLER_VERBS) and previous is not None and previous.kind == "concept" and any(
+        isinstance(c, Entity) for c in previous.candidates)
 
 
 def _longest_name(words: list[str], i: int, taken: set[int], catalog: Catalog) -> tuple[int, list[Concept]]:
@@ -173,6 +190,11 @@ def _longest_name(words: list[str], i: int, taken: set[int], catalog: Catalog) -
 
 def _roles(items: list[_Item]) -> Intent:
     intent = Intent()
+    distinct = any(item.kind == "distinct" for item in items)
+    limits = [item for item in items if item.kind == "limit"]
+    items = [item for item in items if item.kind not in {"distinct", "limit"}]
+    if len(limits) > 1:
+        raise hand_over("it names more than one number of rows")
     ranked = any(item.kind in {"top", "most"} for item in items)
     measures: list[list[Concept]] = []
     subjects: list[tuple[_Item, list[Concept]]] = []
@@ -200,6 +222,9 @@ def _roles(items: list[_Item]) -> Intent:
                 continue  # "Enterprise customers", "cancelled orders": the value already says which rows
             elif Entity in kinds and counted is None and _count_follows(items, position):
                 counted = [c for c in item.candidates if isinstance(c, Entity)]  # "invoice count"
+            elif (distinct and Attribute in kinds and previous is not None and previous.kind == "count"
+                  and counted is None):  # "how many different billing cities"
+                counted = [c for c in item.candidates if isinstance(c, Attribute)]
             elif Entity in kinds and previous is not None and previous.kind in {"count", "most"} and counted is None:
                 counted = [c for c in item.candidates if isinstance(c, Entity)]
                 if previous.kind == "most" and intent.rank is None:
@@ -211,6 +236,10 @@ def _roles(items: list[_Item]) -> Intent:
     if not measures and counted is None and not ranked and len(subjects) == 1 and _per_group(items):
         counted = [c for c in subjects.pop()[1] if isinstance(c, Entity)] or None  # "invoices per country"
     _measure_and_rank(intent, items, measures, subjects, counted, ranked)
+    if limits:
+        if intent.rank is None:
+            raise hand_over(f"it names a number (“{limits[0].words[0]}”) but no ranking")
+        intent.rank = Rank(intent.rank.descending, int(str(limits[0].value)))
     if len(intent.dimensions) > MAX_DIMENSIONS:
         raise hand_over(f"it groups by more than {MAX_DIMENSIONS} things")
     if len({repr(d) for d in intent.dimensions}) < len(intent.dimensions):
@@ -275,7 +304,8 @@ def _measure_and_rank(intent: Intent, items: list[_Item], measures: list[list[Co
     if counted is not None:
         if intent.aggregation not in (None, "count", "sum"):  # "average number of lines per order"
             raise hand_over("it asks for an aggregate of a count")
-        intent.measure, intent.aggregation = counted, "count"
+        distinct_values = all(isinstance(c, Attribute) for c in counted)
+        intent.measure, intent.aggregation = counted, "count_distinct" if distinct_values else "count"
     elif measures:
         intent.measure = measures[0]
     if len(subjects) > 1:

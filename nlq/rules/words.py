@@ -9,6 +9,9 @@ schema name or value is "not understood", and the question goes to the model.
 from __future__ import annotations
 
 import re
+import unicodedata
+
+from nlq.lexicon import english, number_words
 
 TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[#%<>=]")
 CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -20,9 +23,16 @@ FILLER = frozenset({
     "us", "list", "give", "get", "display", "tell", "please", "our", "my", "we", "i", "do", "does", "did",
     "have", "has", "had", "there", "all", "in", "for", "from", "with", "on", "at", "to", "and", "overall",
     "can", "you", "could", "would", "find", "see", "want", "know", "need", "how", "which", "who", "whose",
-    "that", "their", "its", "report", "breakdown", "broken", "down", "split", "grouped", "across", "it",
-    "them", "they", "any", "current", "currently", "altogether",
+    "that", "their", "its", "breakdown", "broken", "down", "split", "grouped", "across", "it",
+    "them", "they", "any", "altogether", "ever", "entire", "whole", "kindly", "just", "also",
+    "i'd", "we'd", "let's", "thanks", "thank", "database", "here",
+    "exactly", "actually", "really", "ok", "okay", "hey", "hi", "hello", "quick", "quickly",
 })
+# Verbs that only say a table's event happened, right after the table's name: "orders placed", "bookings made".
+EVENT_FILLER_VERBS = frozenset({"place", "make", "issue", "record", "create", "receive", "submit", "log", "register",
+                                "generate", "raise", "file", "take", "happen", "occur", "do"})
+# Words that make a count distinct: "how many different countries".
+DISTINCT_WORDS = frozenset({"different", "distinct", "unique", "separate"})
 # Words that open a grouping: the next names are dimensions ("by region and year").
 GROUPING = frozenset({"by", "per", "each", "every"})
 SUM_WORDS = frozenset({"total", "sum", "much", "combined"})
@@ -33,8 +43,6 @@ MAX_WORDS = frozenset({"maximum", "max", "largest", "highest", "biggest", "most"
 COUNT_WORDS = frozenset({"count", "number", "#", "many"})
 TOP_WORDS = frozenset({"top", "best", "highest", "largest", "biggest", "leading"})
 BOTTOM_WORDS = frozenset({"bottom", "worst", "lowest", "smallest", "least"})
-NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-                "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20, "fifty": 50, "hundred": 100}
 GRAIN_ADJECTIVES = {"yearly": "year", "annual": "year", "annually": "year", "quarterly": "quarter",
                     "monthly": "month", "weekly": "week", "daily": "day"}
 GRAINS = ("year", "quarter", "month", "week", "day")
@@ -79,18 +87,40 @@ def singular(word: str) -> str:
     return word
 
 
+def fold(text: str) -> str:
+    """Lower case without accents: "São Paulo" and "sao paulo" are the same words."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'").lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def tokens(question: str) -> list[str]:
-    """The question's words, lower case and singular; digits kept as words of their own."""
-    text = question.replace("’", "'").lower()
-    return [singular(word) for word in TOKEN_RE.findall(text)]
+    """The question's words, lower case, unaccented and singular; digits kept as words of their own."""
+    return [singular(word) for word in TOKEN_RE.findall(fold(question))]
 
 
 def name_words(name: str) -> tuple[str, ...]:
-    """``InvoiceLine`` / ``invoice_lines`` / ``sbTicker`` → ("invoice", "line") etc."""
-    parts = []
-    for chunk in NAME_SPLIT_RE.split(name):
-        parts.extend(CAMEL_RE.split(chunk))
-    return tuple(singular(part.lower()) for part in parts if part)
+    """``InvoiceLine`` / ``invoice_lines`` / ``sbTicker`` → ("invoice", "line"); ``membercost`` → ("member",
+    "cost"), split against a dictionary."""
+    lexicon = english()
+    parts: list[str] = []
+    for chunk in NAME_SPLIT_RE.split(fold(name) if not name.isascii() else name):
+        parts.extend(p for camel in CAMEL_RE.split(chunk) if camel for p in lexicon.split(camel.lower()))
+    return tuple(singular(part) for part in parts if part)
+
+
+def lemma_forms(word: str) -> list[str]:
+    """Other spellings of a question's word that a schema may use: its noun and verb lemmas ("copies" → copy,
+    "rented" → rent, "sold" → sell)."""
+    lexicon = english()
+    forms = [lexicon.noun(word), lexicon.verb(word)]
+    return [f for f in dict.fromkeys(forms) if f and f != word]
+
+
+def number(word: str) -> int | None:
+    """"5", "five", "fifth", "5th" → 5 (up to a hundred; 0 and larger numbers are not ranks)."""
+    if word.isdigit() and 0 < int(word) <= 1000 and len(word) < 4:
+        return int(word)
+    return number_words().get(word)
 
 
 def display_name(name: str) -> str:
