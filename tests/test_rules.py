@@ -368,3 +368,18 @@ def test_run_together_names_are_split_into_words(tmp_path: Path, make_engine: Ca
 def test_the_number_words_table_is_what_inflect_spells() -> None:
     from nlq.lexicon import number_words, spell_numbers
     assert number_words() == spell_numbers()
+
+
+def test_an_expense_is_never_revenue(tmp_path: Path, make_engine: Callable[..., Engine]) -> None:
+    """FoodMart: "revenue for each month of 1997" was answered with SUM(expense_fact.amount)."""
+    path = tmp_path / "books.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.executescript("""
+            CREATE TABLE expense_fact (expense_id INTEGER PRIMARY KEY, exp_date DATE, amount REAL);
+            INSERT INTO expense_fact VALUES (1, '1997-01-05', 10.0), (2, '1997-02-05', 20.0);
+        """)
+    engine = make_engine(NLQ_DATABASE_URL=f"sqlite:///{path}", **RULES)
+    answer = ask("Can you show me revenue for each month of 1997 in chronological order?", engine, mode="rules")
+    assert not answer.ok, answer.sql
+    answer = ask("total amount for each month of 1997 in chronological order", engine, mode="rules")
+    assert answer.ok, answer.error

@@ -36,6 +36,10 @@ TEXT_TYPES = ("CHAR", "TEXT", "STRING", "CLOB")
 IDENTIFIER_WORDS = {"id", "code", "zip", "postal", "phone", "fax", "number", "no", "key", "uuid", "year",
                     "month", "day", "quarter", "week", "latitude", "longitude", "lat", "lon", "lng"}
 LABEL_NAMES = ("name", "title")
+# Words that make a table's or column's money go out, not come in.
+COST_WORDS = {"expense", "cost", "spend", "spending", "budget", "salary", "payroll", "wage", "tax", "refund",
+              "purchase", "procurement", "supplier", "vendor", "fee", "commission", "bonus", "loss", "debt", "fine"}
+DATE_WORDS = {"date", "time", "at", "on", "dt", "timestamp", "day", "when", "tms", "ts"}
 AUDIT_WORDS = {"update", "updated", "modified", "modification", "changed", "synced", "sync", "loaded", "ingested",
                "etl", "deleted"}
 # Words too generic to name a column on their own ("cost" may stand for round_trip_cost; "name" may not).
@@ -100,6 +104,7 @@ class Catalog:
     latest_reader: Callable[[str, str], date | None] = field(repr=False)
     longest_phrase: int = 1
     nullable: frozenset[tuple[str, str]] = frozenset()  # columns that may be empty
+    date_verbs: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # "hired" → employees.hire_date
     _latest: dict[tuple[str, str], date | None] = field(default_factory=dict, repr=False)
 
     def lookup(self, words: tuple[str, ...]) -> list[Concept]:
@@ -190,9 +195,16 @@ def build_catalog(schema: SchemaInfo, model: SemanticModel | None, values: dict[
                 if target != info.name and schema.table(target) is not None:
                     edges[info.name].append(Edge(info.name, col.name, target, target_column))
         dates[info.name] = _business_dates(info)
+    date_verbs: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for info in schema.tables:
+        for col in info.columns:
+            if is_date(col) and not set(name_words(col.name)) & AUDIT_WORDS:
+                for word in _date_verbs(col.name):
+                    date_verbs[word].append((info.name, col.name))
     nullable = frozenset((t.name, c.name) for t in schema.tables for c in t.columns if c.nullable and not c.primary_key)
     return Catalog(dialect, dict(index.phrases), dict(edges), dates, dict(model.tables), latest_reader,
-                   longest_phrase=index.longest, nullable=nullable)
+                   longest_phrase=index.longest, nullable=nullable,
+                   date_verbs={word: tuple(found) for word, found in date_verbs.items()})
 
 
 def _column_labels(schema: SchemaInfo, model: SemanticModel) -> dict[tuple[str, str], str]:
@@ -268,7 +280,8 @@ def _index_table(index: _PhraseIndex, info: TableInfo, notes: TableNotes, labels
             index.add_with_synonyms(words, measure, EXACT)
             index.add_words(qualified, measure, EXACT)
             _add_part_words(index, words, measure)
-            if col.name.lower() in REVENUE_COLUMNS and not metrics_named:
+            money_out = (set(table_words) | set(words)) & COST_WORDS  # an expense's amount is not revenue
+            if col.name.lower() in REVENUE_COLUMNS and not metrics_named and not money_out:
                 for word in REVENUE_WORDS:
                     index.add(word, measure, ALIAS)
         elif is_text(col) and not col.primary_key and col.name not in entity.label_columns:
@@ -276,6 +289,19 @@ def _index_table(index: _PhraseIndex, info: TableInfo, notes: TableNotes, labels
             index.add_with_synonyms(words, attribute, EXACT)
             index.add_words(qualified, attribute, EXACT)
             _add_part_words(index, words, attribute)
+
+
+def _date_verbs(name: str) -> set[str]:
+    """What a date column records, as the verbs a question uses: ``hire_date`` → hire, ``shipped_date`` → ship,
+    ``date_accnt_opened`` → open, ``birth_date`` → birth and bear ("born")."""
+    lexicon = english()
+    found = set()
+    for word in name_words(name):
+        if word in DATE_WORDS or len(word) < 3:
+            continue
+        found |= {word, *(f for f in (lexicon.verb(word), lexicon.noun(word)) if f)}
+        found |= lexicon.event_verbs(lexicon.noun(word) or word)
+    return found
 
 
 def _business_dates(info: TableInfo) -> tuple[str, ...]:

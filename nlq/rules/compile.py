@@ -69,9 +69,11 @@ class _Builder:
         self.dialect = catalog.dialect
         self.joins: dict[str, Edge] = {}
         self.cost = 0
+        self.dated_by: tuple[tuple[str, str], ...] = ()
         self.present: list[tuple[exp.Column, str]] = []  # columns a ranking leaves out when empty, and their label
 
     def aggregate(self, intent: Intent) -> tuple[int, RulesQuery]:
+        self.dated_by = intent.dated_by
         measure_expression, measure_label = self._measure(intent)
         select, group, words = [], [], []
         time_column = None
@@ -105,6 +107,7 @@ class _Builder:
         assert isinstance(entity, Entity)
         if intent.dimensions or intent.rank:
             raise hand_over("it asks for a list together with a grouping or ranking")
+        self.dated_by = intent.dated_by
         query = exp.select(exp.Column(this=exp.Star(), table=self._name(entity.table))).from_(self._name(entity.table))
         query = self._where(query, intent, None)
         order = [self._column(entity.table, c) for c in entity.label_columns or entity.key]
@@ -272,11 +275,28 @@ class _Builder:
     # -- time ------------------------------------------------------------------------------------------
 
     def _time_column(self) -> tuple[str, str]:
+        if self.dated_by:
+            return self._named_date()
         explicit = self.base.time if isinstance(self.base, Measure) else None
         found = self.catalog.time_column(self.table, explicit)
         if found is None:
             raise hand_over(f"it cannot tell which date of {self.table} the question means")
         self._join(self._path_to(found[0]))
+        return found
+
+    def _named_date(self) -> tuple[str, str]:
+        """The date a verb named ("hired" → hire_date), the nearest one reached from the base table."""
+        reachable = [(len(path), found, path) for found in self.dated_by
+                     if (path := self.catalog.path(self.table, found[0])) is not None]
+        if not reachable:
+            raise hand_over(f"it names a date ({', '.join(f'{t}.{c}' for t, c in self.dated_by)}) "
+                            f"that cannot be reached from {self.table}")
+        shortest = min(distance for distance, _, _ in reachable)
+        nearest = [(found, path) for distance, found, path in reachable if distance == shortest]
+        if len(nearest) > 1:
+            raise hand_over(f"it could mean {' or '.join(f'{t}.{c}' for (t, c), _ in nearest)}")
+        found, path = nearest[0]
+        self._join(path)
         return found
 
     def _period(self, intent: Intent, time_column: tuple[str, str]) -> Period:

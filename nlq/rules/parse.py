@@ -24,6 +24,7 @@ from nlq.rules.words import (
     GRAIN_ADJECTIVES,
     GRAINS,
     GROUPING,
+    LOCATION_VERBS,
     MAX_WORDS,
     MIN_WORDS,
     SUM_WORDS,
@@ -60,6 +61,7 @@ class Intent:
     period: TimeMatch | None = None
     rank: Rank | None = None
     listing: list[Concept] = field(default_factory=list)  # "customers in Brazil": the rows themselves
+    dated_by: tuple[tuple[str, str], ...] = ()  # the date columns a verb names ("hired in 2016": hire_date)
 
 
 @dataclass
@@ -86,6 +88,8 @@ def parse(question: str, catalog: Catalog) -> Intent:
     if WHICH_WORDS & set(words) and not intent.dimensions and not intent.listing:
         raise hand_over("it asks which one, and the rules found nothing to rank")  # "which agent has the most sales"
     intent.period = periods[0] if periods else None
+    if intent.dated_by and intent.period is None and not any(isinstance(d, Grain) for d in intent.dimensions):
+        raise hand_over("it says which date matters but not which period")
     return intent
 
 
@@ -110,7 +114,10 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
         if item is None and not candidates:
             candidates = [c for form in lemma_forms(word) for c in catalog.lookup((form,))]
             length = 1
-            if not candidates and _event_verb(word, items):
+            dated = [d for form in (word, *lemma_forms(word)) for d in catalog.date_verbs.get(form, ())]
+            if not candidates and dated:
+                item = _Item("dated", (word,), value=tuple(dict.fromkeys(dated)))  # "hired", "shipped", "born"
+            elif not candidates and _event_verb(word, items):
                 item = _Item("filler", (word,))  # "orders placed", "invoices issued"
         if item is None:
             if not candidates:
@@ -155,6 +162,10 @@ def _grammar(words: list[str], i: int, grouping: bool) -> tuple[_Item | None, in
         return _Item("limit", (word,), value=number(word)), 1  # "which 3 albums have the most tracks"
     if word in DISTINCT_WORDS:
         return _Item("distinct", (word,)), 1
+    if word in LOCATION_VERBS and following in {"in", "on", "at"}:
+        return _Item("filler", (word,)), 1
+    if (word, following, words[i + 2] if i + 2 < len(words) else "") == ("in", "chronological", "order"):
+        return _Item("filler", ("in", "chronological", "order")), 3
     if word in {"top", "bottom"}:
         return _Item("top", (word,), value=(word == "top", None)), 1
     if word in MAX_WORDS or word in MIN_WORDS:
@@ -173,9 +184,8 @@ def _grammar(words: list[str], i: int, grouping: bool) -> tuple[_Item | None, in
 def _event_verb(word: str, items: list[_Item]) -> bool:
     """A verb that only says the event of the table just named happened ("orders placed")."""
     verbs = {word, *lemma_forms(word)}
-    previous = items[-1] if items else None
-    return bool(verbs & EVENT_FILLER_VERBS) and previous is not None and previous.kind == "concept" and any(
-        isinstance(c, Entity) for c in previous.candidates)
+    return bool(verbs & EVENT_FILLER_VERBS) and any(
+        item.kind == "concept" and any(isinstance(c, Entity) for c in item.candidates) for item in items)
 
 
 def _longest_name(words: list[str], i: int, taken: set[int], catalog: Catalog) -> tuple[int, list[Concept]]:
@@ -191,8 +201,12 @@ def _longest_name(words: list[str], i: int, taken: set[int], catalog: Catalog) -
 def _roles(items: list[_Item]) -> Intent:
     intent = Intent()
     distinct = any(item.kind == "distinct" for item in items)
+    dated = [item for item in items if item.kind == "dated"]
+    if len(dated) > 1:
+        raise hand_over("it names more than one kind of date")
+    intent.dated_by = tuple(dated[0].value) if dated else ()  # type: ignore[arg-type]
     limits = [item for item in items if item.kind == "limit"]
-    items = [item for item in items if item.kind not in {"distinct", "limit"}]
+    items = [item for item in items if item.kind not in {"distinct", "limit", "dated"}]
     if len(limits) > 1:
         raise hand_over("it names more than one number of rows")
     ranked = any(item.kind in {"top", "most"} for item in items)

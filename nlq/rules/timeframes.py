@@ -12,6 +12,8 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
+from nlq.lexicon import number_words
+
 MONTHS = {name: number for number, name in enumerate(
     ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
      "november", "december"), start=1)}
@@ -62,6 +64,13 @@ def resolve(match: TimeMatch, latest: date | None) -> Period | None:
         quarter, year = args
         start = date(year, 3 * quarter - 2, 1)
         return Period(start, start + relativedelta(months=3), f"in Q{quarter} {year}")
+    if kind == "day":
+        year, month, day = args
+        try:
+            start = date(year, month, day)
+        except ValueError:
+            return None  # "February 30": not a day, so no answer rather than a wrong one
+        return Period(start, start + timedelta(days=1), f"on {start:%Y-%m-%d}")
     if kind == "month":
         month, year = args
         start = date(year, month, 1)
@@ -110,6 +119,47 @@ def _calendar(latest: date, offset: int, unit: str) -> Period:
 
 
 def _match_at(words: list[str], i: int) -> TimeMatch | None:
+    return _day_at(words, i) or _quarter_at(words, i) or _plain_at(words, i)
+
+
+def _day_at(words: list[str], i: int) -> TimeMatch | None:
+    """"September 14, 2012", "14 September 2012", "January 9th 2018", "2012-09-14"."""
+    word, following, after = _at(words, i), _at(words, i + 1), _at(words, i + 2)
+    if word in MONTHS and _day(following) and _is_year(after):
+        return TimeMatch(i, i + 3, False, ("day", int(after), MONTHS[word], _day(following)))
+    if _day(word) and following in MONTHS and _is_year(after):
+        return TimeMatch(i, i + 3, False, ("day", int(after), MONTHS[following], _day(word)))
+    if (_is_year(word) and following.isdigit() and len(following) == 2 and after.isdigit() and len(after) == 2
+            and 1 <= int(following) <= 12 and _day(after)):
+        return TimeMatch(i, i + 3, False, ("day", int(word), int(following), int(after)))
+    return None
+
+
+def _quarter_at(words: list[str], i: int) -> TimeMatch | None:
+    """"the fourth quarter of 2024", "4th quarter 2024", "Q4 of 2024", "the month of March 2025"."""
+    word, following, after = _at(words, i), _at(words, i + 1), _at(words, i + 2)
+    skip = 1 if after == "of" else 0
+    year = _at(words, i + 2 + skip)
+    quarter = number_words().get(word) or (int(word[0]) if word[:1].isdigit() and word[1:] in {"st", "nd", "rd", "th"}
+                                           else None)
+    if following == "quarter" and quarter in {1, 2, 3, 4} and _is_year(year):
+        return TimeMatch(i, i + 3 + skip, False, ("quarter", quarter, int(year)))
+    if word in QUARTERS and following == "of" and _is_year(after):
+        return TimeMatch(i, i + 3, False, ("quarter", QUARTERS[word], int(after)))
+    if (word, following) == ("month", "of") and after in MONTHS and _is_year(_at(words, i + 3)):
+        return TimeMatch(i, i + 4, False, ("month", MONTHS[after], int(_at(words, i + 3))))
+    return None
+
+
+def _day(word: str) -> int | None:
+    digits = word[:-2] if word[-2:] in {"st", "nd", "rd", "th"} else word
+    if digits.isdigit() and len(digits) <= 2 and 1 <= int(digits) <= 31:
+        return int(digits)
+    found = number_words().get(word)
+    return found if found and word not in {"one", "two", "three"} and found <= 31 and not word.isdigit() else None
+
+
+def _plain_at(words: list[str], i: int) -> TimeMatch | None:
     word = words[i]
     following = words[i + 1] if i + 1 < len(words) else ""
     after = words[i + 2] if i + 2 < len(words) else ""

@@ -26,8 +26,12 @@ FILLER = frozenset({
     "that", "their", "its", "breakdown", "broken", "down", "split", "grouped", "across", "it",
     "them", "they", "any", "altogether", "ever", "entire", "whole", "kindly", "just", "also",
     "i'd", "we'd", "let's", "thanks", "thank", "database", "here",
-    "exactly", "actually", "really", "ok", "okay", "hey", "hi", "hello", "quick", "quickly",
+    "exactly", "actually", "really", "ok", "okay", "hey", "hi", "hello", "quick", "quickly", "got", "who's",
+    "where's", "that's", "still", "chronologically",
 })
+# Verbs that only place rows somewhere, before "in", "on" or "at": "stores located in Washington".
+LOCATION_VERBS = frozenset({"located", "based", "live", "living", "situated", "reside", "residing", "headquartered",
+                            "sited", "found"})
 # Verbs that only say a table's event happened, right after the table's name: "orders placed", "bookings made".
 EVENT_FILLER_VERBS = frozenset({"place", "make", "issue", "record", "create", "receive", "submit", "log", "register",
                                 "generate", "raise", "file", "take", "happen", "occur", "do"})
