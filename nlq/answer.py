@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from nlq.charts import TABLE_ONLY, ChartSpec
+from nlq.choices import Clarification
 from nlq.errors import ErrorReport
 from nlq.route import Route
 
@@ -64,6 +65,7 @@ class Answer:
     sent_to: str = NOTHING_SENT  # what left this machine for this answer, and to where
     history: tuple[Turn, ...] = ()  # the earlier turns this question followed up on
     error: ErrorReport | None = None
+    clarify: Clarification | None = None  # the readings to choose between, when the rules asked back
     asked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -80,7 +82,9 @@ class Answer:
 
     @property
     def status(self) -> str:
-        """answered, empty or failed: what History filters on and the log records."""
+        """answered, empty, clarify or failed: what History filters on and the log records."""
+        if self.clarify is not None:
+            return "clarify"
         if not self.ok:
             return "failed"
         return "empty" if self.empty else "answered"
@@ -155,6 +159,7 @@ class Answer:
             "sent_to": self.sent_to,
             "history": [{"question": t.question, "sql": t.sql} for t in self.turns()],
             "error": None if self.error is None else self.error.to_dict(),
+            "clarify": None if self.clarify is None else self.clarify.to_dict(),
         }
 
 

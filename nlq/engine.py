@@ -111,6 +111,13 @@ class Engine:
         with self._lock:
             self._made.pop("examples", None)
 
+    def forget_semantic_model(self) -> None:
+        """An admin changed the semantic model file (a reading made the default): read it again, with all that
+        depends on it."""
+        with self._lock:
+            for key in ("semantic_model", "catalog", "linking"):
+                self._made.pop(key, None)
+
     def cache_key(self, question: str) -> CacheKey:
         return CacheKey.of(self._identity, self.fingerprint(), question)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-EXIT_DONE, EXIT_UNANSWERED, EXIT_USAGE = 0, 1, 2
+EXIT_DONE, EXIT_UNANSWERED, EXIT_USAGE, EXIT_CLARIFY = 0, 1, 2, 3
 
 
 class ErrorKind(StrEnum):
@@ -22,6 +22,7 @@ class ErrorKind(StrEnum):
     NOT_FOUND = "not_found"  # something asked for by id does not exist (any more)
     BAD_QUESTION = "bad_question"
     HANDED_OVER = "handed_over"
+    CLARIFY = "clarify"  # the rules found two or three readings: the user picks one
     MODEL_UNREACHABLE = "model_unreachable"
     MODEL_NOT_FOUND = "model_not_found"
     MODEL_TIMEOUT = "model_timeout"
@@ -45,11 +46,15 @@ class ErrorKind(StrEnum):
 
     @property
     def exit_code(self) -> int:
-        """``python -m nlq``: 2 for bad usage (settings, arguments, input files), 1 for anything else not done."""
+        """``python -m nlq``: 2 for bad usage (settings, arguments, input files), 3 for a question that needs
+        a choice between readings, 1 for anything else not done."""
+        if self is ErrorKind.CLARIFY:
+            return EXIT_CLARIFY
         return EXIT_USAGE if self in (ErrorKind.SETTINGS, ErrorKind.INPUT) else EXIT_UNANSWERED
 
 
-_CALM = frozenset({ErrorKind.REFUSED, ErrorKind.TOO_EXPENSIVE, ErrorKind.BAD_QUESTION, ErrorKind.HANDED_OVER})
+_CALM = frozenset({ErrorKind.REFUSED, ErrorKind.TOO_EXPENSIVE, ErrorKind.BAD_QUESTION, ErrorKind.HANDED_OVER,
+                   ErrorKind.CLARIFY})
 
 
 class NlqError(Exception):

@@ -20,6 +20,7 @@ from nlq.execute import run_query
 from nlq.route import Mode
 from nlq.routes import ORDER, Candidate, Declined, Failed, Request, RouteContext, RouteStep, Settled, by_hand
 from nlq.routes.candidate import Attempt
+from nlq.rules import NeedsChoice
 from nlq.steps import StepCallback, StepClock, TokenCallback
 from nlq.vet import vet
 
@@ -30,12 +31,14 @@ log = logging.getLogger("nlq")
 
 
 def ask(question: str, engine: Engine, on_step: StepCallback | None = None, on_token: TokenCallback | None = None,
-        history: Sequence[Turn] = (), mode: Mode | str = Mode.AUTO) -> Answer:
+        history: Sequence[Turn] = (), mode: Mode | str = Mode.AUTO, choices: Sequence[str] = ()) -> Answer:
     """A question in words, answered by the cheapest route that is sure of itself: the rules tier, the
-    cache, the self-hosted model (fixing its SQL when it fails) or a configured hosted fallback."""
+    cache, the self-hosted model (fixing its SQL when it fails) or a configured hosted fallback. When the
+    rules find a few readings, the answer asks which (``Answer.clarify``); ``choices`` are the readings
+    already picked in this conversation."""
     clock = StepClock(on_step)
     try:
-        request = Request(check_question(question), tuple(history), check_mode(mode))
+        request = Request(check_question(question), tuple(history), check_mode(mode), tuple(choices))
     except NlqError as error:  # refused before any route: no route, no model, nothing sent
         return Answer(question=question, database=engine.info.name, history=tuple(history),
                       error=ErrorReport.from_exception(error), timings_ms=clock.finish())
@@ -178,6 +181,7 @@ def _build(request: Request, engine: Engine, clock: StepClock, tried: list[Attem
         sent_to="; then the same to ".join(sent) if sent else NOTHING_SENT,
         history=request.history,
         error=None if failure is None else ErrorReport.from_exception(failure),
+        clarify=failure.clarification if isinstance(failure, NeedsChoice) else None,
     )
 
 

@@ -205,3 +205,32 @@ def test_rules_answer_while_the_model_server_is_down(app: Callable[..., AppTest]
     at.button(key="example-7").click().run()  # "Total revenue"
     assert not at.exception and not at.error
     assert [s.label for s in at.status] == ["Answered"] and at.metric
+
+
+def test_a_question_with_two_readings_offers_them_and_remembers_the_choice(
+        app: Callable[..., AppTest], standin: StandinModelServer) -> None:
+    at = app(NLQ_RULES="true")
+    at.chat_input[0].set_value("total quantity by product").run()
+    readings = [b for b in at.button if b.key and b.key.startswith("reading-1-")]
+    assert [b.label for b in readings] == ["order line · quantity", "return · quantity", "Let the model decide"]
+    assert standin.requests == []  # asked back, not handed to the model
+    at.button(key="reading-1-1").click().run()
+    assert not at.exception
+    assert any("reading return quantity" in c.value for c in at.caption)
+    at.chat_input[0].set_value("total quantity by product in 2024").run()  # the choice is remembered
+    assert any("reading return quantity" in c.value and "2024" in c.value for c in at.caption)
+    assert standin.requests == []
+
+
+def test_an_admin_makes_a_reading_the_default(app: Callable[..., AppTest], tmp_path: Path) -> None:
+    model = tmp_path / "semantic_model.yaml"
+    model.write_text((Path(__file__).parent.parent / "nlq" / "demo" / "semantic_model.yaml").read_text())
+    at = app(NLQ_RULES="true", NLQ_SEMANTIC_MODEL=str(model))  # no sign-in configured: the local user is admin
+    at.chat_input[0].set_value("total quantity by product").run()
+    at.checkbox(key="default-reading-1").check().run()
+    at.button(key="reading-1-0").click().run()
+    assert not at.exception
+    assert "order_lines.quantity" in model.read_text()
+    at.sidebar.button[0].click().run()  # a new chat forgets its own choices; the default stays
+    at.chat_input[0].set_value("total quantity by product").run()
+    assert any("reading order line quantity" in c.value for c in at.caption)

@@ -123,3 +123,21 @@ def test_a_closed_pipe_is_not_a_traceback(env: dict[str, str]) -> None:
                           env={**clean, **env}, capture_output=True, text=True, timeout=120)
     assert done.stdout.startswith("10,000 rows")
     assert "Traceback" not in done.stderr
+
+
+def test_a_question_with_two_readings_asks_back_with_its_own_exit_code(env: dict[str, str],
+                                                                      standin: StandinModelServer) -> None:
+    """Auto route: the rules ask which reading rather than guess or pass a half-understood question on."""
+    done = _nlq("ask", "total quantity by product", "--json", env={**env, "NLQ_RULES": "true"})
+    assert done.returncode == 3, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["error"]["kind"] == "clarify" and answer["route"] == "rules"
+    options = answer["clarify"]["options"]
+    assert [o["choose"] for o in options] == ["order_lines.quantity", "returns.quantity"]
+    assert standin.requests == []  # no model was asked to guess
+    chosen = _nlq("ask", "total quantity by product", "--json", "--choose", options[1]["choose"],
+                  env={**env, "NLQ_RULES": "true"})
+    assert chosen.returncode == 0, chosen.stderr
+    assert json.loads(chosen.stdout)["understood"] == options[1]["understood"]
+    plain = _nlq("ask", "total quantity by product", env={**env, "NLQ_RULES": "true"})
+    assert plain.returncode == 3 and "--choose returns.quantity" in plain.stderr

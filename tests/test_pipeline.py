@@ -247,7 +247,7 @@ def test_a_bug_in_a_route_is_a_calm_error_with_its_traceback_in_the_log(
     """Stands in for a bug nlq does not know of yet: the rules tier raising something that is not an nlq error."""
     import nlq.routes.rules
 
-    def broken(question: str, catalog: object) -> None:
+    def broken(question: str, catalog: object, chosen: object = ()) -> None:
         raise ZeroDivisionError("division by zero")
 
     monkeypatch.setattr(nlq.routes.rules, "understand", broken)

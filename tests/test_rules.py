@@ -98,11 +98,9 @@ HAND_OVERS = [
     ("Top 2 sales reps by revenue in each region", "ranking within groups"),
     ("Average number of lines per order", "aggregate of a count"),
     ("How many customers ordered in 2024 but not in 2025?", "more than one period"),
-    ("total quantity by product", "could be measured in order_lines, returns"),
     ("customers by country", "what to measure"),
     ("List customers in Iceland", "iceland"),
     ("Average revenue per customer", "already a total"),
-    ("Revenue target by region for 2025", "which date of sales_targets"),
     ("top products", "what to measure"),
     ("revenue per customer", "for each one or on average"),
     ("units sold per", "not followed by what to group by"),
@@ -176,9 +174,7 @@ def test_a_schema_it_was_not_written_for(make_engine: Callable[..., Engine], que
 
 
 @pytest.mark.parametrize(("question", "reason"), [
-    ("How many tracks by AC/DC?", "found in Artist.Name, Track.Composer"),  # artist or composer: not a guess
     ("Which sales support agent has the highest sales?", "which one"),
-    ("Lowest unit price of a track", "could be measured in InvoiceLine, Track"),
     ("Revenue by genre", "cannot reach"),  # Invoice.Total has no genre; invoice lines do
 ])
 def test_ambiguity_in_a_foreign_schema_is_handed_over(make_engine: Callable[..., Engine], question: str,
@@ -383,3 +379,48 @@ def test_an_expense_is_never_revenue(tmp_path: Path, make_engine: Callable[..., 
     assert not answer.ok, answer.sql
     answer = ask("total amount for each month of 1997 in chronological order", engine, mode="rules")
     assert answer.ok, answer.error
+
+
+# -- Asking back (issue 13): two or three readings are offered, never guessed; a choice answers at once. --------
+
+@pytest.mark.parametrize(("question", "readings"), [
+    ("total quantity by product", {"order_lines.quantity", "returns.quantity"}),  # sold or returned
+])
+def test_a_question_with_two_readings_asks_which(rules_engine: Engine, question: str, readings: set[str]) -> None:
+    answer = ask(question, rules_engine, mode="rules")
+    assert answer.status == "clarify" and answer.error.kind == "clarify" and answer.error.calm
+    assert answer.clarify is not None and {r.value for r in answer.clarify.readings} == readings
+    assert len({r.understood for r in answer.clarify.readings}) == len(readings)  # each says what it means
+    for reading in answer.clarify.readings:  # a choice answers at once, with the SQL that was offered
+        chosen = ask(question, rules_engine, mode="rules", choices=[reading.value])
+        assert chosen.ok, chosen.error
+        assert chosen.understood == reading.understood
+
+
+def test_a_value_in_two_columns_asks_which_on_chinook(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine(NLQ_DATABASE_URL=chinook.sqlite_url(), **RULES)
+    answer = ask("How many tracks by AC/DC?", engine, mode="rules")
+    assert answer.clarify is not None
+    assert [(r.value, r.label) for r in answer.clarify.readings] == [("Artist.Name", "artist"),
+                                                                      ("Track.Composer", "track · composer")]
+    counts = {r.value: ask("How many tracks by AC/DC?", engine, mode="rules", choices=[r.value]).frame.iloc[0, 0]
+              for r in answer.clarify.readings}
+    assert counts == {"Artist.Name": 18, "Track.Composer": 8}
+
+
+def test_an_owners_preference_settles_the_fork(tmp_path: Path, make_engine: Callable[..., Engine]) -> None:
+    from nlq.rules.semantic_model import save_preference
+    model = tmp_path / "model.yaml"
+    model.write_text("tables:\n  Track:\n    synonyms: [song]\n")
+    save_preference(model, "Track.Composer")
+    engine = make_engine(NLQ_DATABASE_URL=chinook.sqlite_url(), NLQ_SEMANTIC_MODEL=str(model), **RULES)
+    answer = ask("How many tracks by AC/DC?", engine, mode="rules")
+    assert answer.ok and answer.understood == "number of tracks · composer is AC/DC · reading track composer"
+    assert "song" in model.read_text()  # the rest of the file is kept
+
+
+def test_a_preference_must_name_a_real_column(tmp_path: Path, make_engine: Callable[..., Engine]) -> None:
+    model = tmp_path / "model.yaml"
+    model.write_text("prefer: [Track.Nothing]\n")
+    with pytest.raises(SettingsError, match="prefer"):
+        make_engine(NLQ_DATABASE_URL=chinook.sqlite_url(), NLQ_SEMANTIC_MODEL=str(model), **RULES).semantic_model()

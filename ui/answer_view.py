@@ -31,16 +31,23 @@ CHART_LABELS = {
 
 EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EditCallback = Callable[[Answer, str], None]
+ChooseCallback = Callable[[Answer, str], None]  # (the answer that asked, the reading chosen, or MODEL_DECIDES)
+MODEL_DECIDES = ""
 
 
-def render_answer(answer: Answer, key: str, on_edit: EditCallback | None = None) -> None:
-    """Draws an answer; ``on_edit(answer, sql)`` is called when the analyst runs an edited statement."""
+def render_answer(answer: Answer, key: str, on_edit: EditCallback | None = None,
+                  on_choose: ChooseCallback | None = None, may_set_default: bool = False) -> None:
+    """Draws an answer; ``on_edit(answer, sql)`` is called when the analyst runs an edited statement, and
+    ``on_choose(answer, reading)`` when the user picks one of the readings an answer asked about."""
     st.caption(("Edited SQL · " if answer.route is Route.EDITED else "") + answer.summary)
     _render_route(answer)
     if answer.notice:
         st.info(answer.notice, icon=":material/cloud:")
     if answer.error is not None:
         _render_error(answer)
+        if answer.clarify is not None and on_choose is not None:
+            _render_readings(answer, key, on_choose, may_set_default)
+            return
         _render_editor(answer, key, on_edit)
         return
     if answer.empty:
@@ -84,6 +91,20 @@ def _render_error(answer: Answer) -> None:
     if error.kind is ErrorKind.NO_SQL and answer.model_reply:
         with st.expander("What the model replied"):
             st.text(answer.model_reply)
+
+
+def _render_readings(answer: Answer, key: str, on_choose: ChooseCallback, may_set_default: bool) -> None:
+    """One button per reading (it answers at once and is remembered for the rest of the chat), and one to let
+    the model decide instead."""
+    assert answer.clarify is not None
+    for index, reading in enumerate(answer.clarify.readings):
+        st.button(reading.label, key=f"reading-{key}-{index}", help=f"Answers: {reading.understood}",
+                  on_click=on_choose, args=(answer, reading.value), icon=":material/arrow_forward:")
+    st.button("Let the model decide", key=f"reading-{key}-model", on_click=on_choose, args=(answer, MODEL_DECIDES),
+              icon=":material/smart_toy:", type="tertiary")
+    if may_set_default:
+        st.checkbox("Make my choice the default for everyone (saved in the semantic model file)",
+                    key=f"default-reading-{key}")
 
 
 def _render_chart(answer: Answer, key: str) -> None:

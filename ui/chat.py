@@ -8,9 +8,11 @@ from nlq.answer import Answer, Turn
 from nlq.demo import EXAMPLE_QUESTIONS
 from nlq.errors import StoreUnavailable
 from nlq.pipeline import ask, run_sql
+from nlq.route import Mode
+from nlq.rules.semantic_model import save_preference
 from nlq.services import App, Recorded
 from nlq.teaching import give_feedback
-from ui.answer_view import render_answer
+from ui.answer_view import MODEL_DECIDES, render_answer
 from ui.messages import show_error
 from ui.sidebar import render_sidebar
 from ui.state import app as shared_app
@@ -25,6 +27,18 @@ def _queue(question: str) -> None:
 
 def _queue_edit(answer: Answer, sql: str) -> None:
     st.session_state.pending_sql = (answer.question, sql)
+
+
+def _queue_choice(answer: Answer, reading: str, key: str) -> None:
+    """A reading picked: ask again with it (remembered for the rest of the chat), or let the model decide."""
+    if reading == MODEL_DECIDES:
+        st.session_state.pending_mode = Mode.MODEL.value
+    else:
+        choices: list[str] = st.session_state.setdefault("choices", [])
+        choices[:] = [*[c for c in choices if c != reading], reading]
+        if st.session_state.get(f"default-reading-{key}"):
+            st.session_state.pending_default = reading
+    _queue(answer.question)
 
 
 def _queue_typed() -> None:
@@ -53,7 +67,7 @@ def _conversation(messages: list[dict]) -> tuple[Turn, ...]:
 
 
 def _answer_live(question: str, app: App, edited_sql: str | None = None,
-                 history: tuple[Turn, ...] = ()) -> Answer:
+                 history: tuple[Turn, ...] = (), mode: str = Mode.AUTO.value) -> Answer:
     with st.status("Working on it…", expanded=True) as status:  # open, so the reply is seen arriving
         preview = st.empty()
         streamed: list[str] = []
@@ -67,7 +81,8 @@ def _answer_live(question: str, app: App, edited_sql: str | None = None,
             preview.code("".join(streamed)[-STREAM_PREVIEW_CHARS:], language="markdown")
 
         if edited_sql is None:
-            answer = ask(question, app.engine, on_step=on_step, on_token=on_token, history=history)
+            answer = ask(question, app.engine, on_step=on_step, on_token=on_token, history=history, mode=mode,
+                         choices=tuple(st.session_state.get("choices", ())))
         else:
             answer = run_sql(edited_sql, app.engine, question=question, on_step=on_step)
         preview.empty()
@@ -82,7 +97,12 @@ def chat_page() -> None:
     if render_sidebar(app.engine):
         messages.clear()
         st.session_state.pop("pending_question", None)
+        st.session_state.pop("choices", None)
     question = st.session_state.pop("pending_question", None)
+    mode = st.session_state.pop("pending_mode", Mode.AUTO.value)
+    default = st.session_state.pop("pending_default", None)
+    if default is not None:
+        _save_default(app, default)
     edit = st.session_state.pop("pending_sql", None)
     st.title("nlq")
     feedback_problem = st.session_state.pop("feedback_problem", None)
@@ -95,7 +115,7 @@ def chat_page() -> None:
             if message["role"] == "user":
                 st.markdown(message["content"])
             else:
-                render_answer(message["content"], key=str(index), on_edit=_queue_edit)
+                _render(app, message["content"], str(index))
                 _feedback(app, message, key=str(index))
     st.chat_input("Ask a question about your data", key="typed_question", on_submit=_queue_typed)
     if edit is not None:
@@ -108,13 +128,34 @@ def chat_page() -> None:
     with st.chat_message("user"):
         st.markdown(said)
     with st.chat_message("assistant"):
-        answer = _answer_live(question, app, edited_sql, _conversation(messages))
+        answer = _answer_live(question, app, edited_sql, _conversation(messages), mode)
         recorded = app.record(answer, source="app", user=current_user().id)
         message = {"role": "assistant", "content": answer, "id": recorded.id, "not_recorded": _why_not(recorded)}
-        render_answer(answer, key=str(len(messages) + 1), on_edit=_queue_edit)
+        _render(app, answer, str(len(messages) + 1))
         _feedback(app, message, key=str(len(messages) + 1))
     messages.append({"role": "user", "content": said})
     messages.append(message)
+
+
+def _render(app: App, answer: Answer, key: str) -> None:
+    may_set_default = current_user().is_admin and app.settings.semantic_model is not None
+    render_answer(answer, key=key, on_edit=_queue_edit, may_set_default=may_set_default,
+                  on_choose=lambda asked, reading: _queue_choice(asked, reading, key))
+
+
+def _save_default(app: App, reading: str) -> None:
+    """An admin made a reading the default: into the semantic model file, read again at once."""
+    path = app.settings.semantic_model
+    if path is None or not current_user().is_admin:
+        return
+    try:
+        save_preference(path, reading)
+    except OSError as error:
+        st.warning(f"Could not save the default reading to {path}: {error.strerror}. Check that nlq may write "
+                   "the file.", icon=":material/warning:")
+        return
+    app.engine.forget_semantic_model()
+    st.toast(f"Saved: questions that fork are now read as {reading}.", icon=":material/check:")
 
 
 def _why_not(recorded: Recorded) -> str | None:

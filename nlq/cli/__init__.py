@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--limit", type=int, default=1000, help="rows included in --json output (default 1000)")
     ask.add_argument("--follow-up-of", type=argparse.FileType("r"), metavar="FILE.json",
                      help="a previous --json answer: this question follows up on it")
+    ask.add_argument("--choose", action="append", default=[], metavar="READING",
+                     help="the reading to take where the question forks (a `choose` value of an answer's "
+                          "`clarify` options, e.g. customer.country); may be repeated")
     ask.add_argument("--route", choices=MODES, default="auto",
                      help="; ".join(f"{mode.value}: {mode.help}" for mode in Mode) + " (default auto)")
     history = commands.add_parser("history", help="recent questions and answers from the app store")

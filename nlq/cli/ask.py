@@ -11,7 +11,7 @@ from typing import TextIO
 import pandas as pd
 
 from nlq.answer import Answer, Turn
-from nlq.errors import EXIT_DONE, EXIT_UNANSWERED, InputError
+from nlq.errors import EXIT_CLARIFY, EXIT_DONE, EXIT_UNANSWERED, InputError
 from nlq.pipeline import ask
 from nlq.services import Recorded, open_app
 from nlq.settings import load_settings
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     history = history_from(args.follow_up_of) if args.follow_up_of else ()
     app = open_app(load_settings(environ))
     try:
-        answer = ask(args.question, app.engine, history=history, mode=args.route)
+        answer = ask(args.question, app.engine, history=history, mode=args.route, choices=args.choose)
         recorded = app.record(answer, source="cli")
     finally:
         app.close()
@@ -37,7 +37,9 @@ def run(args: argparse.Namespace) -> int:
         _print_answer(answer)
     if not recorded.ok:
         print("note: this answer was not recorded in History; check NLQ_APP_DB_URL.", file=sys.stderr)
-    return EXIT_DONE if answer.ok else EXIT_UNANSWERED
+    if answer.ok:
+        return EXIT_DONE
+    return EXIT_CLARIFY if answer.clarify else EXIT_UNANSWERED
 
 
 def history_from(handle: TextIO) -> tuple[Turn, ...]:
@@ -69,6 +71,10 @@ def _print_answer(answer: Answer) -> None:
         print(f"\n{answer.error.message}", file=sys.stderr)
         if answer.error.hint:
             print(answer.error.hint, file=sys.stderr)
+    if answer.clarify:
+        for reading in answer.clarify.readings:
+            print(f"  --choose {reading.value}   {reading.label}: {reading.understood}", file=sys.stderr)
+        return
     if answer.sql:
         print(f"\n{answer.sql}\n")
     if answer.frame is not None:

@@ -20,7 +20,7 @@ from nlq.routes.cache import forget, from_cache, remember
 from nlq.routes.candidate import Candidate, Declined, Failed, Propose, Request, RouteContext, Settled
 from nlq.routes.edited import edited
 from nlq.routes.model import by_fallback, by_model, could_not_answer
-from nlq.routes.rules import by_rules, rules_failed
+from nlq.routes.rules import asks_back, by_rules, rules_failed
 
 OnSuccess = Callable[[Request, RouteContext, Settled], None]
 OnFailure = Callable[[Request, RouteContext, Failed], None]
@@ -43,7 +43,7 @@ class RouteStep:
     on_failure: OnFailure | None = None
 
 
-RULES = RouteStep(Route.RULES, by_rules, on_failure=rules_failed)
+RULES = RouteStep(Route.RULES, by_rules, passes_on=asks_back, on_failure=rules_failed)
 CACHE = RouteStep(Route.CACHE, from_cache, on_failure=forget)
 MODEL = RouteStep(Route.MODEL, by_model, passes_on=could_not_answer, on_success=remember)
 FALLBACK = RouteStep(Route.FALLBACK, by_fallback, passes_on=_never, on_success=remember)

@@ -26,6 +26,7 @@ class Request:
     question: str
     history: tuple[Turn, ...] = ()
     mode: Mode = Mode.AUTO
+    choices: tuple[str, ...] = ()  # readings the user already picked in this conversation ("customer.country")
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from nlq.errors import HandedOver
+from nlq.errors import HandedOver, NlqError
 from nlq.route import Mode, Route
 from nlq.routes.candidate import Candidate, Declined, Failed, Request, RouteContext
-from nlq.rules import understand
+from nlq.rules import NeedsChoice, understand
 
 log = logging.getLogger("nlq")
 
@@ -17,15 +17,27 @@ def by_rules(request: Request, context: RouteContext) -> Candidate | Declined:
     answer: an error saying what was not understood)."""
     if request.mode is Mode.AUTO and not context.engine.settings.rules:
         return Declined(Route.RULES, "The rules tier is switched off (NLQ_RULES=false).")
+    model = context.engine.semantic_model()
+    chosen = (*request.choices, *(model.prefer if model else ()))
     with context.clock("rules"):
         try:
-            found = understand(request.question, context.engine.catalog())
+            found = understand(request.question, context.engine.catalog(), chosen)
         except HandedOver as handed_over:
             return Declined(Route.RULES, handed_over.message, handed_over.hint)
+        except NeedsChoice as fork:  # ask back rather than guess, or pass a question the rules half understood
+            return Candidate(Route.RULES, "The rules found more than one reading and ask which one you mean.",
+                             problem=fork)
     return Candidate(Route.RULES, f"Understood every word as: {found.understood}. Answered without a model.",
                      sql=found.sql, understood=found.understood)
 
 
+def asks_back(error: NlqError) -> bool:
+    """Whether the model may answer after the rules: not when they asked which reading the user means."""
+    return not isinstance(error, NeedsChoice)
+
+
 def rules_failed(request: Request, _context: RouteContext, failed: Failed) -> None:
     """The rules' own SQL failing is a bug in the rules worth a line in the log; the model answers instead."""
+    if isinstance(failed.error, NeedsChoice):
+        return
     log.warning("rules SQL for %r failed (%s); asking the model", request.question, failed.error.kind)

@@ -155,6 +155,17 @@ class Catalog:
             seen.update(frontier)
         return None
 
+    def nearest_dates(self, measure_table: str) -> list[tuple[str, str]]:
+        """The date columns nearest the fact (when ``time_column`` finds more than one): what to ask between."""
+        frontier, seen = [measure_table], {measure_table}
+        while frontier:
+            found = [(t, c) for t in frontier for c in self._dates_of(t)]
+            if found:
+                return found
+            frontier = [e.target for t in frontier for e in self.edges.get(t, ()) if e.target not in seen]
+            seen.update(frontier)
+        return []
+
     def _dates_of(self, table_name: str) -> tuple[str, ...]:
         noted = self.notes.get(table_name)
         if noted and noted.time:

@@ -18,17 +18,19 @@ from typing import TypeVar
 from sqlglot import exp
 from sqlglot.tokens import Tokenizer
 
+from nlq.choices import MAX_READINGS, Ambiguous, pick
 from nlq.errors import HandedOver
 from nlq.rules.catalog import Attribute, Catalog, Concept, Edge, Entity, Measure, Value, column_key
 from nlq.rules.parse import Grain, Intent, Rank, hand_over
 from nlq.rules.timeframes import Period, resolve
-from nlq.rules.words import plural
+from nlq.rules.words import display_name, name_words, plural
 
 SAFE_NAME = {"postgres": re.compile(r"[a-z_][a-z0-9_]*"), "sqlite": re.compile(r"[A-Za-z_][A-Za-z0-9_]*")}
 AGGREGATES = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
 AGGREGATE_WORDS = {"sum": "total", "avg": "average", "min": "lowest", "max": "highest", "count": "number of"}
 GRAIN_DIALECTS = ("postgres", "sqlite")
 _Base = TypeVar("_Base", bound=Measure | Entity)
+_Payload = TypeVar("_Payload")
 
 
 @dataclass(frozen=True)
@@ -37,33 +39,41 @@ class RulesQuery:
     understood: str  # "total revenue · by region · in 2024"
 
 
-def compile_intent(intent: Intent, catalog: Catalog) -> RulesQuery:
+def compile_intent(intent: Intent, catalog: Catalog, chosen: frozenset[str] = frozenset()) -> RulesQuery:
+    """The SQL of one reading; ``chosen`` settles forks the user (or the owner's ``prefer``) already decided.
+    An undecided fork of two or three readings raises ``Ambiguous``."""
     if intent.listing:
-        return _Builder(catalog, _only(intent.listing, Entity, "what to list")).listing(intent)
+        return _Builder(catalog, _only(intent.listing, Entity, "what to list"), chosen, []).listing(intent)
+    taken: list[str] = []  # the readings chosen at forks, said in the answer's account
     kinds = (Measure, Entity, Attribute) if intent.aggregation == "count_distinct" else (Measure, Entity)
     bases = [c for c in intent.measure if isinstance(c, kinds)]
     if len(bases) > 1:  # "quantity" sold or returned, "unit price" of the catalog or of the sale
-        raise hand_over(f"“{bases[0].label}” could be measured in {', '.join(sorted({b.table for b in bases}))}")
+        readings = [(_value_of(b), reading_label(b.table, b.label), b) for b in bases]
+        bases = [decide(f"Which “{bases[0].label}” do you mean", readings, chosen, hand_over(
+            f"“{bases[0].label}” could be measured in {', '.join(sorted({b.table for b in bases}))}"), taken)]
     options = []
     for base in bases:
         try:
-            options.append(_Builder(catalog, base).aggregate(intent))
+            options.append(_Builder(catalog, base, chosen, taken).aggregate(intent))
         except HandedOver as problem:
             last_problem = problem
     if not options:
         raise last_problem if bases else hand_over("it does not name anything to measure")
     best = min(cost for cost, _ in options)
-    chosen = [query for cost, query in options if cost == best]
-    if len(chosen) > 1:
+    cheapest = [query for cost, query in options if cost == best]
+    if len(cheapest) > 1:
         raise hand_over("what it measures could be read in more than one way")
-    return chosen[0]
+    return cheapest[0]
 
 
 class _Builder:
     """One reading of the question: a base table, the joins it needs, and the clauses it becomes."""
 
-    def __init__(self, catalog: Catalog, base: Measure | Entity | Attribute) -> None:
+    def __init__(self, catalog: Catalog, base: Measure | Entity | Attribute, chosen: frozenset[str],
+                 taken: list[str]) -> None:
         self.catalog = catalog
+        self.chosen = chosen
+        self.taken = taken
         self.base = base
         self.table = base.table
         self.dialect = catalog.dialect
@@ -100,7 +110,7 @@ class _Builder:
             query = query.group_by(*group)
         query = self._order(query, intent, alias, [d for d in intent.dimensions if isinstance(d, Grain)], select)
         understood = [measure_label] + ([f"by {' and '.join(words)}"] if words else [])
-        return self.cost, RulesQuery(self._sql(query), " · ".join(understood + self.conditions))
+        return self.cost, RulesQuery(self._sql(query), " · ".join(understood + self.conditions + self.taken))
 
     def listing(self, intent: Intent) -> RulesQuery:
         entity = self.base
@@ -113,7 +123,8 @@ class _Builder:
         order = [self._column(entity.table, c) for c in entity.label_columns or entity.key]
         if order:
             query = query.order_by(*order)
-        return RulesQuery(self._sql(query), " · ".join([f"list of {plural(entity.label)}", *self.conditions]))
+        return RulesQuery(self._sql(query), " · ".join([f"list of {plural(entity.label)}", *self.conditions,
+                                                       *self.taken]))
 
     # -- the measure ---------------------------------------------------------------------------------
 
@@ -159,10 +170,15 @@ class _Builder:
             raise hand_over(f"it cannot reach {what} ({_named(candidates)}) from {self.table}")
         shortest = min(distance for distance, _, _ in reachable)
         nearest = [(concept, path) for distance, concept, path in reachable if distance == shortest]
-        if len({column_key(c) for c, _ in nearest}) > 1:
-            raise hand_over(f"{_named(candidates)} could mean more than one column")
         # A named dimension and the table it names are the same column: the dimension has the better label.
-        concept, path = sorted(nearest, key=lambda pair: not isinstance(pair[0], Attribute))[0]
+        nearest.sort(key=lambda pair: not isinstance(pair[0], Attribute))
+        if len({column_key(c) for c, _ in nearest}) > 1:
+            columns = {column_key(c): (c, path) for c, path in reversed(nearest)}
+            options = [(_value_of(c), reading_label(c.table, c.label), (c, path))
+                       for c, path in columns.values()]
+            nearest = [decide(f"Which “{nearest[0][0].label}” do you mean", options, self.chosen,
+                              hand_over(f"{_named(candidates)} could mean more than one column"), self.taken)]
+        concept, path = nearest[0]
         self._join(path)
         self.cost += shortest
         return concept
@@ -179,7 +195,11 @@ class _Builder:
         if len({column_key(v) for v in chosen}) == 1:
             return chosen
         value = reachable[0]
-        raise hand_over(f"“{value.value}” is found in {_named(reachable)}")
+        by_column = {column_key(v): [w for w in reachable if column_key(w) == column_key(v)] for v in reachable}
+        options = [(_value_of(found[0]), reading_label(found[0].table, found[0].label), found)
+                   for found in by_column.values()]
+        return decide(f"“{value.value}” is found in more than one place: which do you mean", options, self.chosen,
+                      hand_over(f"“{value.value}” is found in {_named(reachable)}"), self.taken)
 
     def _join(self, path: list[Edge]) -> None:
         for edge in path:
@@ -280,7 +300,11 @@ class _Builder:
         explicit = self.base.time if isinstance(self.base, Measure) else None
         found = self.catalog.time_column(self.table, explicit)
         if found is None:
-            raise hand_over(f"it cannot tell which date of {self.table} the question means")
+            dates = self.catalog.nearest_dates(self.table)
+            options = [(f"{t}.{c}", reading_label(t, " ".join(name_words(c))), (t, c))
+                       for t, c in dates]
+            found = decide("Which date do you mean", options, self.chosen,
+                           hand_over(f"it cannot tell which date of {self.table} the question means"), self.taken)
         self._join(self._path_to(found[0]))
         return found
 
@@ -294,7 +318,11 @@ class _Builder:
         shortest = min(distance for distance, _, _ in reachable)
         nearest = [(found, path) for distance, found, path in reachable if distance == shortest]
         if len(nearest) > 1:
-            raise hand_over(f"it could mean {' or '.join(f'{t}.{c}' for (t, c), _ in nearest)}")
+            options = [(f"{t}.{c}", reading_label(t, " ".join(name_words(c))), ((t, c), path))
+                       for (t, c), path in nearest]
+            nearest = [decide("Which date do you mean", options, self.chosen,
+                              hand_over(f"it could mean {' or '.join(f'{t}.{c}' for (t, c), _ in nearest)}"),
+                              self.taken)]
         found, path = nearest[0]
         self._join(path)
         return found
@@ -349,6 +377,38 @@ class _Builder:
 
     def _sql(self, query: exp.Expr) -> str:
         return query.sql(dialect=self.dialect)
+
+
+def decide(question: str, options: Sequence[tuple[str, str, _Payload]], chosen: frozenset[str],
+           too_many: HandedOver, taken: list[str]) -> _Payload:
+    """A fork: the option already chosen (its words added to ``taken``, so the answer says how it was read),
+    or ``Ambiguous`` with the options to offer (each a value, the words for it and what choosing it means
+    here); more than a few readings hand the question over instead."""
+    settled = pick([value for value, _, _ in options], chosen)
+    if settled is not None:
+        taken.append(next(f"reading {label.replace(' · ', ' ')}" for value, label, _ in options if value == settled))
+        return next(payload for value, _, payload in options if value == settled)
+    if not 2 <= len(options) <= MAX_READINGS or len({value for value, _, _ in options}) < len(options):
+        raise too_many
+    raise Ambiguous(question, [(value, label) for value, label, _ in options])
+
+
+def reading_label(table_name: str, label: str) -> str:
+    """A reading in words: "customer · country", "invoice · billing country", "artist" (its own name)."""
+    table_label = display_name(table_name)
+    return table_label if label in {table_label, ""} else f"{table_label} · {label}"
+
+
+def _value_of(concept: Concept) -> str:
+    """How a choice names a reading: its column (``customer.country``), or its table for a row count."""
+    if isinstance(concept, (Attribute, Value)):
+        return f"{concept.table}.{concept.column}"
+    if isinstance(concept, Measure):
+        return f"{concept.table}.{concept.expression.name}" if isinstance(concept.expression, exp.Column) else (
+            f"{concept.table}.{concept.label}")
+    if len(concept.label_columns) == 1:
+        return f"{concept.table}.{concept.label_columns[0]}"
+    return concept.table
 
 
 def grain_expression(dialect: str, unit: str, column: exp.Expr) -> exp.Expr:

@@ -54,6 +54,10 @@ class SemanticModel:
     metrics: tuple[Metric, ...] = ()
     dimensions: tuple[NamedDimension, ...] = ()
     tables: dict[str, TableNotes] = field(default_factory=dict)
+    prefer: tuple[str, ...] = ()  # readings chosen once for all ("customer.country"): asked questions take them
+
+
+SECTIONS = frozenset({"metrics", "dimensions", "tables", "prefer"})
 
 
 def load_semantic_model(path: Path, schema: SchemaInfo) -> SemanticModel:
@@ -63,16 +67,30 @@ def load_semantic_model(path: Path, schema: SchemaInfo) -> SemanticModel:
     except (OSError, yaml.YAMLError) as error:
         raise _problem(path, f"it could not be read as YAML ({error})") from None
     if not isinstance(raw, dict):
-        raise _problem(path, "the top level must be a mapping with metrics, dimensions and tables")
-    unknown = set(raw) - {"metrics", "dimensions", "tables"}
+        raise _problem(path, "the top level must be a mapping with metrics, dimensions, tables and prefer")
+    unknown = set(raw) - SECTIONS
     if unknown:
-        raise _problem(path, f"unknown section {', '.join(sorted(unknown))} (known: metrics, dimensions, tables)")
+        raise _problem(path, f"unknown section {', '.join(sorted(unknown))} (known: {', '.join(sorted(SECTIONS))})")
     checker = _Checker(path, schema)
     return SemanticModel(
         metrics=tuple(checker.metric(name, spec) for name, spec in _mapping(raw, "metrics", path).items()),
         dimensions=tuple(checker.dimension(name, spec) for name, spec in _mapping(raw, "dimensions", path).items()),
         tables={name: checker.table(name, spec) for name, spec in _mapping(raw, "tables", path).items()},
+        prefer=checker.prefer(raw.get("prefer") or []),
     )
+
+
+def save_preference(path: Path, reading: str) -> None:
+    """An admin makes a reading the default: added to the file's ``prefer`` list (the rest of the file as it
+    was, comments aside), written beside it and renamed so a crash never leaves half a file."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    raw = raw if isinstance(raw, dict) else {}
+    prefer = [str(p) for p in raw.get("prefer") or []]
+    if reading not in prefer:
+        raw["prefer"] = [*prefer, reading]
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    partial.replace(path)
 
 
 class _Checker:
@@ -127,6 +145,17 @@ class _Checker:
         for node in expression.find_all(exp.Column):
             self._column(f"{node.table}.{node.name}" if node.table else node.name, where)
         return expression
+
+    def prefer(self, raw: Any) -> tuple[str, ...]:
+        """``prefer``: table.column readings (or a table, for counts of its rows) to take when a question forks."""
+        if not isinstance(raw, list):
+            raise _problem(self.path, "prefer must be a list of table.column names")
+        for item in raw:
+            if "." in str(item):
+                self._column(item, "prefer")
+            elif self.schema.table(str(item)) is None:
+                raise _problem(self.path, f"prefer: {item!r} must be table.column or a table of this database")
+        return tuple(str(item) for item in raw)
 
     def _column(self, text: Any, where: str) -> tuple[str, str]:
         table, dot, column = str(text).partition(".")
