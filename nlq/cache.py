@@ -58,7 +58,7 @@ def normalize_question(question: str) -> str:
 
 
 def schema_fingerprint(schema: SchemaInfo) -> str:
-    shape = [schema.dialect, schema.default_schema, list(schema.schemas), sorted(schema.excluded),
+    shape = [schema.dialect, schema.default_schema, sorted(schema.excluded),
              [[t.name, [[c.name, c.type, c.references] for c in t.columns]] for t in schema.tables]]
     return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()
 

@@ -40,6 +40,13 @@ LEXNAMES = ("adj.all", "adj.pert", "adv.all", "noun.Tops", "noun.act", "noun.ani
             "verb.weather", "adj.ppl")
 NUMBER_WORDS_FILE = Path(__file__).parent / "rules" / "number_words.json"
 CATEGORY = {"noun": 1, "verb": 2, "adj": 3, "adv": 4}
+# WordNet has no attribute for the money adjectives: what they measure, said once here.
+MONEY_ADJECTIVES = {"expensive": ("price", "cost"), "cheap": ("price", "cost"), "pricey": ("price", "cost"),
+                    "costly": ("price", "cost"), "inexpensive": ("price", "cost"), "rich": ("income", "wealth"),
+                    "wealthy": ("income", "wealth"), "poor": ("income", "wealth")}
+# Adjectives whose superlative asks for the lowest value of what they measure ("youngest", "cheapest").
+LOW_ADJECTIVES = frozenset({"young", "cheap", "inexpensive", "short", "small", "little", "light", "poor", "low",
+                            "slow", "thin", "narrow", "tiny", "few", "near", "close"})
 MIN_SPLIT_PART = 3  # "ipouts" is not "ip outs": parts this short are abbreviations, not words
 EVENT_SENSES = 3  # a verb's most frequent senses whose nouns name its event
 
@@ -87,6 +94,27 @@ class Lexicon:
         def find() -> frozenset[str]:
             return frozenset(self._related(self._synsets(noun, "n")[:EVENT_SENSES], noun, "v"))
         return self._cached("verbs", noun, find)
+
+    def adjective(self, word: str) -> str | None:
+        """The adjective a word is a form of ("tallest" → tall, "richest" → rich), or None."""
+        return self._cached("adjective", word, lambda: self._morphy(word, "a"))
+
+    def attributes(self, adjective: str) -> frozenset[str]:
+        """The nouns an adjective measures, in its most frequent sense ("tall" → height, stature; "old" → age;
+        "heavy" → weight), as WordNet's attribute relation gives them, and money words for money adjectives."""
+        def find() -> frozenset[str]:
+            senses = self._synsets(adjective, "a")[:1]
+            found = {lemma.name().lower() for sense in senses for attribute in sense.attributes()
+                     for lemma in attribute.lemmas()}
+            return frozenset({n for n in found if n.isalpha()} | set(MONEY_ADJECTIVES.get(adjective, ())))
+        return self._cached("attributes", adjective, find)
+
+    def pertainyms(self, adjective: str) -> frozenset[str]:
+        """The nouns an adjective pertains to ("german" → Germany, "canadian" → Canada): values in the data."""
+        def find() -> frozenset[str]:
+            return frozenset(p.name().replace("_", " ") for sense in self._synsets(adjective, "a")[:2]
+                             for lemma in sense.lemmas() for p in lemma.pertainyms())
+        return self._cached("pertainyms", adjective, find)
 
     def split(self, word: str) -> tuple[str, ...]:
         """A run-together name split into words (``membercost`` → member, cost); the word itself when it is

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from nlq.lexicon import Lexicon, english
-from nlq.schema import SchemaInfo, TableInfo, render_table
+from nlq.schema import SchemaInfo, TableInfo, inferred_references, render_table
 
 CHARS_PER_TOKEN = 4  # no tokenizer offline; a conservative, consistent estimate for code-like text
 MAX_BRIDGE_HOPS = 3
@@ -294,41 +294,18 @@ def _merge(into: dict[str, float], found: Mapping[str, float]) -> None:
 
 def _foreign_key_graph(tables: Sequence[TableInfo]) -> dict[str, set[str]]:
     """Declared foreign keys, and where a table declares none, the keys its ``*_id`` columns plainly are
-    (warehouses often declare no keys: ``sales_fact.store_id`` is ``store.store_id``)."""
+    (warehouses often declare no keys: ``sales_fact.store_id`` is ``store.store_id``); copies own no keys."""
     graph: dict[str, set[str]] = {t.name: set() for t in tables}
-    keys = _key_owners(tables)
+    inferred = inferred_references(tables, skip=lambda name: bool(set(_name_parts(name)) & COPY_WORDS
+                                                                  or YEAR_RE.search(name)))
     for table in tables:
-        declared = any(c.references for c in table.columns)
         for column in table.columns:
-            other = column.references.partition(".")[0] if column.references else None
-            if other is None and not declared and not column.primary_key:
-                other = keys.get(column.name.lower())
+            reference = column.references or inferred.get((table.name, column.name))
+            other = reference.partition(".")[0] if reference else None
             if other in graph and other != table.name:
                 graph[table.name].add(other)
                 graph[other].add(table.name)
     return graph
-
-
-def _key_owners(tables: Sequence[TableInfo]) -> dict[str, str]:
-    """``store_id`` → store: the one table whose primary key the column is, or else the one table named
-    after it that has it first (``time_id`` leads ``time_by_day``); copies (``store_archive_2019``) own nothing."""
-    declared: dict[str, set[str]] = defaultdict(set)
-    named: dict[str, set[str]] = defaultdict(set)
-    for table in tables:
-        if set(_name_parts(table.name)) & COPY_WORDS or YEAR_RE.search(table.name):
-            continue
-        for position, column in enumerate(table.columns):
-            name = column.name.lower()
-            prefix = name.removesuffix("id").rstrip("_")
-            if not name.endswith("id") or not prefix:
-                continue
-            if column.primary_key:
-                declared[name].add(table.name)
-            elif position == 0 and (table.name.lower() == prefix or table.name.lower().startswith(prefix + "_")):
-                named[name].add(table.name)
-    owners = {name: found for name, found in named.items() if len(found) == 1}
-    owners.update({name: found for name, found in declared.items() if len(found) == 1})
-    return {name: next(iter(found)) for name, found in owners.items()}
 
 
 def _path(graph: dict[str, set[str]], start: str, goal: str) -> list[str]:

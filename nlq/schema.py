@@ -7,7 +7,7 @@ of each table, so introspection stays fast on large production tables.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,7 @@ class ColumnInfo:
     comment: str | None = None
     references: str | None = None  # "table.column" of a foreign key
     samples: tuple[str, ...] = ()
+    unique: bool = False  # a one-column unique index or constraint: it can stand for its row like a key
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ def _parents(connection: Connection) -> dict[str, str]:
 def _inspect_table(connection: Connection, inspector: Inspector, name: str, namespace: str | None,
                    parent: str | None) -> TableInfo:
     primary = set(inspector.get_pk_constraint(name, schema=namespace).get("constrained_columns") or ())
+    unique = _unique_columns(inspector, name, namespace)
     references = {}
     for fk in inspector.get_foreign_keys(name, schema=namespace):
         for local, remote in zip(fk["constrained_columns"], fk["referred_columns"], strict=False):
@@ -126,8 +128,61 @@ def _inspect_table(connection: Connection, inspector: Inspector, name: str, name
             comment=raw.get("comment"),
             references=references.get(raw["name"]),
             samples=samples,
+            unique=raw["name"] in unique,
         ))
     return TableInfo(name=name, columns=tuple(columns), comment=comment, parent=parent)
+
+
+def _unique_columns(inspector: Inspector, name: str, namespace: str | None) -> set[str]:
+    """Columns unique on their own: warehouses often declare unique indexes where others declare keys."""
+    found = set()
+    for index in inspector.get_indexes(name, schema=namespace):
+        if index.get("unique") and len(index["column_names"]) == 1 and index["column_names"][0]:
+            found.add(str(index["column_names"][0]))
+    try:
+        for constraint in inspector.get_unique_constraints(name, schema=namespace):
+            if len(constraint["column_names"]) == 1:
+                found.add(str(constraint["column_names"][0]))
+    except NotImplementedError:
+        pass
+    return found
+
+
+def inferred_references(tables: Sequence[TableInfo], skip: Callable[[str], bool] = lambda _name: False
+                        ) -> dict[tuple[str, str], str]:
+    """Keys a table does not declare but plainly has, for tables that declare none: ``sales_fact.store_id`` is
+    ``store.store_id`` when exactly one table has ``store_id`` as its key, as a unique column, or as its first
+    column while named after it (``time_id`` leads ``time_by_day``). ``skip`` leaves tables out as owners."""
+    owners = _key_owners(tables, skip)
+    found = {}
+    for info in tables:
+        if any(c.references for c in info.columns):
+            continue
+        for col in info.columns:
+            owner = owners.get(col.name.lower())
+            if owner and owner[0] != info.name and not col.primary_key and not col.unique:
+                found[(info.name, col.name)] = f"{owner[0]}.{owner[1]}"
+    return found
+
+
+def _key_owners(tables: Sequence[TableInfo], skip: Callable[[str], bool]) -> dict[str, tuple[str, str]]:
+    declared: dict[str, set[tuple[str, str]]] = {}
+    named: dict[str, set[tuple[str, str]]] = {}
+    for info in tables:
+        if skip(info.name):
+            continue
+        for position, col in enumerate(info.columns):
+            name = col.name.lower()
+            prefix = name.removesuffix("id").rstrip("_")
+            if not name.endswith("id") or not prefix:
+                continue
+            if col.primary_key or col.unique:
+                declared.setdefault(name, set()).add((info.name, col.name))
+            elif position == 0 and (info.name.lower() == prefix or info.name.lower().startswith(prefix + "_")):
+                named.setdefault(name, set()).add((info.name, col.name))
+    owners = {name: found for name, found in named.items() if len(found) == 1}
+    owners.update({name: found for name, found in declared.items() if len(found) == 1})
+    return {name: next(iter(found)) for name, found in owners.items()}
 
 
 def _type_name(column_type: TypeEngine) -> str:

@@ -16,7 +16,7 @@ from nlq.errors import HandedOver, SettingsError
 from nlq.evaluate import run_gold, same_result
 from nlq.execute import run_query
 from nlq.pipeline import ask
-from nlq.rules import load_semantic_model, understand
+from nlq.rules import NeedsChoice, load_semantic_model, understand
 from nlq.vet import vet
 from tests.support import chinook
 
@@ -246,12 +246,17 @@ WORDS = ["revenue", "orders", "customers", "by", "per", "each", "top", "10", "bo
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=9))
 def test_any_word_salad_is_understood_or_handed_over(rules_engine: Engine, words: list[str]) -> None:
-    """Whatever the words, the rules either give SQL that passes vetting and runs, or hand over."""
+    """Whatever the words, the rules give SQL that passes vetting and runs, offer readings that each do, or
+    hand over."""
     try:
-        found = understand(" ".join(words), rules_engine.catalog())
+        found = [understand(" ".join(words), rules_engine.catalog()).sql]
     except HandedOver:
         return
-    run_query(rules_engine.database, vet(found.sql, rules_engine.policy()), 10, rules_engine.limits(), 0)
+    except NeedsChoice as fork:
+        assert 2 <= len(fork.clarification.readings) <= 3
+        found = [reading.sql for reading in fork.clarification.readings]
+    for sql in found:
+        run_query(rules_engine.database, vet(sql, rules_engine.policy()), 10, rules_engine.limits(), 0)
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from nlq.rules.words import (
     name_words,
     value_words,
 )
-from nlq.schema import ColumnInfo, SchemaInfo, TableInfo
+from nlq.schema import ColumnInfo, SchemaInfo, TableInfo, inferred_references
 
 EXACT, ALIAS = 2, 1  # how strongly a phrase names a concept: its own name, or a synonym / shortened form
 NUMERIC_TYPES = ("INT", "NUMERIC", "DECIMAL", "REAL", "FLOAT", "DOUBLE", "MONEY", "SMALLINT", "BIGINT")
@@ -36,6 +36,7 @@ TEXT_TYPES = ("CHAR", "TEXT", "STRING", "CLOB")
 IDENTIFIER_WORDS = {"id", "code", "zip", "postal", "phone", "fax", "number", "no", "key", "uuid", "year",
                     "month", "day", "quarter", "week", "latitude", "longitude", "lat", "lon", "lng"}
 LABEL_NAMES = ("name", "title")
+UNIT_WORDS = {"unit", "units", "count", "qty", "quantity", "number", "num", "volume", "item", "items"}
 # Words that make a table's or column's money go out, not come in.
 COST_WORDS = {"expense", "cost", "spend", "spending", "budget", "salary", "payroll", "wage", "tax", "refund",
               "purchase", "procurement", "supplier", "vendor", "fee", "commission", "bonus", "loss", "debt", "fine"}
@@ -199,10 +200,12 @@ def build_catalog(schema: SchemaInfo, model: SemanticModel | None, values: dict[
             index.add_words(value_words(value), Value(table_name, column_name, value, label), ALIAS)
     edges: dict[str, list[Edge]] = defaultdict(list)
     dates: dict[str, tuple[str, ...]] = {}
+    inferred = inferred_references(schema.tables)  # keys a warehouse does not declare but plainly has
     for info in schema.tables:
         for col in info.columns:
-            if col.references:
-                target, _, target_column = col.references.partition(".")
+            reference = col.references or inferred.get((info.name, col.name))
+            if reference:
+                target, _, target_column = reference.partition(".")
                 if target != info.name and schema.table(target) is not None:
                     edges[info.name].append(Edge(info.name, col.name, target, target_column))
         dates[info.name] = _business_dates(info)
@@ -292,7 +295,7 @@ def _index_table(index: _PhraseIndex, info: TableInfo, notes: TableNotes, labels
             index.add_words(qualified, measure, EXACT)
             _add_part_words(index, words, measure)
             money_out = (set(table_words) | set(words)) & COST_WORDS  # an expense's amount is not revenue
-            if col.name.lower() in REVENUE_COLUMNS and not metrics_named and not money_out:
+            if _earns(col.name, words) and not metrics_named and not money_out:
                 for word in REVENUE_WORDS:
                     index.add(word, measure, ALIAS)
         elif is_text(col) and not col.primary_key and col.name not in entity.label_columns:
@@ -300,6 +303,14 @@ def _index_table(index: _PhraseIndex, info: TableInfo, notes: TableNotes, labels
             index.add_with_synonyms(words, attribute, EXACT)
             index.add_words(qualified, attribute, EXACT)
             _add_part_words(index, words, attribute)
+
+
+def _earns(name: str, words: tuple[str, ...]) -> bool:
+    """Money coming in: ``total``, ``amount`` and the like, or a column named for sales or revenue that
+    does not count units (``store_sales`` earns; ``unit_sales`` counts)."""
+    if name.lower() in REVENUE_COLUMNS:
+        return True
+    return bool(set(words) & {"sale", "sales", "revenue"}) and not set(words) & UNIT_WORDS
 
 
 def _date_verbs(name: str) -> set[str]:

@@ -139,12 +139,15 @@ class _Builder:
             if aggregation not in (None, "sum"):
                 raise hand_over(f"“{base.label}” is already a total; it cannot take another aggregation")
             return self._requalify(base.expression), base.label
+        per_row = aggregation is None
         if aggregation is None:
             aggregation = self._default_aggregation(intent)
         if aggregation == "count":
             raise hand_over(f"it asks to count “{base.label}”, which is a number to add up")
         expression = AGGREGATES[aggregation](this=self._requalify(base.expression))
         word = AGGREGATE_WORDS[aggregation]
+        if per_row and aggregation == "max" and intent.rank and not intent.rank.descending:
+            return expression, f"lowest {base.label}"  # one value per row, ranked from the bottom
         return expression, base.label if base.label.startswith(word) else f"{word} {base.label}"
 
     def _default_aggregation(self, intent: Intent) -> str:

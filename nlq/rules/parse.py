@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nlq.errors import HandedOver
+from nlq.lexicon import LOW_ADJECTIVES, english
 from nlq.rules.catalog import Attribute, Catalog, Concept, Entity, Measure, Value
 from nlq.rules.timeframes import TimeMatch, find_periods
 from nlq.rules.words import (
@@ -32,10 +33,14 @@ from nlq.rules.words import (
     TOP_WORDS,
     lemma_forms,
     number,
+    ordinal,
     tokens,
 )
 
 DEFAULT_TOP = 10
+MEASURED_SUPERLATIVES = {"cheapest", "priciest", "longest", "shortest", "heaviest", "lightest", "tallest"}
+FILLER_PHRASES = {("in", "chronological", "order"), ("of", "all", "time"), ("in", "the", "world"),
+                  ("at", "the", "moment"), ("right", "now", "")}
 WHICH_WORDS = {"which", "who", "whose", "whom"}
 MAX_DIMENSIONS = 2
 
@@ -108,12 +113,24 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
         # Names of several words first ("average order value", "list price"), then grammar, then one-word names.
         length, candidates = _longest_name(words, i, taken, catalog)
         item = None
-        if length < 2:
+        specific = _measured_by(word, catalog) if word in MEASURED_SUPERLATIVES and not candidates else None
+        if specific is not None:  # "the cheapest products": the lowest price, not the lowest of anything
+            most, candidates = specific
+            if most is not None:
+                items.append(most)
+            length = 1
+        if length < 2 and specific is None:
             item, grammar_length = _grammar(words, i, grouping)
             length = grammar_length if item else length
         if item is None and not candidates:
-            candidates = [c for form in lemma_forms(word) for c in catalog.lookup((form,))]
+            candidates = [c for form in lemma_forms(word) for c in catalog.lookup((form,))] or _pertaining(word,
+                                                                                                            catalog)
             length = 1
+            superlative = None if candidates else _measured_by(word, catalog)
+            if superlative is not None:
+                most, candidates = superlative
+                if most is not None:
+                    items.append(most)
             dated = [d for form in (word, *lemma_forms(word)) for d in catalog.date_verbs.get(form, ())]
             if not candidates and dated:
                 item = _Item("dated", (word,), value=tuple(dict.fromkeys(dated)))  # "hired", "shipped", "born"
@@ -155,17 +172,19 @@ def _grammar(words: list[str], i: int, grouping: bool) -> tuple[_Item | None, in
     count = number(following)
     if word in TOP_WORDS | BOTTOM_WORDS | {"first"} and count is not None:
         return _Item("top", (word, following), value=(word not in BOTTOM_WORDS, count)), 2
-    if number(word) is not None and following in TOP_WORDS | BOTTOM_WORDS | MAX_WORDS | MIN_WORDS:
+    if (number(word) is not None and following in TOP_WORDS | BOTTOM_WORDS | MAX_WORDS | MIN_WORDS
+            and following not in MEASURED_SUPERLATIVES):
         # "our 5 biggest customers", "the three cheapest tracks"
         return _Item("top", (word, following), value=(following not in BOTTOM_WORDS | MIN_WORDS, number(word))), 2
-    if number(word) is not None and word not in {"one", "1"}:
+    if number(word) is not None and word not in {"one", "1"} and not ordinal(word):
         return _Item("limit", (word,), value=number(word)), 1  # "which 3 albums have the most tracks"
     if word in DISTINCT_WORDS:
         return _Item("distinct", (word,)), 1
     if word in LOCATION_VERBS and following in {"in", "on", "at"}:
         return _Item("filler", (word,)), 1
-    if (word, following, words[i + 2] if i + 2 < len(words) else "") == ("in", "chronological", "order"):
-        return _Item("filler", ("in", "chronological", "order")), 3
+    phrase = (word, following, words[i + 2] if i + 2 < len(words) else "")
+    if phrase in FILLER_PHRASES:  # "in chronological order", "of all time"
+        return _Item("filler", phrase), 3
     if word in {"top", "bottom"}:
         return _Item("top", (word,), value=(word == "top", None)), 1
     if word in MAX_WORDS or word in MIN_WORDS:
@@ -179,6 +198,30 @@ def _grammar(words: list[str], i: int, grouping: bool) -> tuple[_Item | None, in
     if word in FILLER:
         return _Item("filler", (word,)), 1
     return None, 1
+
+
+def _pertaining(word: str, catalog: Catalog) -> list[Concept]:
+    """"German customers": the value an adjective pertains to (Germany), when the data has it."""
+    lexicon = english()
+    adjective = lexicon.adjective(word) or word
+    return [c for noun in sorted(lexicon.pertainyms(adjective)) for c in catalog.lookup(tuple(tokens(noun)))
+            if isinstance(c, Value)]
+
+
+def _measured_by(word: str, catalog: Catalog) -> tuple[_Item | None, list[Concept]] | None:
+    """"tallest" → (the highest, height); "expensive" after "most" → price: an adjective names the measure it
+    ranks by (WordNet's attributes). A superlative brings its own direction; None when no measure fits."""
+    lexicon = english()
+    adjective = lexicon.adjective(word)
+    if adjective is None:
+        return None
+    measures: list[Concept] = [c for noun in sorted(lexicon.attributes(adjective)) for c in catalog.lookup((noun,))
+                if isinstance(c, Measure)]
+    if not measures:
+        return None
+    superlative = word != adjective and word.endswith("est")
+    most = _Item("most", (word,), value=adjective not in LOW_ADJECTIVES) if superlative else None
+    return most, measures
 
 
 def _event_verb(word: str, items: list[_Item]) -> bool:
@@ -232,6 +275,8 @@ def _roles(items: list[_Item]) -> Intent:
                 intent.dimensions.append([c for c in item.candidates if not isinstance(c, (Measure, Value))])
             elif Measure in kinds:
                 measures.append([c for c in item.candidates if isinstance(c, Measure)])
+            elif kinds & {Attribute, Entity} and _names_the_value_before(items, position):
+                continue  # "Washington state", "the Deli department": the column the value was found in
             elif Entity in kinds and _qualified_by_value(items, position):
                 continue  # "Enterprise customers", "cancelled orders": the value already says which rows
             elif Entity in kinds and counted is None and _count_follows(items, position):
@@ -273,6 +318,17 @@ def _count_follows(items: list[_Item], position: int) -> bool:
 def _per_group(items: list[_Item]) -> bool:
     """Rows of a table "per" something are counted: "customers per country", "invoices per billing city"."""
     return any(item.connector == "per" for item in items if item.kind in {"concept", "grain"})
+
+
+def _names_the_value_before(items: list[_Item], position: int) -> bool:
+    """A column named right after a value found in that very column, and not grouped by."""
+    if position == 0 or items[position].grouped or items[position - 1].kind != "concept":
+        return False
+    values = items[position - 1].candidates
+    if not values or not all(isinstance(c, Value) for c in values):
+        return False
+    columns = {(c.table, c.column) for c in items[position].candidates if isinstance(c, Attribute)}
+    return bool(columns) and {(v.table, v.column) for v in values if isinstance(v, Value)} <= columns
 
 
 def _qualified_by_value(items: list[_Item], position: int) -> bool:

@@ -120,6 +120,11 @@ def lemma_forms(word: str) -> list[str]:
     return [f for f in dict.fromkeys(forms) if f and f != word]
 
 
+def ordinal(word: str) -> bool:
+    """"first", "fourth", "21st": a position, not a number of rows."""
+    return not word.isdigit() and word.endswith(("first", "second", "third", "th", "st", "nd", "rd"))
+
+
 def number(word: str) -> int | None:
     """"5", "five", "fifth", "5th" → 5 (up to a hundred; 0 and larger numbers are not ranks)."""
     if word.isdigit() and 0 < int(word) <= 1000 and len(word) < 4:

@@ -44,7 +44,7 @@ def surround(schema: SchemaInfo, total: int = 300, seed: int = 7) -> SchemaInfo:
 
 def _plain(columns: tuple[ColumnInfo, ...]) -> tuple[ColumnInfo, ...]:
     """Copies keep names, types and values but not keys: archives rarely carry constraints."""
-    return tuple(replace(c, primary_key=False, references=None) for c in columns)
+    return tuple(replace(c, primary_key=False, references=None, unique=False) for c in columns)
 
 
 def _archive(rng: random.Random, real: list[TableInfo]) -> TableInfo:
