@@ -19,6 +19,8 @@ from pathlib import Path
 
 from nlq.database import Database
 from nlq.evaluate import load_cases
+from nlq.linking import LinkingIndex
+from nlq.rules import read_values
 from nlq.schema import inspect_schema
 from tests.support import big_schema, datasets, defog
 from tests.support.distractors import gold_tables, surround
@@ -36,18 +38,20 @@ def show(label: str, report: LinkingReport, show_misses: bool = False) -> None:
         print(f"    MISSED {', '.join(missing)}: {question}")
 
 
-def distracted_cases(half: str, folder: Path) -> dict[str, list]:
+def distracted_cases(half: str, folder: Path) -> dict[str, tuple[LinkingIndex, list]]:
     """Per database: its 300-table distractor schema with each question of the half and its gold tables."""
     found = {}
     for name in DISTRACTED:
         url = datasets.sqlite_url(name, folder)
         assert url is not None
-        schema = surround(inspect_schema(Database(url)), total=300)
+        real = inspect_schema(Database(url))
+        schema = surround(real, total=300)
+        values = read_values(Database(url), real, 30.0)  # what the engine gives its index: the data's values
         cases = []
         for case in load_cases(datasets.QUESTIONS / half / f"{name}.jsonl"):
             queries, dialect = case.gold_for("sqlite")
             cases.append((schema, case.question, gold_tables(queries[0], dialect or "sqlite")))
-        found[name] = cases
+        found[name] = (LinkingIndex(schema, values=values), cases)
     return found
 
 
@@ -60,8 +64,9 @@ def main() -> None:
     halves = ("tuning", "heldout") if args.half == "both" else (args.half,)
     with tempfile.TemporaryDirectory() as folder:
         for half in halves:
-            for name, cases in distracted_cases(half, Path(folder)).items():
-                show(f"{name} + distractors (300 tables), {half}", evaluate(cases, args.budget), args.show_misses)
+            for name, (index, cases) in distracted_cases(half, Path(folder)).items():
+                report = evaluate(cases, args.budget, {id(cases[0][0]): index})
+                show(f"{name} + distractors (300 tables), {half}", report, args.show_misses)
         url, questions = big_schema.build(Path(folder) / "big.sqlite")
         schema = inspect_schema(Database(url))
         show(f"generated {len(schema.tables)} tables", evaluate([(schema, q.question, q.tables) for q in questions],

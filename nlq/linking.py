@@ -24,7 +24,7 @@ from nlq.lexicon import Lexicon, english
 from nlq.schema import SchemaInfo, TableInfo, inferred_references, render_table
 
 CHARS_PER_TOKEN = 4  # no tokenizer offline; a conservative, consistent estimate for code-like text
-MAX_BRIDGE_HOPS = 3
+MAX_BRIDGE_HOPS = 4
 TOP_MATCHES = 6  # the best-matching tables, whose joins and neighbours are brought along
 NEIGHBOURS_PER_TABLE = 3
 RELATIVE_CUTOFF = 0.35  # other matches count only when at least this share of the best score
@@ -249,6 +249,11 @@ class LinkingIndex:
             neighbours = sorted((n for n in self.graph[name] if n not in ordered and not self.copies[n]),
                                 key=lambda n: (-scores[n], -len(self.graph[n]), n))
             ordered += neighbours[:NEIGHBOURS_PER_TABLE]
+        for name in top[:2]:  # "revenue by store": the money is two joins away (order_items → orders → stores)
+            farther = {far for near in self.graph[name] for far in self.graph[near]}
+            matching = sorted((n for n in farther if scores[n] > 0 and n not in ordered and not self.copies[n]),
+                              key=lambda n: (-scores[n], n))
+            ordered += matching[:NEIGHBOURS_PER_TABLE]
         return ordered
 
 
