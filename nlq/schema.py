@@ -174,6 +174,9 @@ def _key_owners(tables: Sequence[TableInfo], skip: Callable[[str], bool]) -> dic
         for position, col in enumerate(info.columns):
             name = col.name.lower()
             prefix = name.removesuffix("id").rstrip("_")
+            if (col.primary_key or col.unique) and "_" in name.strip("_"):  # city_name, state_code: plain keys
+                declared.setdefault(name, set()).add((info.name, col.name))
+                continue
             if not name.endswith("id") or not prefix:
                 continue
             if col.primary_key or col.unique:

@@ -429,3 +429,72 @@ def test_a_preference_must_name_a_real_column(tmp_path: Path, make_engine: Calla
     model.write_text("prefer: [Track.Nothing]\n")
     with pytest.raises(SettingsError, match="prefer"):
         make_engine(NLQ_DATABASE_URL=chinook.sqlite_url(), NLQ_SEMANTIC_MODEL=str(model), **RULES).semantic_model()
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path, make_engine: Callable[..., Engine]) -> Engine:
+    """A star schema that declares no keys, only unique indexes (as FoodMart does), with two kinds of date."""
+    path = tmp_path / "warehouse.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.executescript("""
+            CREATE TABLE store (store_id INTEGER, store_name TEXT, store_state TEXT, store_country TEXT,
+                first_opened_date DATE, last_remodel_date DATE);
+            CREATE UNIQUE INDEX store_key ON store (store_id);
+            CREATE TABLE sales_fact (store_id INTEGER, store_sales REAL, unit_sales INTEGER);
+            CREATE TABLE employee (employee_id INTEGER, full_name TEXT, height REAL, hire_date DATE,
+                birth_date DATE, store_id INTEGER);
+            CREATE UNIQUE INDEX employee_key ON employee (employee_id);
+            INSERT INTO store VALUES (1, 'Store 1', 'WA', 'USA', '1955-03-01', '1990-01-01'),
+                (2, 'Store 2', 'CA', 'USA', '1972-06-01', '1995-01-01'), (3, 'Store 3', 'BC', 'Canada', '1981-01-01',
+                '2001-01-01');
+            INSERT INTO sales_fact VALUES (1, 10.0, 3), (1, 5.0, 1), (2, 7.5, 2), (3, 2.0, 1);
+            INSERT INTO employee VALUES (1, 'Ann Lee', 1.71, '2016-05-01', '1980-01-01', 1),
+                (2, 'Bo Diaz', 1.92, '2015-02-01', '1975-01-01', 2), (3, 'Cy Ng', 1.65, '2016-09-09', '1990-01-01', 3);
+        """)
+    return make_engine(NLQ_DATABASE_URL=f"sqlite:///{path}", **RULES)
+
+
+@pytest.mark.parametrize(("question", "understood", "rows"), [
+    # keys not declared: sales_fact.store_id joins store through its unique index
+    ("revenue by store country", "total store sale · by store country", {("USA", 22.5), ("Canada", 2.0)}),
+    ("Which stores are located in the WA state?", "list of stores · store state is WA", None),  # location verb
+    ("employees hired in 2015", "list of employees · in 2015", None),  # "hired" names hire_date
+    ("Which stores first opened before 1960?", "list of stores · before 1960", None),  # "opened", not "first"
+    ("Who is the tallest employee?", "highest height · by employee · rows without an employee left out · top 1",
+     {("Bo Diaz", 1.92)}),  # tall → height
+    ("total store sales of stores in Canada", "total store sale · store country is Canada", {(2.0,)}),
+])
+def test_a_warehouse_without_declared_keys(warehouse: Engine, question: str, understood: str,
+                                           rows: set | None) -> None:
+    answer = ask(question, warehouse, mode="rules")
+    assert answer.ok, answer.error
+    assert answer.understood == understood
+    if rows is not None:
+        assert set(answer.frame.itertuples(index=False, name=None)) == rows
+    else:
+        assert len(answer.frame) == 1
+
+
+def test_units_are_not_revenue(warehouse: Engine) -> None:
+    answer = ask("total revenue", warehouse, mode="rules")
+    assert answer.ok and "store_sales" in answer.sql and "unit_sales" not in answer.sql
+
+
+def test_a_demonym_finds_its_country(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine(NLQ_DATABASE_URL=chinook.sqlite_url(), **RULES)
+    answer = ask("how many German customers", engine, mode="rules")
+    assert answer.ok and answer.understood == "number of customers · country is Germany"
+    assert answer.frame.iloc[0, 0] == 4
+
+
+@pytest.mark.parametrize(("question", "understood"), [
+    ("How many orders did customers in Japan place in 2025?", "number of orders · country is Japan · in 2025"),
+    ("orders placed in the fourth quarter of 2024", "list of orders · in Q4 2024"),  # an ordinal quarter
+    ("how many orders on March 5th, 2024", "number of orders · on 2024-03-05"),  # a day
+])
+def test_people_and_dates_in_other_words(rules_engine: Engine, question: str, understood: str) -> None:
+    answer = ask(question, rules_engine, mode="rules")
+    assert answer.ok, answer.error
+    assert answer.understood == understood
+    if "Japan" in question:
+        assert "customers" in answer.sql  # the customer's country, reached through the customer

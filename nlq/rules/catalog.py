@@ -289,7 +289,7 @@ def _index_table(index: _PhraseIndex, info: TableInfo, notes: TableNotes, labels
         words = name_words(col.name)
         qualified = words if words[: len(table_words)] == table_words else (*table_words, *words)
         if is_measure(col):
-            additive = col.name.lower() in REVENUE_COLUMNS or words[-1] in {"quantity", "amount", "cost", "revenue"}
+            additive = _earns(col.name, words) or words[-1] in {"quantity", "amount", "cost", "revenue"}
             measure = Measure(" ".join(words), info.name, exp.column(col.name, table=info.name), additive=additive)
             index.add_with_synonyms(words, measure, EXACT)
             index.add_words(qualified, measure, EXACT)

@@ -239,7 +239,7 @@ class _Builder:
             if (column.table, column.name) not in self.catalog.nullable:
                 continue
             conditions.append(exp.Not(this=exp.Is(this=column, expression=exp.Null())))
-            self.conditions.append(f"rows without a {label} left out")
+            self.conditions.append(f"rows without {'an' if label[:1] in 'aeiou' else 'a'} {label} left out")
         by_column: dict[tuple[str, str], list[str]] = {}
         for candidates in intent.filters:
             value = self._nearest(self._one_column(candidates, intent), "a value")

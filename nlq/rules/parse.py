@@ -89,7 +89,7 @@ def parse(question: str, catalog: Catalog) -> Intent:
         raise hand_over("it names more than one period of time")
     taken = {i for p in periods for i in range(p.begin, p.end)}
     items = _items(words, plurals, taken, catalog)
-    intent = _roles(items)
+    intent = _roles(items, catalog)
     if WHICH_WORDS & set(words) and not intent.dimensions and not intent.listing:
         raise hand_over("it asks which one, and the rules found nothing to rank")  # "which agent has the most sales"
     intent.period = periods[0] if periods else None
@@ -241,13 +241,14 @@ def _longest_name(words: list[str], i: int, taken: set[int], catalog: Catalog) -
     return 0, []
 
 
-def _roles(items: list[_Item]) -> Intent:
+def _roles(items: list[_Item], catalog: Catalog) -> Intent:
     intent = Intent()
     distinct = any(item.kind == "distinct" for item in items)
-    dated = [item for item in items if item.kind == "dated"]
-    if len(dated) > 1:
+    dated = [set(item.value) for item in items if item.kind == "dated"]  # type: ignore[call-overload]
+    common = set.intersection(*dated) if dated else set()
+    if dated and not common:  # "first opened" names one date twice; "hired and born" two
         raise hand_over("it names more than one kind of date")
-    intent.dated_by = tuple(dated[0].value) if dated else ()  # type: ignore[arg-type]
+    intent.dated_by = tuple(sorted(common))
     limits = [item for item in items if item.kind == "limit"]
     items = [item for item in items if item.kind not in {"distinct", "limit", "dated"}]
     if len(limits) > 1:
@@ -277,6 +278,8 @@ def _roles(items: list[_Item]) -> Intent:
                 measures.append([c for c in item.candidates if isinstance(c, Measure)])
             elif kinds & {Attribute, Entity} and _names_the_value_before(items, position):
                 continue  # "Washington state", "the Deli department": the column the value was found in
+            elif Entity in kinds and _scoped_by_the_value_after(items, position, catalog):
+                continue  # "orders by customers in Japan": the value says which customers
             elif Entity in kinds and _qualified_by_value(items, position):
                 continue  # "Enterprise customers", "cancelled orders": the value already says which rows
             elif Entity in kinds and counted is None and _count_follows(items, position):
@@ -329,6 +332,23 @@ def _names_the_value_before(items: list[_Item], position: int) -> bool:
         return False
     columns = {(c.table, c.column) for c in items[position].candidates if isinstance(c, Attribute)}
     return bool(columns) and {(v.table, v.column) for v in values if isinstance(v, Value)} <= columns
+
+
+def _scoped_by_the_value_after(items: list[_Item], position: int, catalog: Catalog) -> bool:
+    """An entity right before a value it holds or leads to ("customers in Japan"), when something else is
+    measured or counted: the entity only says whose value it is."""
+    following = items[position + 1] if position + 1 < len(items) else None
+    before = items[position - 1] if position else None
+    if following is None or following.kind != "concept" or items[position].grouped:
+        return False
+    if before is not None and before.kind in {"count", "most", "top"}:  # "how many tracks in Jazz": counted
+        return False
+    if not following.candidates or not all(isinstance(c, Value) for c in following.candidates):
+        return False
+    tables = {c.table for c in items[position].candidates if isinstance(c, Entity)}
+    measured = [i for i in items if i is not items[position] and i.kind == "concept"
+                and any(isinstance(c, (Measure, Entity)) for c in i.candidates)]
+    return bool(measured) and any(catalog.path(t, v.table) is not None for t in tables for v in following.candidates)
 
 
 def _qualified_by_value(items: list[_Item], position: int) -> bool:
