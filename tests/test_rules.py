@@ -498,3 +498,19 @@ def test_people_and_dates_in_other_words(rules_engine: Engine, question: str, un
     assert answer.understood == understood
     if "Japan" in question:
         assert "customers" in answer.sql  # the customer's country, reached through the customer
+
+
+def test_a_word_in_capitals_is_a_name_not_filler(tmp_path: Path, make_engine: Callable[..., Engine]) -> None:
+    """Final held-out set: "How many merchants are based in the US?" counted every merchant — "US" was read
+    as the filler word "us"."""
+    path = tmp_path / "wallet.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.executescript("""
+            CREATE TABLE merchants (mid INTEGER PRIMARY KEY, name TEXT, country TEXT);
+            INSERT INTO merchants VALUES (1, 'Acme', 'US'), (2, 'Bolt', 'UK'), (3, 'Cove', 'US');
+        """)
+    engine = make_engine(NLQ_DATABASE_URL=f"sqlite:///{path}", **RULES)
+    answer = ask("How many merchants are based in the US?", engine, mode="rules")
+    assert answer.ok and answer.understood == "number of merchants · country is US"
+    assert answer.frame.iloc[0, 0] == 2
+    assert ask("HOW MANY MERCHANTS ARE THERE", engine, mode="rules").ok  # a shouted question is still read

@@ -251,7 +251,12 @@ class _PhraseIndex:
         self.add_words(name_words(text), concept, strength)
 
     def add_words(self, words: tuple[str, ...], concept: Concept, strength: int) -> None:
-        if not words or all(w in FILLER or w in GROUPING for w in words) or all(w.isdigit() for w in words):
+        """Indexed under its words; a phrase of grammar words only is not, except a one-word value ("US"),
+        which a question reaches only in capitals (grammar wins otherwise)."""
+        grammar = all(w in FILLER or w in GROUPING for w in words)
+        if not words or (grammar and not (isinstance(concept, Value) and len(words) == 1)):
+            return
+        if all(w.isdigit() for w in words):
             return
         self.phrases[words].append((concept, strength))
         self.longest = max(self.longest, len(words))

@@ -9,6 +9,8 @@ model, with that word as the reason. Names are looked up longest first ("average
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from nlq.errors import HandedOver
@@ -88,7 +90,7 @@ def parse(question: str, catalog: Catalog) -> Intent:
     if len(periods) > 1:
         raise hand_over("it names more than one period of time")
     taken = {i for p in periods for i in range(p.begin, p.end)}
-    items = _items(words, plurals, taken, catalog)
+    items = _items(words, plurals, taken, catalog, _acronyms(question))
     intent = _roles(items, catalog)
     if WHICH_WORDS & set(words) and not intent.dimensions and not intent.listing:
         raise hand_over("it asks which one, and the rules found nothing to rank")  # "which agent has the most sales"
@@ -102,7 +104,18 @@ def _raw_tokens(raw: str) -> list[str]:
     return TOKEN_RE.findall(raw)
 
 
-def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Catalog) -> list[_Item]:
+def _acronyms(question: str) -> list[bool]:
+    """Which words are written in capitals ("the US", "IT"): a name, never grammar, unless the whole question
+    is shouted."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", question.replace("’", "'"))
+                    if not unicodedata.combining(c))
+    cased = re.findall(TOKEN_RE.pattern, plain, flags=re.IGNORECASE)
+    upper = [len(t) >= 2 and t.isupper() for t in cased]
+    return [False] * len(upper) if sum(upper) * 2 > len(upper) else upper
+
+
+def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Catalog,
+           acronyms: list[bool]) -> list[_Item]:
     items: list[_Item] = []
     grouping, connector, i = False, "", 0
     while i < len(words):
@@ -119,7 +132,8 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
             if most is not None:
                 items.append(most)
             length = 1
-        if length < 2 and specific is None:
+        acronym = i < len(acronyms) and acronyms[i]  # "based in the US": the value US, not "us"
+        if length < 2 and specific is None and not acronym:
             item, grammar_length = _grammar(words, i, grouping)
             length = grammar_length if item else length
         if item is None and not candidates:
