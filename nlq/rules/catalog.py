@@ -19,12 +19,14 @@ from sqlglot import exp
 from nlq.lexicon import english
 from nlq.rules.semantic_model import SemanticModel, TableNotes
 from nlq.rules.words import (
+    COST_WORDS,
     FILLER,
     GROUPING,
-    REVENUE_COLUMNS,
     REVENUE_WORDS,
     SYNONYMS,
+    date_verbs,
     display_name,
+    earns,
     name_words,
     value_words,
 )
@@ -36,11 +38,6 @@ TEXT_TYPES = ("CHAR", "TEXT", "STRING", "CLOB")
 IDENTIFIER_WORDS = {"id", "code", "zip", "postal", "phone", "fax", "number", "no", "key", "uuid", "year",
                     "month", "day", "quarter", "week", "latitude", "longitude", "lat", "lon", "lng"}
 LABEL_NAMES = ("name", "title")
-UNIT_WORDS = {"unit", "units", "count", "qty", "quantity", "number", "num", "volume", "item", "items"}
-# Words that make a table's or column's money go out, not come in.
-COST_WORDS = {"expense", "cost", "spend", "spending", "budget", "salary", "payroll", "wage", "tax", "refund",
-              "purchase", "procurement", "supplier", "vendor", "fee", "commission", "bonus", "loss", "debt", "fine"}
-DATE_WORDS = {"date", "time", "at", "on", "dt", "timestamp", "day", "when", "tms", "ts"}
 AUDIT_WORDS = {"update", "updated", "modified", "modification", "changed", "synced", "sync", "loaded", "ingested",
                "etl", "deleted"}
 # Words too generic to name a column on their own ("cost" may stand for round_trip_cost; "name" may not).
@@ -209,16 +206,16 @@ def build_catalog(schema: SchemaInfo, model: SemanticModel | None, values: dict[
                 if target != info.name and schema.table(target) is not None:
                     edges[info.name].append(Edge(info.name, col.name, target, target_column))
         dates[info.name] = _business_dates(info)
-    date_verbs: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    dated: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for info in schema.tables:
         for col in info.columns:
             if is_date(col) and not set(name_words(col.name)) & AUDIT_WORDS:
-                for word in _date_verbs(col.name):
-                    date_verbs[word].append((info.name, col.name))
+                for word in date_verbs(col.name):
+                    dated[word].append((info.name, col.name))
     nullable = frozenset((t.name, c.name) for t in schema.tables for c in t.columns if c.nullable and not c.primary_key)
     return Catalog(dialect, dict(index.phrases), dict(edges), dates, dict(model.tables), latest_reader,
                    longest_phrase=index.longest, nullable=nullable,
-                   date_verbs={word: tuple(found) for word, found in date_verbs.items()})
+                   date_verbs={word: tuple(found) for word, found in dated.items()})
 
 
 def _column_labels(schema: SchemaInfo, model: SemanticModel) -> dict[tuple[str, str], str]:
@@ -294,13 +291,13 @@ def _index_table(index: _PhraseIndex, info: TableInfo, notes: TableNotes, labels
         words = name_words(col.name)
         qualified = words if words[: len(table_words)] == table_words else (*table_words, *words)
         if is_measure(col):
-            additive = _earns(col.name, words) or words[-1] in {"quantity", "amount", "cost", "revenue"}
+            additive = earns(col.name, words) or words[-1] in {"quantity", "amount", "cost", "revenue"}
             measure = Measure(" ".join(words), info.name, exp.column(col.name, table=info.name), additive=additive)
             index.add_with_synonyms(words, measure, EXACT)
             index.add_words(qualified, measure, EXACT)
             _add_part_words(index, words, measure)
             money_out = (set(table_words) | set(words)) & COST_WORDS  # an expense's amount is not revenue
-            if _earns(col.name, words) and not metrics_named and not money_out:
+            if earns(col.name, words) and not metrics_named and not money_out:
                 for word in REVENUE_WORDS:
                     index.add(word, measure, ALIAS)
         elif is_text(col) and not col.primary_key and col.name not in entity.label_columns:
@@ -308,27 +305,6 @@ def _index_table(index: _PhraseIndex, info: TableInfo, notes: TableNotes, labels
             index.add_with_synonyms(words, attribute, EXACT)
             index.add_words(qualified, attribute, EXACT)
             _add_part_words(index, words, attribute)
-
-
-def _earns(name: str, words: tuple[str, ...]) -> bool:
-    """Money coming in: ``total``, ``amount`` and the like, or a column named for sales or revenue that
-    does not count units (``store_sales`` earns; ``unit_sales`` counts)."""
-    if name.lower() in REVENUE_COLUMNS:
-        return True
-    return bool(set(words) & {"sale", "sales", "revenue"}) and not set(words) & UNIT_WORDS
-
-
-def _date_verbs(name: str) -> set[str]:
-    """What a date column records, as the verbs a question uses: ``hire_date`` → hire, ``shipped_date`` → ship,
-    ``date_accnt_opened`` → open, ``birth_date`` → birth and bear ("born")."""
-    lexicon = english()
-    found = set()
-    for word in name_words(name):
-        if word in DATE_WORDS or len(word) < 3:
-            continue
-        found |= {word, *(f for f in (lexicon.verb(word), lexicon.noun(word)) if f)}
-        found |= lexicon.event_verbs(lexicon.noun(word) or word)
-    return found
 
 
 def _business_dates(info: TableInfo) -> tuple[str, ...]:

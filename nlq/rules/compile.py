@@ -12,25 +12,24 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import TypeVar
 
 from sqlglot import exp
 from sqlglot.tokens import Tokenizer
 
-from nlq.choices import MAX_READINGS, Ambiguous, pick
 from nlq.errors import HandedOver
 from nlq.rules.catalog import Attribute, Catalog, Concept, Edge, Entity, Measure, Value, column_key
+from nlq.rules.forks import decide, reading_label, value_of
+from nlq.rules.grains import date_literal, grain_expression
 from nlq.rules.parse import Grain, Intent, Rank, hand_over
 from nlq.rules.timeframes import Period, resolve
-from nlq.rules.words import display_name, name_words, plural
+from nlq.rules.words import name_words, plural
 
 SAFE_NAME = {"postgres": re.compile(r"[a-z_][a-z0-9_]*"), "sqlite": re.compile(r"[A-Za-z_][A-Za-z0-9_]*")}
 AGGREGATES = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
 AGGREGATE_WORDS = {"sum": "total", "avg": "average", "min": "lowest", "max": "highest", "count": "number of"}
 GRAIN_DIALECTS = ("postgres", "sqlite")
 _Base = TypeVar("_Base", bound=Measure | Entity)
-_Payload = TypeVar("_Payload")
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ def compile_intent(intent: Intent, catalog: Catalog, chosen: frozenset[str] = fr
     kinds = (Measure, Entity, Attribute) if intent.aggregation == "count_distinct" else (Measure, Entity)
     bases = [c for c in intent.measure if isinstance(c, kinds)]
     if len(bases) > 1:  # "quantity" sold or returned, "unit price" of the catalog or of the sale
-        readings = [(_value_of(b), reading_label(b.table, b.label), b) for b in bases]
+        readings = [(value_of(b), reading_label(b.table, b.label), b) for b in bases]
         bases = [decide(f"Which “{bases[0].label}” do you mean", readings, chosen, hand_over(
             f"“{bases[0].label}” could be measured in {', '.join(sorted({b.table for b in bases}))}"), taken)]
     options = []
@@ -177,7 +176,7 @@ class _Builder:
         nearest.sort(key=lambda pair: not isinstance(pair[0], Attribute))
         if len({column_key(c) for c, _ in nearest}) > 1:
             columns = {column_key(c): (c, path) for c, path in reversed(nearest)}
-            options = [(_value_of(c), reading_label(c.table, c.label), (c, path))
+            options = [(value_of(c), reading_label(c.table, c.label), (c, path))
                        for c, path in columns.values()]
             nearest = [decide(f"Which “{nearest[0][0].label}” do you mean", options, self.chosen,
                               hand_over(f"{_named(candidates)} could mean more than one column"), self.taken)]
@@ -199,7 +198,7 @@ class _Builder:
             return chosen
         value = reachable[0]
         by_column = {column_key(v): [w for w in reachable if column_key(w) == column_key(v)] for v in reachable}
-        options = [(_value_of(found[0]), reading_label(found[0].table, found[0].label), found)
+        options = [(value_of(found[0]), reading_label(found[0].table, found[0].label), found)
                    for found in by_column.values()]
         return decide(f"“{value.value}” is found in more than one place: which do you mean", options, self.chosen,
                       hand_over(f"“{value.value}” is found in {_named(reachable)}"), self.taken)
@@ -342,9 +341,9 @@ class _Builder:
         column = self._column(*time_column)
         bounds: list[exp.Expr] = []
         if period.start:
-            bounds.append(exp.GTE(this=column, expression=_date_literal(period.start)))
+            bounds.append(exp.GTE(this=column, expression=date_literal(period.start)))
         if period.end:
-            bounds.append(exp.LT(this=column.copy(), expression=_date_literal(period.end)))
+            bounds.append(exp.LT(this=column.copy(), expression=date_literal(period.end)))
         return bounds
 
     def _grain(self, unit: str, time_column: tuple[str, str]) -> exp.Expr:
@@ -380,71 +379,6 @@ class _Builder:
 
     def _sql(self, query: exp.Expr) -> str:
         return query.sql(dialect=self.dialect)
-
-
-def decide(question: str, options: Sequence[tuple[str, str, _Payload]], chosen: frozenset[str],
-           too_many: HandedOver, taken: list[str]) -> _Payload:
-    """A fork: the option already chosen (its words added to ``taken``, so the answer says how it was read),
-    or ``Ambiguous`` with the options to offer (each a value, the words for it and what choosing it means
-    here); more than a few readings hand the question over instead."""
-    settled = pick([value for value, _, _ in options], chosen)
-    if settled is not None:
-        taken.append(next(f"reading {label.replace(' · ', ' ')}" for value, label, _ in options if value == settled))
-        return next(payload for value, _, payload in options if value == settled)
-    if not 2 <= len(options) <= MAX_READINGS or len({value for value, _, _ in options}) < len(options):
-        raise too_many
-    raise Ambiguous(question, [(value, label) for value, label, _ in options])
-
-
-def reading_label(table_name: str, label: str) -> str:
-    """A reading in words: "customer · country", "invoice · billing country", "artist" (its own name)."""
-    table_label = display_name(table_name)
-    return table_label if label in {table_label, ""} else f"{table_label} · {label}"
-
-
-def _value_of(concept: Concept) -> str:
-    """How a choice names a reading: its column (``customer.country``), or its table for a row count."""
-    if isinstance(concept, (Attribute, Value)):
-        return f"{concept.table}.{concept.column}"
-    if isinstance(concept, Measure):
-        return f"{concept.table}.{concept.expression.name}" if isinstance(concept.expression, exp.Column) else (
-            f"{concept.table}.{concept.label}")
-    if len(concept.label_columns) == 1:
-        return f"{concept.table}.{concept.label_columns[0]}"
-    return concept.table
-
-
-def grain_expression(dialect: str, unit: str, column: exp.Expr) -> exp.Expr:
-    """A readable period label per row: 2024, '2024-Q3', '2024-07', the Monday of the week, the day."""
-    def call(name: str, *args: exp.Expr) -> exp.Expr:
-        return exp.Anonymous(this=name, expressions=list(args))
-
-    text = exp.Literal.string
-    if dialect == "postgres":
-        if unit == "year":
-            return exp.cast(exp.Extract(this=exp.var("YEAR"), expression=column), "INT")
-        if unit == "week":
-            return exp.cast(call("DATE_TRUNC", text("week"), column), "DATE")
-        if unit == "day":
-            return exp.cast(column, "DATE")
-        return call("TO_CHAR", column, text({"quarter": 'YYYY-"Q"Q', "month": "YYYY-MM"}[unit]))
-    if unit == "year":
-        return exp.cast(call("STRFTIME", text("%Y"), column), "INT")
-    if unit == "quarter":
-        month = exp.cast(call("STRFTIME", text("%m"), column), "INT")
-        number = exp.Paren(this=exp.Div(this=exp.Paren(this=exp.Add(this=month, expression=exp.Literal.number(2))),
-                                        expression=exp.Literal.number(3), typed=True))  # integer division
-        return exp.DPipe(this=exp.DPipe(this=call("STRFTIME", text("%Y"), column), expression=text("-Q")),
-                         expression=number)
-    if unit == "month":
-        return call("STRFTIME", text("%Y-%m"), column)
-    if unit == "week":
-        return call("DATE", column, text("weekday 0"), text("-6 days"))
-    return call("DATE", column)
-
-
-def _date_literal(day: date) -> exp.Literal:
-    return exp.Literal.string(day.isoformat())
 
 
 def _alias(label: str) -> str:

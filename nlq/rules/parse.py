@@ -9,20 +9,16 @@ model, with that word as the reason. Names are looked up longest first ("average
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from dataclasses import dataclass, field
-
 from nlq.errors import HandedOver
-from nlq.lexicon import LOW_ADJECTIVES, english
 from nlq.rules.catalog import Attribute, Catalog, Concept, Entity, Measure, Value
-from nlq.rules.timeframes import TimeMatch, find_periods
+from nlq.rules.intent import Grain, Intent, Item, Rank
+from nlq.rules.timeframes import find_periods
+from nlq.rules.wording import MEASURED_SUPERLATIVES, acronyms, event_verb, measured_by, pertaining
 from nlq.rules.words import (
     AVG_WORDS,
     BOTTOM_WORDS,
     COUNT_WORDS,
     DISTINCT_WORDS,
-    EVENT_FILLER_VERBS,
     FILLER,
     GRAIN_ADJECTIVES,
     GRAINS,
@@ -40,46 +36,10 @@ from nlq.rules.words import (
 )
 
 DEFAULT_TOP = 10
-MEASURED_SUPERLATIVES = {"cheapest", "priciest", "longest", "shortest", "heaviest", "lightest", "tallest"}
 FILLER_PHRASES = {("in", "chronological", "order"), ("of", "all", "time"), ("in", "the", "world"),
                   ("at", "the", "moment"), ("right", "now", "")}
 WHICH_WORDS = {"which", "who", "whose", "whom"}
 MAX_DIMENSIONS = 2
-
-
-@dataclass(frozen=True)
-class Grain:
-    unit: str  # year, quarter, month, week, day
-
-
-@dataclass(frozen=True)
-class Rank:
-    descending: bool
-    limit: int | None
-
-
-@dataclass
-class Intent:
-    """What the question asks, with each named thing still a list of candidates (resolved by joins)."""
-    measure: list[Concept] = field(default_factory=list)  # Measure candidates, or the counted Entity
-    aggregation: str | None = None  # sum, avg, min, max, count; None for a metric
-    dimensions: list[list[Concept] | Grain] = field(default_factory=list)
-    filters: list[list[Value]] = field(default_factory=list)
-    period: TimeMatch | None = None
-    rank: Rank | None = None
-    listing: list[Concept] = field(default_factory=list)  # "customers in Brazil": the rows themselves
-    dated_by: tuple[tuple[str, str], ...] = ()  # the date columns a verb names ("hired in 2016": hire_date)
-
-
-@dataclass
-class _Item:
-    kind: str  # concept, group, agg, count, top, most, grain
-    words: tuple[str, ...]
-    candidates: list[Concept] = field(default_factory=list)
-    value: object = None
-    grouped: bool = False
-    plural: bool = False
-    connector: str = ""  # the grouping word it follows: "by", "per", "each"
 
 
 def parse(question: str, catalog: Catalog) -> Intent:
@@ -90,7 +50,7 @@ def parse(question: str, catalog: Catalog) -> Intent:
     if len(periods) > 1:
         raise hand_over("it names more than one period of time")
     taken = {i for p in periods for i in range(p.begin, p.end)}
-    items = _items(words, plurals, taken, catalog, _acronyms(question))
+    items = _items(words, plurals, taken, catalog, acronyms(question))
     intent = _roles(items, catalog)
     if WHICH_WORDS & set(words) and not intent.dimensions and not intent.listing:
         raise hand_over("it asks which one, and the rules found nothing to rank")  # "which agent has the most sales"
@@ -104,19 +64,9 @@ def _raw_tokens(raw: str) -> list[str]:
     return TOKEN_RE.findall(raw)
 
 
-def _acronyms(question: str) -> list[bool]:
-    """Which words are written in capitals ("the US", "IT"): a name, never grammar, unless the whole question
-    is shouted."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", question.replace("’", "'"))
-                    if not unicodedata.combining(c))
-    cased = re.findall(TOKEN_RE.pattern, plain, flags=re.IGNORECASE)
-    upper = [len(t) >= 2 and t.isupper() for t in cased]
-    return [False] * len(upper) if sum(upper) * 2 > len(upper) else upper
-
-
 def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Catalog,
-           acronyms: list[bool]) -> list[_Item]:
-    items: list[_Item] = []
+           acronyms: list[bool]) -> list[Item]:
+    items: list[Item] = []
     grouping, connector, i = False, "", 0
     while i < len(words):
         if i in taken:
@@ -126,34 +76,34 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
         # Names of several words first ("average order value", "list price"), then grammar, then one-word names.
         length, candidates = _longest_name(words, i, taken, catalog)
         item = None
-        specific = _measured_by(word, catalog) if word in MEASURED_SUPERLATIVES and not candidates else None
+        specific = measured_by(word, catalog) if word in MEASURED_SUPERLATIVES and not candidates else None
         if specific is not None:  # "the cheapest products": the lowest price, not the lowest of anything
-            most, candidates = specific
-            if most is not None:
-                items.append(most)
+            highest, candidates = specific
+            if highest is not None:
+                items.append(Item("most", (word,), value=highest))
             length = 1
         acronym = i < len(acronyms) and acronyms[i]  # "based in the US": the value US, not "us"
         if length < 2 and specific is None and not acronym:
             item, grammar_length = _grammar(words, i, grouping)
             length = grammar_length if item else length
         if item is None and not candidates:
-            candidates = [c for form in lemma_forms(word) for c in catalog.lookup((form,))] or _pertaining(word,
-                                                                                                            catalog)
+            candidates = [c for form in lemma_forms(word) for c in catalog.lookup((form,))] or pertaining(word,
+                                                                                                           catalog)
             length = 1
-            superlative = None if candidates else _measured_by(word, catalog)
+            superlative = None if candidates else measured_by(word, catalog)
             if superlative is not None:
-                most, candidates = superlative
-                if most is not None:
-                    items.append(most)
+                highest, candidates = superlative
+                if highest is not None:
+                    items.append(Item("most", (word,), value=highest))
             dated = [d for form in (word, *lemma_forms(word)) for d in catalog.date_verbs.get(form, ())]
             if not candidates and dated:
-                item = _Item("dated", (word,), value=tuple(dict.fromkeys(dated)))  # "hired", "shipped", "born"
-            elif not candidates and _event_verb(word, items):
-                item = _Item("filler", (word,))  # "orders placed", "invoices issued"
+                item = Item("dated", (word,), value=tuple(dict.fromkeys(dated)))  # "hired", "shipped", "born"
+            elif not candidates and event_verb(word, [i.candidates for i in items if i.kind == "concept"]):
+                item = Item("filler", (word,))  # "orders placed", "invoices issued"
         if item is None:
             if not candidates:
                 raise hand_over(f"it does not know the word “{word}” in this database")
-            item = _Item("concept", tuple(words[i:i + length]), candidates, plural=plurals[i + length - 1])
+            item = Item("concept", tuple(words[i:i + length]), candidates, plural=plurals[i + length - 1])
         if item.kind == "group":
             if grouping and connector:
                 raise hand_over(f"“{' '.join(item.words)}” follows another grouping word with nothing between")
@@ -171,78 +121,47 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
     return items
 
 
-def _grammar(words: list[str], i: int, grouping: bool) -> tuple[_Item | None, int]:
+def _grammar(words: list[str], i: int, grouping: bool) -> tuple[Item | None, int]:
     word, following = words[i], words[i + 1] if i + 1 < len(words) else ""
     if word in GRAIN_ADJECTIVES:
-        return _Item("grain", (word,), value=GRAIN_ADJECTIVES[word], grouped=True), 1
+        return Item("grain", (word,), value=GRAIN_ADJECTIVES[word], grouped=True), 1
     if word in GRAINS and grouping:
-        return _Item("grain", (word,), value=word), 1
+        return Item("grain", (word,), value=word), 1
     if word == "for" and following in {"each", "every"}:
-        return _Item("group", (word, following)), 2
+        return Item("group", (word, following)), 2
     if word in GROUPING:
-        return _Item("group", (word,)), 1
+        return Item("group", (word,)), 1
     if word in {"and", ","}:
-        return _Item("and", (word,)), 1
+        return Item("and", (word,)), 1
     count = number(following)
     if word in TOP_WORDS | BOTTOM_WORDS | {"first"} and count is not None:
-        return _Item("top", (word, following), value=(word not in BOTTOM_WORDS, count)), 2
+        return Item("top", (word, following), value=(word not in BOTTOM_WORDS, count)), 2
     if (number(word) is not None and following in TOP_WORDS | BOTTOM_WORDS | MAX_WORDS | MIN_WORDS
             and following not in MEASURED_SUPERLATIVES):
         # "our 5 biggest customers", "the three cheapest tracks"
-        return _Item("top", (word, following), value=(following not in BOTTOM_WORDS | MIN_WORDS, number(word))), 2
+        return Item("top", (word, following), value=(following not in BOTTOM_WORDS | MIN_WORDS, number(word))), 2
     if number(word) is not None and word not in {"one", "1"} and not ordinal(word):
-        return _Item("limit", (word,), value=number(word)), 1  # "which 3 albums have the most tracks"
+        return Item("limit", (word,), value=number(word)), 1  # "which 3 albums have the most tracks"
     if word in DISTINCT_WORDS:
-        return _Item("distinct", (word,)), 1
+        return Item("distinct", (word,)), 1
     if word in LOCATION_VERBS and following in {"in", "on", "at"}:
-        return _Item("filler", (word,)), 1
+        return Item("filler", (word,)), 1
     phrase = (word, following, words[i + 2] if i + 2 < len(words) else "")
     if phrase in FILLER_PHRASES:  # "in chronological order", "of all time"
-        return _Item("filler", phrase), 3
+        return Item("filler", phrase), 3
     if word in {"top", "bottom"}:
-        return _Item("top", (word,), value=(word == "top", None)), 1
+        return Item("top", (word,), value=(word == "top", None)), 1
     if word in MAX_WORDS or word in MIN_WORDS:
-        return _Item("most", (word,), value=word in MAX_WORDS), 1
+        return Item("most", (word,), value=word in MAX_WORDS), 1
     if word in COUNT_WORDS:
-        return _Item("count", (word,)), 1
+        return Item("count", (word,)), 1
     if word in SUM_WORDS:
-        return _Item("agg", (word,), value="sum"), 1
+        return Item("agg", (word,), value="sum"), 1
     if word in AVG_WORDS:
-        return _Item("agg", (word,), value="avg"), 1
+        return Item("agg", (word,), value="avg"), 1
     if word in FILLER:
-        return _Item("filler", (word,)), 1
+        return Item("filler", (word,)), 1
     return None, 1
-
-
-def _pertaining(word: str, catalog: Catalog) -> list[Concept]:
-    """"German customers": the value an adjective pertains to (Germany), when the data has it."""
-    lexicon = english()
-    adjective = lexicon.adjective(word) or word
-    return [c for noun in sorted(lexicon.pertainyms(adjective)) for c in catalog.lookup(tuple(tokens(noun)))
-            if isinstance(c, Value)]
-
-
-def _measured_by(word: str, catalog: Catalog) -> tuple[_Item | None, list[Concept]] | None:
-    """"tallest" → (the highest, height); "expensive" after "most" → price: an adjective names the measure it
-    ranks by (WordNet's attributes). A superlative brings its own direction; None when no measure fits."""
-    lexicon = english()
-    adjective = lexicon.adjective(word)
-    if adjective is None:
-        return None
-    measures: list[Concept] = [c for noun in sorted(lexicon.attributes(adjective)) for c in catalog.lookup((noun,))
-                if isinstance(c, Measure)]
-    if not measures:
-        return None
-    superlative = word != adjective and word.endswith("est")
-    most = _Item("most", (word,), value=adjective not in LOW_ADJECTIVES) if superlative else None
-    return most, measures
-
-
-def _event_verb(word: str, items: list[_Item]) -> bool:
-    """A verb that only says the event of the table just named happened ("orders placed")."""
-    verbs = {word, *lemma_forms(word)}
-    return bool(verbs & EVENT_FILLER_VERBS) and any(
-        item.kind == "concept" and any(isinstance(c, Entity) for c in item.candidates) for item in items)
 
 
 def _longest_name(words: list[str], i: int, taken: set[int], catalog: Catalog) -> tuple[int, list[Concept]]:
@@ -255,7 +174,7 @@ def _longest_name(words: list[str], i: int, taken: set[int], catalog: Catalog) -
     return 0, []
 
 
-def _roles(items: list[_Item], catalog: Catalog) -> Intent:
+def _roles(items: list[Item], catalog: Catalog) -> Intent:
     intent = Intent()
     distinct = any(item.kind == "distinct" for item in items)
     dated = [set(item.value) for item in items if item.kind == "dated"]  # type: ignore[call-overload]
@@ -269,7 +188,7 @@ def _roles(items: list[_Item], catalog: Catalog) -> Intent:
         raise hand_over("it names more than one number of rows")
     ranked = any(item.kind in {"top", "most"} for item in items)
     measures: list[list[Concept]] = []
-    subjects: list[tuple[_Item, list[Concept]]] = []
+    subjects: list[tuple[Item, list[Concept]]] = []
     counted: list[Concept] | None = None
     for position, item in enumerate(items):
         # "number of cancelled orders": the word before the counted table may be a value that filters it
@@ -327,17 +246,17 @@ def _roles(items: list[_Item], catalog: Catalog) -> Intent:
     return intent
 
 
-def _count_follows(items: list[_Item], position: int) -> bool:
+def _count_follows(items: list[Item], position: int) -> bool:
     following = items[position + 1] if position + 1 < len(items) else None
     return following is not None and following.kind == "count" and following.words == ("count",)
 
 
-def _per_group(items: list[_Item]) -> bool:
+def _per_group(items: list[Item]) -> bool:
     """Rows of a table "per" something are counted: "customers per country", "invoices per billing city"."""
     return any(item.connector == "per" for item in items if item.kind in {"concept", "grain"})
 
 
-def _names_the_value_before(items: list[_Item], position: int) -> bool:
+def _names_the_value_before(items: list[Item], position: int) -> bool:
     """A column named right after a value found in that very column, and not grouped by."""
     if position == 0 or items[position].grouped or items[position - 1].kind != "concept":
         return False
@@ -348,7 +267,7 @@ def _names_the_value_before(items: list[_Item], position: int) -> bool:
     return bool(columns) and {(v.table, v.column) for v in values if isinstance(v, Value)} <= columns
 
 
-def _scoped_by_the_value_after(items: list[_Item], position: int, catalog: Catalog) -> bool:
+def _scoped_by_the_value_after(items: list[Item], position: int, catalog: Catalog) -> bool:
     """An entity right before a value it holds or leads to ("customers in Japan"), when something else is
     measured or counted: the entity only says whose value it is."""
     following = items[position + 1] if position + 1 < len(items) else None
@@ -365,7 +284,7 @@ def _scoped_by_the_value_after(items: list[_Item], position: int, catalog: Catal
     return bool(measured) and any(catalog.path(t, v.table) is not None for t in tables for v in following.candidates)
 
 
-def _qualified_by_value(items: list[_Item], position: int) -> bool:
+def _qualified_by_value(items: list[Item], position: int) -> bool:
     """An entity named right after one of its own values, and not as the thing counted or ranked."""
     if position == 0 or items[position - 1].kind != "concept":
         return False
@@ -378,8 +297,8 @@ def _qualified_by_value(items: list[_Item], position: int) -> bool:
     return before is None or before.kind not in {"count", "most", "top"}
 
 
-def _qualify_measure(measures: list[list[Concept]], subjects: list[tuple[_Item, list[Concept]]]
-                     ) -> list[tuple[_Item, list[Concept]]]:
+def _qualify_measure(measures: list[list[Concept]], subjects: list[tuple[Item, list[Concept]]]
+                     ) -> list[tuple[Item, list[Concept]]]:
     """"Average length of rivers", "unit price of tracks": a table named beside a measure says whose
     measure it is, and chooses between same-named columns of different tables."""
     kept = []
@@ -393,8 +312,8 @@ def _qualify_measure(measures: list[list[Concept]], subjects: list[tuple[_Item, 
     return kept
 
 
-def _measure_and_rank(intent: Intent, items: list[_Item], measures: list[list[Concept]],
-                      subjects: list[tuple[_Item, list[Concept]]], counted: list[Concept] | None,
+def _measure_and_rank(intent: Intent, items: list[Item], measures: list[list[Concept]],
+                      subjects: list[tuple[Item, list[Concept]]], counted: list[Concept] | None,
                       ranked: bool) -> None:
     has_count = any(item.kind == "count" for item in items)
     if len(measures) + (counted is not None) > 1:

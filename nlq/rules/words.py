@@ -150,3 +150,31 @@ def plural(label: str) -> str:
 def value_words(value: str) -> tuple[str, ...]:
     """A data value as the question would spell it ("São Paulo" → ("são", "paulo"))."""
     return tuple(tokens(value))
+
+
+UNIT_WORDS = {"unit", "units", "count", "qty", "quantity", "number", "num", "volume", "item", "items"}
+# Words that make a table's or column's money go out, not come in.
+COST_WORDS = {"expense", "cost", "spend", "spending", "budget", "salary", "payroll", "wage", "tax", "refund",
+              "purchase", "procurement", "supplier", "vendor", "fee", "commission", "bonus", "loss", "debt", "fine"}
+DATE_WORDS = {"date", "time", "at", "on", "dt", "timestamp", "day", "when", "tms", "ts"}
+
+
+def earns(name: str, words: tuple[str, ...]) -> bool:
+    """Money coming in: ``total``, ``amount`` and the like, or a column named for sales or revenue that
+    does not count units (``store_sales`` earns; ``unit_sales`` counts)."""
+    if name.lower() in REVENUE_COLUMNS:
+        return True
+    return bool(set(words) & {"sale", "sales", "revenue"}) and not set(words) & UNIT_WORDS
+
+
+def date_verbs(name: str) -> set[str]:
+    """What a date column records, as the verbs a question uses: ``hire_date`` → hire, ``shipped_date`` → ship,
+    ``date_accnt_opened`` → open, ``birth_date`` → birth and bear ("born")."""
+    lexicon = english()
+    found = set()
+    for word in name_words(name):
+        if word in DATE_WORDS or len(word) < 3:
+            continue
+        found |= {word, *(f for f in (lexicon.verb(word), lexicon.noun(word)) if f)}
+        found |= lexicon.event_verbs(lexicon.noun(word) or word)
+    return found

@@ -108,4 +108,5 @@ def gold_tables(sql: str, dialect: str) -> frozenset[str]:
     """The tables a gold query reads (lower case), CTE names left out."""
     tree = sqlglot.parse_one(sql.split(";")[0], dialect=dialect)
     ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
-    return frozenset(t.name.lower() for t in tree.find_all(exp.Table) if t.name.lower() not in ctes)
+    return frozenset(t.name.lower() for t in tree.find_all(exp.Table)
+                     if t.name and t.name.lower() not in ctes)  # json_each(...) is a function, not a table

@@ -1,0 +1,44 @@
+"""What a question asks, as the parser hands it to the compiler: each named thing still a list of candidates
+(the compiler resolves them by joins), and the parser's own items on the way there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nlq.rules.catalog import Concept, Value
+from nlq.rules.timeframes import TimeMatch
+
+
+@dataclass(frozen=True)
+class Grain:
+    unit: str  # year, quarter, month, week, day
+
+
+@dataclass(frozen=True)
+class Rank:
+    descending: bool
+    limit: int | None
+
+
+@dataclass
+class Intent:
+    """What the question asks, with each named thing still a list of candidates (resolved by joins)."""
+    measure: list[Concept] = field(default_factory=list)  # Measure candidates, or the counted Entity
+    aggregation: str | None = None  # sum, avg, min, max, count; None for a metric
+    dimensions: list[list[Concept] | Grain] = field(default_factory=list)
+    filters: list[list[Value]] = field(default_factory=list)
+    period: TimeMatch | None = None
+    rank: Rank | None = None
+    listing: list[Concept] = field(default_factory=list)  # "customers in Brazil": the rows themselves
+    dated_by: tuple[tuple[str, str], ...] = ()  # the date columns a verb names ("hired in 2016": hire_date)
+
+
+@dataclass
+class Item:
+    kind: str  # concept, group, agg, count, top, most, grain
+    words: tuple[str, ...]
+    candidates: list[Concept] = field(default_factory=list)
+    value: object = None
+    grouped: bool = False
+    plural: bool = False
+    connector: str = ""  # the grouping word it follows: "by", "per", "each"
