@@ -20,6 +20,7 @@ from nlq.database import Database, DatabaseInfo, Limits
 from nlq.demo import ensure_demo_file
 from nlq.errors import SettingsError
 from nlq.examples import DEMO_EXAMPLES, Example, load_examples
+from nlq.lexicon import english
 from nlq.linking import LinkingIndex
 from nlq.rules import Catalog, SemanticModel, build_catalog, latest_date_reader, load_semantic_model, read_values
 from nlq.rules.semantic_model import semantic_concepts
@@ -87,8 +88,15 @@ class Engine:
 
     def linking(self) -> LinkingIndex:
         """What picks the tables a model's prompt needs, built once for this schema."""
-        return self._once("linking", lambda: LinkingIndex(self.schema(), values=self.values(),
-                                                          concepts=semantic_concepts(self.semantic_model())))
+        return self._once("linking", self._make_linking)
+
+    @property
+    def lexicon_path(self) -> Path:
+        """English answers kept between processes, so a start whose words are all known skips WordNet."""
+        return self.settings.data_dir / "lexicon-cache.json"
+
+    def keep_lexicon(self) -> None:
+        english().save(self.lexicon_path)
 
     def semantic_model(self) -> SemanticModel | None:
         """NLQ_SEMANTIC_MODEL, checked against the schema (the demo's own on the demo database)."""
@@ -149,8 +157,17 @@ class Engine:
 
     def _make_catalog(self) -> Catalog:
         schema = self.schema()
-        return build_catalog(schema, self.semantic_model(), self.values(),
-                             latest_date_reader(self.database, CATALOG_TIMEOUT_S), self.database.sqlglot_dialect)
+        english().load(self.lexicon_path)
+        catalog = build_catalog(schema, self.semantic_model(), self.values(),
+                                latest_date_reader(self.database, CATALOG_TIMEOUT_S), self.database.sqlglot_dialect)
+        self.keep_lexicon()
+        return catalog
+
+    def _make_linking(self) -> LinkingIndex:
+        english().load(self.lexicon_path)
+        index = LinkingIndex(self.schema(), values=self.values(), concepts=semantic_concepts(self.semantic_model()))
+        self.keep_lexicon()
+        return index
 
     def _load_semantic_model(self) -> SemanticModel | None:
         settings = self.settings

@@ -20,9 +20,10 @@ from __future__ import annotations
 import functools
 import io
 import json
+import os
 import threading
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -47,21 +48,65 @@ MONEY_ADJECTIVES = {"expensive": ("price", "cost"), "cheap": ("price", "cost"), 
 # Adjectives whose superlative asks for the lowest value of what they measure ("youngest", "cheapest").
 LOW_ADJECTIVES = frozenset({"young", "cheap", "inexpensive", "short", "small", "little", "light", "poor", "low",
                             "slow", "thin", "narrow", "tiny", "few", "near", "close"})
+CACHE_VERSION = 1
 MIN_SPLIT_PART = 3  # "ipouts" is not "ip outs": parts this short are abbreviations, not words
 EVENT_SENSES = 3  # a verb's most frequent senses whose nouns name its event
 
 
 class Lexicon:
-    """Answers about English words, each cached: a question's words are looked up many times."""
+    """Answers about English words, each cached: a question's words are looked up many times. WordNet's files
+    take a second to open, so they are opened only on the first question the cache cannot answer; the cache
+    can be kept on disk (``load``/``save``), so a process whose schema and question words were all seen before
+    never opens them."""
 
-    def __init__(self, wordnet: Any | None) -> None:
-        self._wordnet = wordnet
+    def __init__(self, open_wordnet: Callable[[], Any | None], source: str) -> None:
+        self._open_wordnet = open_wordnet
+        self._opened = False
+        self._wordnet_reader: Any | None = None
+        self.source = source  # which WordNet answered: a cache made with another is not used
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, str], Any] = {}
+        self._saved = 0
 
     @property
     def has_wordnet(self) -> bool:
-        return self._wordnet is not None
+        return self.source != "none"
+
+    @property
+    def _wordnet(self) -> Any | None:
+        with self._lock:
+            if not self._opened:
+                self._wordnet_reader = self._open_wordnet()
+                self._opened = True
+        return self._wordnet_reader
+
+    def load(self, path: Path) -> None:
+        """Answers kept by an earlier process, when they came from the same WordNet."""
+        try:
+            kept = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if not isinstance(kept, dict) or kept.get("source") != self.source or kept.get("version") != CACHE_VERSION:
+            return
+        with self._lock:
+            for kind, word, value in kept.get("answers", []):
+                self._cache.setdefault((kind, word), _thawed(kind, value))
+            self._saved = len(self._cache)
+
+    def save(self, path: Path) -> None:
+        """Keep the answers for the next process (written beside and renamed; a failure only costs time)."""
+        with self._lock:
+            if len(self._cache) == self._saved:
+                return
+            answers = [[kind, word, _frozen(value)] for (kind, word), value in sorted(self._cache.items())]
+            self._saved = len(self._cache)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        try:
+            partial.write_text(json.dumps({"version": CACHE_VERSION, "source": self.source, "answers": answers}),
+                               encoding="utf-8")
+            partial.replace(path)
+        except OSError:
+            partial.unlink(missing_ok=True)
 
     def noun(self, word: str) -> str | None:
         """The noun a word is a form of ("copies" → copy, "people" → person), or None when it is no noun."""
@@ -167,8 +212,25 @@ class Lexicon:
 
 @functools.cache
 def english() -> Lexicon:
-    """The lexicon, loaded once per process (WordNet's files are read lazily, word by word)."""
-    return Lexicon(_open_wordnet())
+    """The lexicon, one per process; WordNet opens on the first answer not already known."""
+    source = _wordnet_source()
+    return Lexicon(lambda: _open_wordnet(source), str(source) if source else "none")
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, tuple):  # a split name: its parts in order
+        return list(value)
+    return sorted(value) if isinstance(value, frozenset) else value
+
+
+def _thawed(kind: str, value: Any) -> Any:
+    if kind == "split":
+        return tuple(value)
+    return frozenset(value) if isinstance(value, list) else value
+
+
+def _wordnet_source() -> Path | None:
+    return next((d for d in WORDNET_DIRS if all((d / f).is_file() for f in WORDNET_FILES)), None)
 
 
 @functools.cache
@@ -177,8 +239,7 @@ def _wordninja() -> Any:
     return wordninja
 
 
-def _open_wordnet() -> Any | None:
-    source = next((d for d in WORDNET_DIRS if all((d / f).is_file() for f in WORDNET_FILES)), None)
+def _open_wordnet(source: Path | None) -> Any | None:
     if source is None:
         return None
     import nltk.data

@@ -27,6 +27,7 @@ def by_rules(request: Request, context: RouteContext) -> Candidate | Declined:
         except NeedsChoice as fork:  # ask back rather than guess, or pass a question the rules half understood
             return Candidate(Route.RULES, "The rules found more than one reading and ask which one you mean.",
                              problem=fork)
+    context.engine.keep_lexicon()  # words this question taught the lexicon, for the next process
     return Candidate(Route.RULES, f"Understood every word as: {found.understood}. Answered without a model.",
                      sql=found.sql, understood=found.understood)
 
