@@ -48,7 +48,8 @@ MONEY_ADJECTIVES = {"expensive": ("price", "cost"), "cheap": ("price", "cost"), 
 # Adjectives whose superlative asks for the lowest value of what they measure ("youngest", "cheapest").
 LOW_ADJECTIVES = frozenset({"young", "cheap", "inexpensive", "short", "small", "little", "light", "poor", "low",
                             "slow", "thin", "narrow", "tiny", "few", "near", "close"})
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+ID_SUFFIXES = frozenset({"id", "no", "nr", "cd", "num"})
 MIN_SPLIT_PART = 3  # "ipouts" is not "ip outs": parts this short are abbreviations, not words
 EVENT_SENSES = 3  # a verb's most frequent senses whose nouns name its event
 
@@ -123,8 +124,8 @@ class Lexicon:
         """One-word synonyms of a noun in its most frequent sense: what "catalogue" and "film" also mean."""
         def find() -> frozenset[str]:
             senses = self._synsets(noun, "n")
-            names = {lemma.name().lower() for lemma in senses[0].lemmas()} if senses else set()
-            return frozenset(n for n in names if n.isalpha() and n != noun)
+            names = {lemma.name().lower().replace("_", " ") for lemma in senses[0].lemmas()} if senses else set()
+            return frozenset(n for n in names if n.replace(" ", "").isalpha() and n != noun)
         return self._cached("synonyms", noun, find)
 
     def event_nouns(self, verb: str) -> frozenset[str]:
@@ -162,16 +163,28 @@ class Lexicon:
         return self._cached("pertainyms", adjective, find)
 
     def split(self, word: str) -> tuple[str, ...]:
-        """A run-together name split into words (``membercost`` → member, cost); the word itself when it is
-        a word, or when any part would be too short to be sure."""
+        """A run-together name split into words (``membercost`` → member, cost; ``teamid`` → team, id;
+        ``sbcustomer`` → sb, customer); the word itself when it is a word, or when any part would be too short
+        to be sure."""
         def find() -> tuple[str, ...]:
             if len(word) < 2 * MIN_SPLIT_PART or not word.isalpha() or self.is_word(word):
                 return (word,)
-            parts = tuple(_wordninja().split(word))
-            if len(parts) < 2 or any(len(p) < MIN_SPLIT_PART or not self.is_word(p) for p in parts):
-                return (word,)
-            return parts
+            whole = self._words_in(word)
+            if whole:
+                return whole
+            prefix = word[:2]  # a consonant-only prefix some schemas put on every name (sb, tb, dw)
+            rest = self._words_in(word[2:], whole=False) if not set(prefix) & set("aeiouy") else ()
+            return (prefix, *rest) if rest else (word,)
         return self._cached("split", word, find)
+
+    def _words_in(self, text: str, whole: bool = True) -> tuple[str, ...]:
+        """``text`` as dictionary words of 3+ letters (an identifier suffix such as ``id`` allowed last); with
+        ``whole``, at least two of them."""
+        parts = tuple(_wordninja().split(text))
+        core = parts[:-1] if len(parts) > 1 and parts[-1] in ID_SUFFIXES else parts
+        if not core or any(len(p) < MIN_SPLIT_PART or not self.is_word(p) for p in core):
+            return ()
+        return parts if len(parts) > 1 or not whole else ()
 
     # -- WordNet ---------------------------------------------------------------------------------------------
 

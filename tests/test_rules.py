@@ -514,3 +514,31 @@ def test_a_word_in_capitals_is_a_name_not_filler(tmp_path: Path, make_engine: Ca
     assert answer.ok and answer.understood == "number of merchants · country is US"
     assert answer.frame.iloc[0, 0] == 2
     assert ask("HOW MANY MERCHANTS ARE THERE", engine, mode="rules").ok  # a shouted question is still read
+
+
+@pytest.fixture
+def city_records(tmp_path: Path, make_engine: Callable[..., Engine]) -> Engine:
+    """Murder Mystery and defog's broker in miniature: a three-word table name, values counted as things, and
+    a prefix on every name (sbCustomer, lower-cased by PostgreSQL)."""
+    path = tmp_path / "city.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.executescript("""
+            CREATE TABLE crime_scene_report (date INTEGER, type TEXT, city TEXT, description TEXT);
+            INSERT INTO crime_scene_report VALUES (20180115, 'arson', 'SQL City', 'a'),
+                (20180116, 'arson', 'Murfreesboro', 'b'), (20180117, 'theft', 'SQL City', 'c');
+            CREATE TABLE sbcustomer (sbcustid INTEGER PRIMARY KEY, sbcustname TEXT, sbcustcountry TEXT);
+            INSERT INTO sbcustomer VALUES (1, 'Ann', 'USA'), (2, 'Bo', 'Canada'), (3, 'Cy', 'USA');
+        """)
+    return make_engine(NLQ_DATABASE_URL=f"sqlite:///{path}", **RULES)
+
+
+@pytest.mark.parametrize(("question", "understood", "count"), [
+    ("how many arsons were there", "number of crime scene reports · type is arson", 2),  # a value counted
+    ("crime reports per type", "number of crime scene reports · by type", 2),  # part of a table's name
+    ("how many customers are in the US", "number of sb customers · sbcustcountry is USA", 2),  # US is USA
+])
+def test_names_and_values_in_other_words(city_records: Engine, question: str, understood: str, count: int) -> None:
+    answer = ask(question, city_records, mode="rules")
+    assert answer.ok, answer.error
+    assert answer.understood == understood
+    assert len(answer.frame) == count or answer.frame.iloc[0, -1] == count

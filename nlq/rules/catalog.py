@@ -283,8 +283,10 @@ def _index_table(index: _PhraseIndex, info: TableInfo, notes: TableNotes, labels
                     unnamed=not labels_of_rows and name_like)
     index.add_with_synonyms(table_words, entity, EXACT)
     index.add_events(table_words, entity)
-    if len(table_words) > 1:
-        index.add_words(table_words[-1:], entity, ALIAS)
+    if len(table_words) > 1:  # crime_scene_report answers to "report", and to "crime"
+        for part in dict.fromkeys(table_words):
+            if len(part) > 2 and part not in GENERIC_WORDS and part not in FILLER:
+                index.add_words((part,), entity, ALIAS)
     for synonym in notes.synonyms:
         index.add(synonym, entity, EXACT)
     for col in info.columns:

@@ -13,7 +13,14 @@ from nlq.errors import HandedOver
 from nlq.rules.catalog import Attribute, Catalog, Concept, Entity, Measure, Value
 from nlq.rules.intent import Grain, Intent, Item, Rank
 from nlq.rules.timeframes import find_periods
-from nlq.rules.wording import MEASURED_SUPERLATIVES, acronyms, event_verb, measured_by, pertaining
+from nlq.rules.wording import (
+    MEASURED_SUPERLATIVES,
+    acronyms,
+    event_verb,
+    measured_by,
+    pertaining,
+    synonym_values,
+)
 from nlq.rules.words import (
     AVG_WORDS,
     BOTTOM_WORDS,
@@ -29,6 +36,7 @@ from nlq.rules.words import (
     SUM_WORDS,
     TOKEN_RE,
     TOP_WORDS,
+    display_name,
     lemma_forms,
     number,
     ordinal,
@@ -87,8 +95,8 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
             item, grammar_length = _grammar(words, i, grouping)
             length = grammar_length if item else length
         if item is None and not candidates:
-            candidates = [c for form in lemma_forms(word) for c in catalog.lookup((form,))] or pertaining(word,
-                                                                                                           catalog)
+            candidates = ([c for form in lemma_forms(word) for c in catalog.lookup((form,))]
+                          or pertaining(word, catalog) or synonym_values(word, catalog))
             length = 1
             superlative = None if candidates else measured_by(word, catalog)
             if superlative is not None:
@@ -113,7 +121,10 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
             connector = ""  # the grouping word found what it groups by
         elif item.kind not in {"and", "filler"}:  # "by the region": filler does not end a grouping
             grouping, connector = False, ""  # "by number of customers": "by" leads to what ranks
-        if item.kind not in {"filler", "and"}:
+        if item.kind == "concept" and items and items[-1].kind == "concept" and items[-1].candidates == candidates:
+            items[-1] = Item("concept", (*items[-1].words, *item.words), candidates, plural=item.plural,
+                             grouped=items[-1].grouped, connector=items[-1].connector)  # "crime reports": one table
+        elif item.kind not in {"filler", "and"}:
             items.append(item)
         i += length
     if grouping and connector:
@@ -230,6 +241,8 @@ def _roles(items: list[Item], catalog: Catalog) -> Intent:
                 raise hand_over(f"it cannot tell what “{' '.join(item.words)}” refers to")
     if not measures and counted is None and not ranked and len(subjects) == 1 and _per_group(items):
         counted = [c for c in subjects.pop()[1] if isinstance(c, Entity)] or None  # "invoices per country"
+    if counted is None and not measures and not subjects and any(i.kind == "count" for i in items):
+        counted = _rows_of_the_value(intent)  # "how many arsons": rows whose value it is
     _measure_and_rank(intent, items, measures, subjects, counted, ranked)
     if limits:
         if intent.rank is None:
@@ -244,6 +257,16 @@ def _roles(items: list[Item], catalog: Catalog) -> Intent:
         # "revenue per customer": a total for each customer, or the average customer's revenue?
         raise hand_over(f"“per {' '.join(per_entity[0].words)}” may mean for each one or on average")
     return intent
+
+
+def _rows_of_the_value(intent: Intent) -> list[Concept] | None:
+    """The rows counted when a question counts a value ("how many arsons in 2017"): its table's, when the
+    question's values all lie in one table."""
+    tables = {v.table for values in intent.filters for v in values}
+    if len(intent.filters) != 1 or len(tables) != 1:
+        return None
+    table = next(iter(tables))
+    return [Entity(table, display_name(table), (), ())]
 
 
 def _count_follows(items: list[Item], position: int) -> bool:

@@ -32,6 +32,14 @@ def pertaining(word: str, catalog: Catalog) -> list[Concept]:
             if isinstance(c, Value)]
 
 
+def synonym_values(word: str, catalog: Catalog) -> list[Concept]:
+    """"the US" → USA, "the UK" → United Kingdom: a value the data spells as another name of the same thing
+    (WordNet's synonyms of the word's most frequent sense)."""
+    lexicon = english()
+    return [c for name in sorted(lexicon.synonyms(lexicon.noun(word) or word))
+            for c in catalog.lookup(tuple(tokens(name))) if isinstance(c, Value)]
+
+
 def measured_by(word: str, catalog: Catalog) -> tuple[bool | None, list[Concept]] | None:
     """"tallest" → (highest first, height); "expensive" after "most" → price: an adjective names the measure it
     ranks by (WordNet's attributes). A superlative brings its own direction; None when no measure fits."""

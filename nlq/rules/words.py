@@ -55,7 +55,7 @@ GRAINS = ("year", "quarter", "month", "week", "day")
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "customer": ("client", "buyer"),
     "product": ("item",),
-    "employee": ("staff member", "worker"),
+    "employee": ("staff member", "worker", "staff"),
     "rep": ("representative", "salesperson"),
     "quantity": ("units", "qty"),
     "category": ("type",),
@@ -134,7 +134,9 @@ def number(word: str) -> int | None:
 
 def display_name(name: str) -> str:
     """A table's name as a label: ``sales_reps`` → "sales rep" (only the last word made singular)."""
-    parts = [part.lower() for chunk in NAME_SPLIT_RE.split(name) for part in CAMEL_RE.split(chunk) if part]
+    lexicon = english()
+    parts = [word for chunk in NAME_SPLIT_RE.split(name) for part in CAMEL_RE.split(chunk) if part
+             for word in lexicon.split(part.lower())]
     return " ".join([*parts[:-1], singular(parts[-1])]) if parts else name
 
 
