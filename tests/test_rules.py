@@ -542,3 +542,12 @@ def test_names_and_values_in_other_words(city_records: Engine, question: str, un
     assert answer.ok, answer.error
     assert answer.understood == understood
     assert len(answer.frame) == count or answer.frame.iloc[0, -1] == count
+
+
+@pytest.mark.parametrize("question", ["What is Steve Johnson's email?", "the email of Steve Johnson"])
+def test_one_column_of_a_named_row(make_engine: Callable[..., Engine], question: str) -> None:
+    """A possessive is its noun ("Johnson's"), and one column's values can be listed."""
+    engine = make_engine(NLQ_DATABASE_URL=chinook.sqlite_url(), **RULES)
+    answer = ask(question, engine, mode="rules", choices=["Employee.Email"])
+    assert answer.ok, answer.error
+    assert answer.frame.iloc[:, 0].tolist() == ["steve@chinookcorp.com"]

@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 from sqlglot import exp
 from sqlglot.tokens import Tokenizer
 
 from nlq.errors import HandedOver
 from nlq.rules.catalog import Attribute, Catalog, Concept, Edge, Entity, Measure, Value, column_key
-from nlq.rules.forks import decide, reading_label, value_of
+from nlq.rules.forks import decide, named, only, reading_label, value_of
 from nlq.rules.grains import date_literal, grain_expression
 from nlq.rules.parse import Grain, Intent, Rank, hand_over
 from nlq.rules.timeframes import Period, resolve
@@ -29,7 +28,6 @@ SAFE_NAME = {"postgres": re.compile(r"[a-z_][a-z0-9_]*"), "sqlite": re.compile(r
 AGGREGATES = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
 AGGREGATE_WORDS = {"sum": "total", "avg": "average", "min": "lowest", "max": "highest", "count": "number of"}
 GRAIN_DIALECTS = ("postgres", "sqlite")
-_Base = TypeVar("_Base", bound=Measure | Entity)
 
 
 @dataclass(frozen=True)
@@ -42,7 +40,15 @@ def compile_intent(intent: Intent, catalog: Catalog, chosen: frozenset[str] = fr
     """The SQL of one reading; ``chosen`` settles forks the user (or the owner's ``prefer``) already decided.
     An undecided fork of two or three readings raises ``Ambiguous``."""
     if intent.listing:
-        return _Builder(catalog, _only(intent.listing, Entity, "what to list"), chosen, []).listing(intent)
+        attributes = {(c.table, c.column): c for c in intent.listing if isinstance(c, Attribute)}
+        if attributes and not any(isinstance(c, Entity) for c in intent.listing):  # "the capital of Texas"
+            said: list[str] = []
+            columns = [(value_of(a), reading_label(a.table, a.label), a) for a in attributes.values()]
+            attribute = columns[0][2] if len(columns) == 1 else decide(
+                f"Which “{columns[0][2].label}” do you mean", columns, chosen,
+                hand_over("it is not clear what to list"), said)
+            return _Builder(catalog, attribute, chosen, said).listing(intent)
+        return _Builder(catalog, only(intent.listing, Entity, "what to list"), chosen, []).listing(intent)
     taken: list[str] = []  # the readings chosen at forks, said in the answer's account
     kinds = (Measure, Entity, Attribute) if intent.aggregation == "count_distinct" else (Measure, Entity)
     bases = [c for c in intent.measure if isinstance(c, kinds)]
@@ -113,10 +119,15 @@ class _Builder:
 
     def listing(self, intent: Intent) -> RulesQuery:
         entity = self.base
-        assert isinstance(entity, Entity)
         if intent.dimensions or intent.rank:
             raise hand_over("it asks for a list together with a grouping or ranking")
         self.dated_by = intent.dated_by
+        if isinstance(entity, Attribute):  # one column's values: "the capital of Texas", "Singh's phone number"
+            column = self._column(entity.table, entity.column)
+            query = exp.select(exp.alias_(column, _alias(entity.label))).distinct().from_(self._name(entity.table))
+            query = self._where(query, intent, None).order_by(column.copy())
+            return RulesQuery(self._sql(query), " · ".join([entity.label, *self.conditions, *self.taken]))
+        assert isinstance(entity, Entity)
         query = exp.select(exp.Column(this=exp.Star(), table=self._name(entity.table))).from_(self._name(entity.table))
         query = self._where(query, intent, None)
         order = [self._column(entity.table, c) for c in entity.label_columns or entity.key]
@@ -169,7 +180,7 @@ class _Builder:
             if path is not None:
                 reachable.append((len(path), concept, path))
         if not reachable:
-            raise hand_over(f"it cannot reach {what} ({_named(candidates)}) from {self.table}")
+            raise hand_over(f"it cannot reach {what} ({named(candidates)}) from {self.table}")
         shortest = min(distance for distance, _, _ in reachable)
         nearest = [(concept, path) for distance, concept, path in reachable if distance == shortest]
         # A named dimension and the table it names are the same column: the dimension has the better label.
@@ -179,7 +190,7 @@ class _Builder:
             options = [(value_of(c), reading_label(c.table, c.label), (c, path))
                        for c, path in columns.values()]
             nearest = [decide(f"Which “{nearest[0][0].label}” do you mean", options, self.chosen,
-                              hand_over(f"{_named(candidates)} could mean more than one column"), self.taken)]
+                              hand_over(f"{named(candidates)} could mean more than one column"), self.taken)]
         concept, path = nearest[0]
         self._join(path)
         self.cost += shortest
@@ -201,7 +212,7 @@ class _Builder:
         options = [(value_of(found[0]), reading_label(found[0].table, found[0].label), found)
                    for found in by_column.values()]
         return decide(f"“{value.value}” is found in more than one place: which do you mean", options, self.chosen,
-                      hand_over(f"“{value.value}” is found in {_named(reachable)}"), self.taken)
+                      hand_over(f"“{value.value}” is found in {named(reachable)}"), self.taken)
 
     def _join(self, path: list[Edge]) -> None:
         for edge in path:
@@ -383,15 +394,3 @@ class _Builder:
 
 def _alias(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") or "value"
-
-
-def _only(candidates: list[Concept], kind: type[_Base], what: str) -> _Base:
-    found = [c for c in candidates if isinstance(c, kind)]
-    if len(found) != 1:
-        raise hand_over(f"it is not clear {what}")
-    return found[0]
-
-
-def _named(candidates: Sequence[Concept]) -> str:
-    names = sorted({f"{c.table}.{c.column}" if hasattr(c, "column") else c.table for c in candidates})
-    return ", ".join(names[:4])

@@ -10,10 +10,12 @@ from sqlglot import exp
 
 from nlq.choices import MAX_READINGS, Ambiguous, pick
 from nlq.errors import HandedOver
-from nlq.rules.catalog import Attribute, Concept, Measure, Value
+from nlq.rules.catalog import Attribute, Concept, Entity, Measure, Value
+from nlq.rules.parse import hand_over
 from nlq.rules.words import display_name
 
 _Payload = TypeVar("_Payload")
+_Base = TypeVar("_Base", bound=Measure | Entity)
 
 
 def decide(question: str, options: Sequence[tuple[str, str, _Payload]], chosen: frozenset[str],
@@ -46,3 +48,15 @@ def value_of(concept: Concept) -> str:
     if len(concept.label_columns) == 1:
         return f"{concept.table}.{concept.label_columns[0]}"
     return concept.table
+
+
+def only(candidates: list[Concept], kind: type[_Base], what: str) -> _Base:
+    found = [c for c in candidates if isinstance(c, kind)]
+    if len(found) != 1:
+        raise hand_over(f"it is not clear {what}")
+    return found[0]
+
+
+def named(candidates: Sequence[Concept]) -> str:
+    names = sorted({f"{c.table}.{c.column}" if hasattr(c, "column") else c.table for c in candidates})
+    return ", ".join(names[:4])

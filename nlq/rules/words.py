@@ -32,6 +32,9 @@ FILLER = frozenset({
 # Verbs that only place rows somewhere, before "in", "on" or "at": "stores located in Washington".
 LOCATION_VERBS = frozenset({"located", "based", "live", "living", "situated", "reside", "residing", "headquartered",
                             "sited", "found"})
+# Words whose "'s" is "is" or "has" ("what's", "who's"), not a possessive.
+CONTRACTED = frozenset({"what", "who", "that", "there", "it", "he", "she", "where", "here", "let", "how", "when",
+                        "why", "which"})
 # Verbs that only say a table's event happened, right after the table's name: "orders placed", "bookings made".
 EVENT_FILLER_VERBS = frozenset({"place", "make", "issue", "record", "create", "receive", "submit", "log", "register",
                                 "generate", "raise", "file", "take", "happen", "occur", "do"})
@@ -98,8 +101,14 @@ def fold(text: str) -> str:
 
 
 def tokens(question: str) -> list[str]:
-    """The question's words, lower case, unaccented and singular; digits kept as words of their own."""
-    return [singular(word) for word in TOKEN_RE.findall(fold(question))]
+    """The question's words, lower case, unaccented and singular; digits kept as words of their own; a
+    possessive is its noun ("Singh's phone number", "the city's register")."""
+    return [singular(_owner(word)) for word in TOKEN_RE.findall(fold(question))]
+
+
+def _owner(word: str) -> str:
+    base, _, ending = word.partition("'")
+    return base if ending == "s" and base not in CONTRACTED else word
 
 
 def name_words(name: str) -> tuple[str, ...]:
