@@ -33,6 +33,8 @@ COPY_PENALTY = 0.35  # an archive, summary or staging copy, when the question do
 HUB_BONUS = 0.04  # per table that joins to this one, up to HUB_CAP of them
 HUB_CAP = 10
 HUBS_WHEN_NOTHING_MATCHES = 6
+CATEGORY_VALUES = 50  # a column with more distinct values holds names (people, cities), not categories
+NAME_VALUE_FACTOR = 0.3
 SYNONYM_FACTOR, EVENT_FACTOR = 0.5, 0.8
 WEIGHTS = {"name": 3.0, "values": 2.0, "concepts": 1.5, "columns": 1.5, "comments": 1.0}
 # Words that make a table a copy or a digest of another: archives, backups, logs, summaries, staging.
@@ -114,7 +116,7 @@ class LinkingIndex:
         self.postings: dict[str, dict[str, float]] = defaultdict(dict)
         for info in self.tables:
             extra = list((concepts or {}).get(info.name, ()))
-            own_values = [v for (t, _), vs in (values or {}).items() if t == info.name for v in vs]
+            own_values = [vs for (t, _), vs in (values or {}).items() if t == info.name]
             for field, found in self._fields(info, own_values, extra).items():
                 for word, factor in found.items():
                     weight = WEIGHTS[field] * factor
@@ -125,7 +127,7 @@ class LinkingIndex:
 
     # -- building --------------------------------------------------------------------------------------
 
-    def _fields(self, info: TableInfo, values: list[str], extra: list[str]) -> dict[str, dict[str, float]]:
+    def _fields(self, info: TableInfo, values: list[Sequence[str]], extra: list[str]) -> dict[str, dict[str, float]]:
         name = self._expanded(_name_parts(info.name), synonyms=True)
         columns: dict[str, float] = {}
         comments = self._expanded(_prose(info.comment or ""), synonyms=False)
@@ -141,8 +143,10 @@ class LinkingIndex:
                 _merge(concepts, {w: 1.0 for w in MONEY_CONCEPTS})
             if column.name.lower() in PERSON_COLUMNS:
                 _merge(concepts, {"person": 1.0})
-        for value in values:
-            _merge(samples, {w: 1.0 for w in self._keys(_prose(value))})
+        for column_values in values:  # a category ("Deli") names its table; one of a thousand names barely does
+            factor = 1.0 if len(column_values) <= CATEGORY_VALUES else NAME_VALUE_FACTOR
+            for value in column_values:
+                _merge(samples, {w: factor for w in self._keys(_prose(value))})
         return {"name": name, "columns": columns, "comments": comments, "values": samples, "concepts": concepts}
 
     def _expanded(self, parts: Iterable[str], synonyms: bool) -> dict[str, float]:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from nlq.database import Database
-from nlq.linking import link_schema, rank_tables, words
+from nlq.linking import LinkingIndex, link_schema, rank_tables, words
 from nlq.schema import SchemaInfo, inspect_schema
 from tests.support import big_schema, defog
 from tests.support.linking_eval import evaluate
@@ -89,3 +89,43 @@ def test_synonyms_and_sample_values_count(tmp_path: Path, demo_dir: Path) -> Non
     scores = rank_tables(schema, "Which clients buy the most in Europe?")
     assert scores["customers"] > 0, "clients is a synonym of customers"
     assert scores["regions"] > scores["product_categories"], "'Europe' is a sample value of regions.name"
+
+
+# -- A realistic big schema around a real one (issue 13): archives, summaries, staging copies, look-alikes. ------
+
+@pytest.fixture(scope="module")
+def chinook_among_distractors() -> tuple[SchemaInfo, LinkingIndex]:
+    from nlq.rules import read_values
+    from tests.support import chinook
+    from tests.support.distractors import surround
+
+    database = Database(chinook.sqlite_url())
+    real = inspect_schema(database)
+    values = read_values(database, real, 30.0)
+    database.dispose()
+    schema = surround(real, total=300)
+    return schema, LinkingIndex(schema, values=values)
+
+
+@pytest.mark.parametrize(("question", "needed"), [
+    ("total sales 2023", {"Invoice"}),  # money columns answer to "sales"; Invoice_archive_2019 does not win
+    ("How many songs did we sell in 2024?", {"InvoiceLine", "Invoice"}),
+    ("Which customers live in Paris?", {"Customer"}),  # a value names its table
+    ("revenue by genre", {"InvoiceLine", "Track", "Genre"}),  # the joins between come along
+    ("Who is the oldest employee?", {"Employee"}),  # "who" asks for a person's table
+])
+def test_the_real_tables_win_over_their_look_alikes(chinook_among_distractors: tuple, question: str,
+                                                    needed: set[str]) -> None:
+    schema, index = chinook_among_distractors
+    assert len(schema.tables) == 300
+    linked = index.link(question, DEFAULT_BUDGET)
+    assert needed <= set(linked.tables), linked.tables
+    assert linked.tokens <= 2000  # never padded with unrelated tables
+    assert not any("archive" in t or t.startswith("stg_") for t in linked.tables[:3])
+
+
+def test_nothing_matching_brings_the_hubs_not_the_alphabet(chinook_among_distractors: tuple) -> None:
+    _, index = chinook_among_distractors
+    linked = index.link("xyzzy plugh", DEFAULT_BUDGET)
+    assert "Invoice" in linked.tables or "Track" in linked.tables
+    assert len(linked.tables) <= 6
