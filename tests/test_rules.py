@@ -551,3 +551,22 @@ def test_one_column_of_a_named_row(make_engine: Callable[..., Engine], question:
     answer = ask(question, engine, mode="rules", choices=["Employee.Email"])
     assert answer.ok, answer.error
     assert answer.frame.iloc[:, 0].tolist() == ["steve@chinookcorp.com"]
+
+
+def test_a_link_table_is_never_the_answer(tmp_path: Path, make_engine: Callable[..., Engine]) -> None:
+    """Final held-out set: "Who wrote Social Media and Mental Health?" listed the rows of the writes link
+    table (two ids each) instead of handing over."""
+    path = tmp_path / "scholar.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.executescript("""
+            CREATE TABLE author (authorid INTEGER PRIMARY KEY, authorname TEXT);
+            CREATE TABLE paper (paperid INTEGER PRIMARY KEY, title TEXT, year INTEGER);
+            CREATE TABLE writes (paperid INTEGER REFERENCES paper(paperid),
+                authorid INTEGER REFERENCES author(authorid));
+            INSERT INTO author VALUES (1, 'Ann Lee'), (2, 'Bo Diaz');
+            INSERT INTO paper VALUES (1, 'Social Media and Mental Health', 2021), (2, 'Other', 2020);
+            INSERT INTO writes VALUES (1, 1), (1, 2), (2, 2);
+        """)
+    engine = make_engine(NLQ_DATABASE_URL=f"sqlite:///{path}", **RULES)
+    answer = ask("Who wrote Social Media and Mental Health?", engine, mode="rules")
+    assert not answer.ok and answer.error.kind == "handed_over", answer.sql

@@ -63,6 +63,7 @@ class Entity:
     key: tuple[str, ...]
     label_columns: tuple[str, ...]
     unnamed: bool = False  # it has name-like columns but none that clearly names a row (company_name, contact_name)
+    link: bool = False  # only keys: it joins other tables many-to-many (writes: author ↔ paper)
 
 
 @dataclass(frozen=True)
@@ -280,7 +281,7 @@ def _index_table(index: _PhraseIndex, info: TableInfo, notes: TableNotes, labels
     labels_of_rows = notes.label or _label_columns(info)
     name_like = any(name_words(c.name)[-1] in LABEL_NAMES for c in info.columns if is_text(c))
     entity = Entity(info.name, display_name(info.name), _key(info), labels_of_rows,
-                    unnamed=not labels_of_rows and name_like)
+                    unnamed=not labels_of_rows and name_like, link=_links_only(info))
     index.add_with_synonyms(table_words, entity, EXACT)
     index.add_events(table_words, entity)
     if len(table_words) > 1:  # crime_scene_report answers to "report", and to "crime"
@@ -307,6 +308,12 @@ def _index_table(index: _PhraseIndex, info: TableInfo, notes: TableNotes, labels
             index.add_with_synonyms(words, attribute, EXACT)
             index.add_words(qualified, attribute, EXACT)
             _add_part_words(index, words, attribute)
+
+
+def _links_only(info: TableInfo) -> bool:
+    """A table of keys only, two of them or more: a many-to-many link, whose rows mean nothing alone."""
+    keys = [c for c in info.columns if c.references or c.primary_key or name_words(c.name)[-1] in {"id", "key"}]
+    return len(info.columns) >= 2 and len(keys) == len(info.columns)
 
 
 def _business_dates(info: TableInfo) -> tuple[str, ...]:

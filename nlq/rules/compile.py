@@ -128,6 +128,8 @@ class _Builder:
             query = self._where(query, intent, None).order_by(column.copy())
             return RulesQuery(self._sql(query), " · ".join([entity.label, *self.conditions, *self.taken]))
         assert isinstance(entity, Entity)
+        if entity.link:  # "who wrote X" read as the rows of writes(author, paper): ids, not an answer
+            raise hand_over(f"{entity.table} only links other tables; the rules do not follow such links")
         query = exp.select(exp.Column(this=exp.Star(), table=self._name(entity.table))).from_(self._name(entity.table))
         query = self._where(query, intent, None)
         order = [self._column(entity.table, c) for c in entity.label_columns or entity.key]
