@@ -292,7 +292,12 @@ def rental_shop(tmp_path: Path, make_engine: Callable[..., Engine]) -> Engine:
 ])
 def test_names_and_dates_in_a_sakila_like_schema(rental_shop: Engine, question: str, understood: str,
                                                  rows: set | None) -> None:
-    answer = ask(question, rental_shop, mode="rules")
+    _answered_as(rental_shop, question, understood, rows)
+
+
+def _answered_as(engine: Engine, question: str, understood: str, rows: set | None) -> None:
+    """Answered by the rules, read as ``understood``, with these rows (or one row, when ``rows`` is None)."""
+    answer = ask(question, engine, mode="rules")
     assert answer.ok, answer.error
     assert answer.understood == understood
     if rows is not None:
@@ -466,13 +471,7 @@ def warehouse(tmp_path: Path, make_engine: Callable[..., Engine]) -> Engine:
 ])
 def test_a_warehouse_without_declared_keys(warehouse: Engine, question: str, understood: str,
                                            rows: set | None) -> None:
-    answer = ask(question, warehouse, mode="rules")
-    assert answer.ok, answer.error
-    assert answer.understood == understood
-    if rows is not None:
-        assert set(answer.frame.itertuples(index=False, name=None)) == rows
-    else:
-        assert len(answer.frame) == 1
+    _answered_as(warehouse, question, understood, rows)
 
 
 def test_units_are_not_revenue(warehouse: Engine) -> None:
