@@ -105,8 +105,7 @@ class LinkingIndex:
                  values: Mapping[tuple[str, str], Sequence[str]] | None = None,
                  concepts: Mapping[str, Iterable[str]] | None = None) -> None:
         self.lexicon = lexicon or english()
-        # A partition or inheritance child holds its parent's rows: the parent stands for it.
-        self.tables = [t for t in schema.tables if t.parent is None or schema.table(t.parent) is None]
+        self.tables = list(schema.whole_tables().tables)  # a partition's rows are its parent's
         self.rendered = {t.name: render_table(t) for t in self.tables}
         self.graph = _foreign_key_graph(self.tables)
         self.copies = {t.name: self._copy_words(t.name) for t in self.tables}

@@ -8,7 +8,7 @@ of each table, so introspection stays fast on large production tables.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Connection, Inspector, String, column, func, inspect, select, table
@@ -62,6 +62,12 @@ class SchemaInfo:
 
     def table(self, name: str) -> TableInfo | None:
         return next((t for t in self.tables if t.name == name), None)
+
+    def whole_tables(self) -> SchemaInfo:
+        """The schema without partitions and inheritance children whose parent is here: the parent holds their
+        rows, so a question about payments means the parent, never one month's partition."""
+        names = set(self.table_names)
+        return replace(self, tables=tuple(t for t in self.tables if t.parent is None or t.parent not in names))
 
     def render(self) -> str:
         """Compact DDL: the form code models have seen most, with comments and samples inline."""

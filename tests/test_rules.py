@@ -19,6 +19,7 @@ from nlq.pipeline import ask
 from nlq.rules import NeedsChoice, load_semantic_model, understand
 from nlq.vet import vet
 from tests.support import chinook
+from tests.support.postgres import PostgresServer
 
 RULES = {"NLQ_RULES": "true"}
 REVENUE = "SUM(ol.quantity * ol.unit_price * (1 - ol.discount))"
@@ -569,3 +570,28 @@ def test_a_link_table_is_never_the_answer(tmp_path: Path, make_engine: Callable[
     engine = make_engine(NLQ_DATABASE_URL=f"sqlite:///{path}", **RULES)
     answer = ask("Who wrote Social Media and Mental Health?", engine, mode="rules")
     assert not answer.ok and answer.error.kind == "handed_over", answer.sql
+
+
+def test_a_partitioned_table_is_one_table(make_engine: Callable[..., Engine], postgres: PostgresServer) -> None:
+    """PostgreSQL partitions (Pagila's payment_p2022_01 …) once made "total amount" ambiguous between the parent
+    and each partition, though the parent holds every row; the same for an inheritance child."""
+    import psycopg
+
+    url = postgres.create_database("partitioned")
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("""
+            CREATE TABLE payment (payment_id int, amount numeric(8,2), payment_date date NOT NULL)
+                PARTITION BY RANGE (payment_date);
+            CREATE TABLE payment_p2022_01 PARTITION OF payment FOR VALUES FROM ('2022-01-01') TO ('2022-02-01');
+            CREATE TABLE payment_p2022_02 PARTITION OF payment FOR VALUES FROM ('2022-02-01') TO ('2022-03-01');
+            INSERT INTO payment VALUES (1, 10, '2022-01-05'), (2, 5, '2022-02-07'), (3, 2.5, '2022-02-08');
+            CREATE TABLE city (city_id int PRIMARY KEY, city text);
+            CREATE TABLE capital (is_capital boolean) INHERITS (city);
+            INSERT INTO city VALUES (1, 'Porto'); INSERT INTO capital VALUES (2, 'Lisbon', true);
+        """)
+    engine = make_engine(NLQ_DATABASE_URL=url, **RULES)
+    answer = ask("total amount in February 2022", engine, mode="rules")
+    assert answer.ok, answer.error
+    assert answer.frame.iloc[0, 0] == 7.5 and "payment_p2022" not in answer.sql
+    assert ask("how many cities", engine, mode="rules").frame.iloc[0, 0] == 2  # the parent reads its children
+    assert "payment_p2022_01" not in engine.linking().link("payments by month", 50).tables

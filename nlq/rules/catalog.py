@@ -175,6 +175,8 @@ class Catalog:
 def build_catalog(schema: SchemaInfo, model: SemanticModel | None, values: dict[tuple[str, str], tuple[str, ...]],
                   latest_reader: Callable[[str, str], date | None], dialect: str) -> Catalog:
     model = model or SemanticModel()
+    schema = schema.whole_tables()  # a measure of payments is the parent's, not also each partition's
+    values = {key: found for key, found in values.items() if schema.table(key[0]) is not None}
     index = _PhraseIndex()
     labels = _column_labels(schema, model)
     for info in schema.tables:
