@@ -595,3 +595,13 @@ def test_a_partitioned_table_is_one_table(make_engine: Callable[..., Engine], po
     assert answer.frame.iloc[0, 0] == 7.5 and "payment_p2022" not in answer.sql
     assert ask("how many cities", engine, mode="rules").frame.iloc[0, 0] == 2  # the parent reads its children
     assert "payment_p2022_01" not in engine.linking().link("payments by month", 50).tables
+
+
+@pytest.mark.parametrize(("question", "understood"), [
+    ("revenue in Brasil", "revenue · country is Brazil"),  # a near spelling of one value
+    ("revenue in São Paulo", None),  # not a value of the demo: handed over, never matched loosely
+    ("revenue in Peru", None),  # short and unknown: no near match
+])
+def test_near_spellings_of_values(rules_engine: Engine, question: str, understood: str | None) -> None:
+    answer = ask(question, rules_engine, mode="rules")
+    assert answer.understood == understood and answer.ok == (understood is not None)

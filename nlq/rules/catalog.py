@@ -105,12 +105,20 @@ class Catalog:
     nullable: frozenset[tuple[str, str]] = frozenset()  # columns that may be empty
     date_verbs: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # "hired" → employees.hire_date
     _latest: dict[tuple[str, str], date | None] = field(default_factory=dict, repr=False)
+    _value_words: list[str] | None = field(default=None, repr=False)
 
     def lookup(self, words: tuple[str, ...]) -> list[Concept]:
         """The concepts a phrase names most strongly (its own names beat synonyms)."""
         matches = self.phrases.get(words, [])
         best = max((strength for _, strength in matches), default=0)
         return list(dict.fromkeys(concept for concept, strength in matches if strength == best))
+
+    def value_words(self) -> list[str]:
+        """The one-word values of the data ("brazil", "jazz"), for near-match spellings."""
+        if self._value_words is None:
+            self._value_words = sorted(words[0] for words, found in self.phrases.items()
+                                       if len(words) == 1 and all(isinstance(c, Value) for c, _ in found))
+        return self._value_words
 
     def latest(self, table_name: str, column_name: str) -> date | None:
         """The data's last date, which "this year" and "last quarter" are relative to."""

@@ -18,6 +18,7 @@ from nlq.rules.wording import (
     acronyms,
     event_verb,
     measured_by,
+    near_values,
     pertaining,
     synonym_values,
 )
@@ -96,7 +97,8 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
             length = grammar_length if item else length
         if item is None and not candidates:
             candidates = ([c for form in lemma_forms(word) for c in catalog.lookup((form,))]
-                          or pertaining(word, catalog) or synonym_values(word, catalog))
+                          or pertaining(word, catalog) or synonym_values(word, catalog)
+                          or near_values(word, catalog))
             length = 1
             superlative = None if candidates else measured_by(word, catalog)
             if superlative is not None:

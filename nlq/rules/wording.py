@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 
@@ -11,6 +12,8 @@ from nlq.lexicon import LOW_ADJECTIVES, english
 from nlq.rules.catalog import Catalog, Concept, Entity, Measure, Value
 from nlq.rules.words import EVENT_FILLER_VERBS, TOKEN_RE, lemma_forms, tokens
 
+NEAR_MIN_LETTERS = 5
+NEAR_CUTOFF = 0.85
 MEASURED_SUPERLATIVES = {"cheapest", "priciest", "longest", "shortest", "heaviest", "lightest", "tallest"}
 
 
@@ -38,6 +41,15 @@ def synonym_values(word: str, catalog: Catalog) -> list[Concept]:
     lexicon = english()
     return [c for name in sorted(lexicon.synonyms(lexicon.noun(word) or word))
             for c in catalog.lookup(tuple(tokens(name))) if isinstance(c, Value)]
+
+
+def near_values(word: str, catalog: Catalog) -> list[Concept]:
+    """"Brasil" → Brazil: one value spelled nearly the same (one or two letters off in a long word), when
+    exactly one is that near; never for short words, where one letter makes another word."""
+    if len(word) < NEAR_MIN_LETTERS or not word.isalpha():
+        return []
+    close = difflib.get_close_matches(word, catalog.value_words(), n=2, cutoff=NEAR_CUTOFF)
+    return [c for c in catalog.lookup((close[0],)) if isinstance(c, Value)] if len(close) == 1 else []
 
 
 def measured_by(word: str, catalog: Catalog) -> tuple[bool | None, list[Concept]] | None:
