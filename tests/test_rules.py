@@ -605,3 +605,27 @@ def test_a_partitioned_table_is_one_table(make_engine: Callable[..., Engine], po
 def test_near_spellings_of_values(rules_engine: Engine, question: str, understood: str | None) -> None:
     answer = ask(question, rules_engine, mode="rules")
     assert answer.understood == understood and answer.ok == (understood is not None)
+
+
+@pytest.mark.parametrize(("question", "understood", "expected"), [
+    ("When was Laura Callahan hired?", "hire date of employee · employee is Laura · employee is Callahan",
+     "2004-03-04"),
+    ("Which salesperson brought in the most sales in 2024?", None, None),  # on Chinook: no such words
+])
+def test_when_asks_for_the_date_itself(make_engine: Callable[..., Engine], question: str, understood: str | None,
+                                       expected: str | None) -> None:
+    engine = make_engine(NLQ_DATABASE_URL=chinook.sqlite_url(), **RULES)
+    answer = ask(question, engine, mode="rules")
+    assert answer.understood == understood
+    if expected:
+        assert str(answer.frame.iloc[0, -1]).startswith(expected)
+
+
+@pytest.mark.parametrize(("question", "understood"), [
+    ("Which salesperson brought in the most sales in 2024?", "revenue · by sales rep · in 2024 · top 1"),
+    ("Which countries belong to the Asia Pacific region?", "list of countries · region is Asia Pacific"),
+])
+def test_verbs_that_only_connect(rules_engine: Engine, question: str, understood: str) -> None:
+    answer = ask(question, rules_engine, mode="rules")
+    assert answer.ok, answer.error
+    assert answer.understood == understood

@@ -113,6 +113,11 @@ class Catalog:
         best = max((strength for _, strength in matches), default=0)
         return list(dict.fromkeys(concept for concept, strength in matches if strength == best))
 
+    def entity_of(self, table_name: str) -> Entity | None:
+        """The entity a table stands for, as its name indexes it."""
+        return next((c for found in self.phrases.values() for c, strength in found
+                     if isinstance(c, Entity) and c.table == table_name and strength == EXACT), None)
+
     def value_words(self) -> list[str]:
         """The one-word values of the data ("brazil", "jazz"), for near-match spellings."""
         if self._value_words is None:

@@ -130,6 +130,13 @@ class _Builder:
         assert isinstance(entity, Entity)
         if entity.link:  # "who wrote X" read as the rows of writes(author, paper): ids, not an answer
             raise hand_over(f"{entity.table} only links other tables; the rules do not follow such links")
+        if intent.when:  # the rows' names and the date asked about
+            date = self._column(*self._time_column())
+            shown = [self._column(entity.table, c) for c in entity.label_columns or entity.key]
+            query = exp.select(*shown, date).from_(self._name(entity.table))
+            query = self._where(query, intent, None).order_by(date.copy())
+            return RulesQuery(self._sql(query), " · ".join([f"{' '.join(name_words(date.name))} of {entity.label}",
+                                                           *self.conditions, *self.taken]))
         query = exp.select(exp.Column(this=exp.Star(), table=self._name(entity.table))).from_(self._name(entity.table))
         query = self._where(query, intent, None)
         order = [self._column(entity.table, c) for c in entity.label_columns or entity.key]

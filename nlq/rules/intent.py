@@ -31,6 +31,7 @@ class Intent:
     rank: Rank | None = None
     listing: list[Concept] = field(default_factory=list)  # "customers in Brazil": the rows themselves
     dated_by: tuple[tuple[str, str], ...] = ()  # the date columns a verb names ("hired in 2016": hire_date)
+    when: bool = False  # "when was Laura Callahan hired": the date itself is the answer
 
 
 @dataclass

@@ -27,6 +27,7 @@ from nlq.rules.words import (
     BOTTOM_WORDS,
     COUNT_WORDS,
     DISTINCT_WORDS,
+    EARNING_VERBS,
     FILLER,
     GRAIN_ADJECTIVES,
     GRAINS,
@@ -60,11 +61,12 @@ def parse(question: str, catalog: Catalog) -> Intent:
         raise hand_over("it names more than one period of time")
     taken = {i for p in periods for i in range(p.begin, p.end)}
     items = _items(words, plurals, taken, catalog, acronyms(question))
-    intent = _roles(items, catalog)
+    intent = _when(items, catalog) if words[:1] == ["when"] and not periods else _roles(items, catalog)
     if WHICH_WORDS & set(words) and not intent.dimensions and not intent.listing:
         raise hand_over("it asks which one, and the rules found nothing to rank")  # "which agent has the most sales"
     intent.period = periods[0] if periods else None
-    if intent.dated_by and intent.period is None and not any(isinstance(d, Grain) for d in intent.dimensions):
+    if (intent.dated_by and intent.period is None and not intent.when
+            and not any(isinstance(d, Grain) for d in intent.dimensions)):
         raise hand_over("it says which date matters but not which period")
     return intent
 
@@ -157,8 +159,12 @@ def _grammar(words: list[str], i: int, grouping: bool) -> tuple[Item | None, int
         return Item("limit", (word,), value=number(word)), 1  # "which 3 albums have the most tracks"
     if word in DISTINCT_WORDS:
         return Item("distinct", (word,)), 1
-    if word in LOCATION_VERBS and following in {"in", "on", "at"}:
+    if word == "when" and i == 0:
+        return Item("when", (word,)), 1
+    if word in LOCATION_VERBS and following in {"in", "on", "at", "to"}:
         return Item("filler", (word,)), 1
+    if word in EARNING_VERBS and following == "in":  # "which country brought in the most revenue"
+        return Item("filler", (word, following)), 2
     phrase = (word, following, words[i + 2] if i + 2 < len(words) else "")
     if phrase in FILLER_PHRASES:  # "in chronological order", "of all time"
         return Item("filler", phrase), 3
@@ -261,6 +267,25 @@ def _roles(items: list[Item], catalog: Catalog) -> Intent:
     return intent
 
 
+def _when(items: list[Item], catalog: Catalog) -> Intent:
+    """"When was Laura Callahan hired?": the date a verb names, of the rows the values pick out."""
+    dated = [item for item in items if item.kind == "dated"]
+    dates = {column for item in dated for column in item.value}  # type: ignore[attr-defined]
+    tables = {table for table, _ in dates}
+    if len(dated) != 1 or len(tables) != 1:
+        raise hand_over("it asks when, without a verb that names one date")
+    table = next(iter(tables))
+    entity = catalog.entity_of(table)
+    values = [item for item in items if item.kind == "concept" and item.candidates
+              and all(isinstance(c, Value) for c in item.candidates)]
+    others = [item for item in items if item.kind not in {"when", "dated", "filler"} and item not in values
+              and not (item.kind == "concept" and entity in item.candidates)]
+    if entity is None or not values or others:
+        raise hand_over("it asks when, about something the rules cannot pick out")
+    return Intent(listing=[entity], filters=[[c for c in v.candidates if isinstance(c, Value)] for v in values],
+                  dated_by=tuple(sorted(dates)), when=True)
+
+
 def _rows_of_the_value(intent: Intent) -> list[Concept] | None:
     """The rows counted when a question counts a value ("how many arsons in 2017"): its table's, when the
     question's values all lie in one table."""
@@ -304,8 +329,8 @@ def _scoped_by_the_value_after(items: list[Item], position: int, catalog: Catalo
     if not following.candidates or not all(isinstance(c, Value) for c in following.candidates):
         return False
     tables = {c.table for c in items[position].candidates if isinstance(c, Entity)}
-    measured = [i for i in items if i is not items[position] and i.kind == "concept"
-                and any(isinstance(c, (Measure, Entity)) for c in i.candidates)]
+    measured = [i for i in items if i.kind in {"count", "agg", "most", "top"} or (
+        i is not items[position] and i.kind == "concept" and any(isinstance(c, Measure) for c in i.candidates))]
     return bool(measured) and any(catalog.path(t, v.table) is not None for t in tables for v in following.candidates)
 
 

@@ -31,7 +31,9 @@ FILLER = frozenset({
 })
 # Verbs that only place rows somewhere, before "in", "on" or "at": "stores located in Washington".
 LOCATION_VERBS = frozenset({"located", "based", "live", "living", "situated", "reside", "residing", "headquartered",
-                            "sited", "found"})
+                            "sited", "found", "belong", "belonging"})
+# Verbs that, before "in", say money came in: "which rep brought in the most sales".
+EARNING_VERBS = frozenset({"brought", "bring", "bringing", "pulled", "took", "taken"})
 # Words whose "'s" is "is" or "has" ("what's", "who's"), not a possessive.
 CONTRACTED = frozenset({"what", "who", "that", "there", "it", "he", "she", "where", "here", "let", "how", "when",
                         "why", "which"})
@@ -71,7 +73,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 # Column names that mean money coming in; they answer to these words when the schema has no semantic model.
 REVENUE_COLUMNS = frozenset({"revenue", "sales", "total", "amount", "total_amount", "sales_amount",
                              "total_price", "order_total", "invoice_total", "grand_total", "sale_amount"})
-REVENUE_WORDS = ("revenue", "sales", "income", "turnover", "amount")
+REVENUE_WORDS = ("revenue", "sales", "income", "turnover", "amount", "money")
 IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman", "data": "data",
              "news": "news", "series": "series", "status": "status", "address": "address", "business": "business",
              "analysis": "analysis", "bus": "bus", "gas": "gas", "sms": "sms", "was": "was", "is": "is",
