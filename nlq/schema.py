@@ -7,7 +7,7 @@ of each table, so introspection stays fast on large production tables.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -245,3 +245,22 @@ def render_table(info: TableInfo) -> str:
 
 def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
+
+
+def base_table(tables: set[str], schema: SchemaInfo) -> str:
+    """The table every other table of a metric is reached from, many-to-one (order_lines for revenue)."""
+    referencing = {t: {c.references.partition(".")[0] for c in info.columns if c.references}
+                   for t in tables if (info := schema.table(t))}
+    for candidate in sorted(tables):
+        reached, frontier = {candidate}, [candidate]
+        while frontier:
+            frontier = [r for t in frontier for r in _targets(schema, t) if r not in reached]
+            reached.update(frontier)
+        if tables <= reached:
+            return candidate
+    return sorted(tables, key=lambda t: -len(referencing.get(t, ())))[0]
+
+
+def _targets(schema: SchemaInfo, table_name: str) -> Iterable[str]:
+    info = schema.table(table_name)
+    return [] if info is None else [c.references.partition(".")[0] for c in info.columns if c.references]

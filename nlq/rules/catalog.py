@@ -10,7 +10,7 @@ one side only, so an aggregate never counts a row twice.
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -30,7 +30,7 @@ from nlq.rules.words import (
     name_words,
     value_words,
 )
-from nlq.schema import ColumnInfo, SchemaInfo, TableInfo, inferred_references
+from nlq.schema import ColumnInfo, SchemaInfo, TableInfo, base_table, inferred_references
 
 EXACT, ALIAS = 2, 1  # how strongly a phrase names a concept: its own name, or a synonym / shortened form
 NUMERIC_TYPES = ("INT", "NUMERIC", "DECIMAL", "REAL", "FLOAT", "DOUBLE", "MONEY", "SMALLINT", "BIGINT")
@@ -198,7 +198,7 @@ def build_catalog(schema: SchemaInfo, model: SemanticModel | None, values: dict[
         tables = {c.table for c in metric.expression.find_all(exp.Column)}
         if metric.filter is not None:
             tables |= {c.table for c in metric.filter.find_all(exp.Column)}
-        measure = Measure(metric.label or metric.name, _base_table(tables, schema), metric.expression, aggregated=True,
+        measure = Measure(metric.label or metric.name, base_table(tables, schema), metric.expression, aggregated=True,
                           filter=metric.filter, time=metric.time)
         index.add(metric.name, measure, EXACT)
         for synonym in metric.synonyms:
@@ -383,22 +383,3 @@ def is_text(col: ColumnInfo) -> bool:
 
 def is_date(col: ColumnInfo) -> bool:
     return col.type.upper().startswith(("DATE", "TIMESTAMP"))
-
-
-def _base_table(tables: set[str], schema: SchemaInfo) -> str:
-    """The table every other table of a metric is reached from, many-to-one (order_lines for revenue)."""
-    referencing = {t: {c.references.partition(".")[0] for c in info.columns if c.references}
-                   for t in tables if (info := schema.table(t))}
-    for candidate in sorted(tables):
-        reached, frontier = {candidate}, [candidate]
-        while frontier:
-            frontier = [r for t in frontier for r in _targets(schema, t) if r not in reached]
-            reached.update(frontier)
-        if tables <= reached:
-            return candidate
-    return sorted(tables, key=lambda t: -len(referencing.get(t, ())))[0]
-
-
-def _targets(schema: SchemaInfo, table_name: str) -> Iterable[str]:
-    info = schema.table(table_name)
-    return [] if info is None else [c.references.partition(".")[0] for c in info.columns if c.references]

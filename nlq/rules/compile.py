@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlglot import exp
 from sqlglot.tokens import Tokenizer
 
 from nlq.errors import HandedOver
 from nlq.rules.catalog import Attribute, Catalog, Concept, Edge, Entity, Measure, Value, column_key
+from nlq.rules.forks import alias as alias_of
 from nlq.rules.forks import decide, named, only, reading_label, value_of
 from nlq.rules.grains import date_literal, grain_expression
+from nlq.rules.intent import RulesQuery
 from nlq.rules.parse import Grain, Intent, Rank, hand_over
 from nlq.rules.timeframes import Period, resolve
 from nlq.rules.words import name_words, plural
@@ -28,12 +29,6 @@ SAFE_NAME = {"postgres": re.compile(r"[a-z_][a-z0-9_]*"), "sqlite": re.compile(r
 AGGREGATES = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
 AGGREGATE_WORDS = {"sum": "total", "avg": "average", "min": "lowest", "max": "highest", "count": "number of"}
 GRAIN_DIALECTS = ("postgres", "sqlite")
-
-
-@dataclass(frozen=True)
-class RulesQuery:
-    sql: str
-    understood: str  # "total revenue · by region · in 2024"
 
 
 def compile_intent(intent: Intent, catalog: Catalog, chosen: frozenset[str] = frozenset()) -> RulesQuery:
@@ -107,7 +102,7 @@ class _Builder:
                 words.append(concept.label)
                 if intent.rank is not None:  # a missing name never leads a ranking ("top composers")
                     self.present.extend(self._labels_of(concept))
-        alias = _alias(measure_label)
+        alias = alias_of(measure_label)
         select.append(exp.alias_(measure_expression, alias))
         query = exp.select(*select).from_(self._name(self.table))
         query = self._where(query, intent, time_column)
@@ -124,7 +119,7 @@ class _Builder:
         self.dated_by = intent.dated_by
         if isinstance(entity, Attribute):  # one column's values: "the capital of Texas", "Singh's phone number"
             column = self._column(entity.table, entity.column)
-            query = exp.select(exp.alias_(column, _alias(entity.label))).distinct().from_(self._name(entity.table))
+            query = exp.select(exp.alias_(column, alias_of(entity.label))).distinct().from_(self._name(entity.table))
             query = self._where(query, intent, None).order_by(column.copy())
             return RulesQuery(self._sql(query), " · ".join([entity.label, *self.conditions, *self.taken]))
         assert isinstance(entity, Entity)
@@ -235,13 +230,13 @@ class _Builder:
     def _dimension(self, concept: Concept) -> tuple[list[exp.Expr], list[exp.Expr]]:
         if isinstance(concept, Attribute):
             column = self._column(concept.table, concept.column)
-            return [exp.alias_(column, _alias(concept.label))], [column]
+            return [exp.alias_(column, alias_of(concept.label))], [column]
         assert isinstance(concept, Entity)
         if (not concept.key and not concept.label_columns) or concept.unnamed:
             raise hand_over(f"it is not clear which column of {concept.table} names each row")
         keys: list[exp.Expr] = [self._column(concept.table, c) for c in concept.key]
         labels: list[exp.Expr] = [self._column(concept.table, c) for c in concept.label_columns]
-        shown = [exp.alias_(labels[0], _alias(concept.label))] if len(labels) == 1 else labels or keys
+        shown = [exp.alias_(labels[0], alias_of(concept.label))] if len(labels) == 1 else labels or keys
         return shown, keys + labels
 
     def _labels_of(self, concept: Concept) -> list[tuple[exp.Column, str]]:
@@ -399,7 +394,3 @@ class _Builder:
 
     def _sql(self, query: exp.Expr) -> str:
         return query.sql(dialect=self.dialect)
-
-
-def _alias(label: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") or "value"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TypeVar
 
@@ -60,3 +61,7 @@ def only(candidates: list[Concept], kind: type[_Base], what: str) -> _Base:
 def named(candidates: Sequence[Concept]) -> str:
     names = sorted({f"{c.table}.{c.column}" if hasattr(c, "column") else c.table for c in candidates})
     return ", ".join(names[:4])
+
+
+def alias(label: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") or "value"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from nlq.errors import HandedOver
 from nlq.rules.catalog import Concept, Value
 from nlq.rules.timeframes import TimeMatch
 
@@ -43,3 +44,14 @@ class Item:
     grouped: bool = False
     plural: bool = False
     connector: str = ""  # the grouping word it follows: "by", "per", "each"
+
+
+def hand_over(reason: str) -> HandedOver:
+    return HandedOver(f"The rules did not answer: {reason}.",
+                      "The self-hosted model answers questions the rules cannot; ask with route auto or model.")
+
+
+@dataclass(frozen=True)
+class RulesQuery:
+    sql: str
+    understood: str  # "total revenue · by region · in 2024"

@@ -9,9 +9,9 @@ model, with that word as the reason. Names are looked up longest first ("average
 
 from __future__ import annotations
 
-from nlq.errors import HandedOver
 from nlq.rules.catalog import Attribute, Catalog, Concept, Entity, Measure, Value
-from nlq.rules.intent import Grain, Intent, Item, Rank
+from nlq.rules.intent import Grain, Intent, Item, Rank, hand_over
+from nlq.rules.shapes import rows_of_the_value, when_intent
 from nlq.rules.timeframes import find_periods
 from nlq.rules.wording import (
     MEASURED_SUPERLATIVES,
@@ -38,7 +38,6 @@ from nlq.rules.words import (
     SUM_WORDS,
     TOKEN_RE,
     TOP_WORDS,
-    display_name,
     lemma_forms,
     number,
     ordinal,
@@ -61,7 +60,7 @@ def parse(question: str, catalog: Catalog) -> Intent:
         raise hand_over("it names more than one period of time")
     taken = {i for p in periods for i in range(p.begin, p.end)}
     items = _items(words, plurals, taken, catalog, acronyms(question))
-    intent = _when(items, catalog) if words[:1] == ["when"] and not periods else _roles(items, catalog)
+    intent = when_intent(items, catalog) if words[:1] == ["when"] and not periods else _roles(items, catalog)
     if WHICH_WORDS & set(words) and not intent.dimensions and not intent.listing:
         raise hand_over("it asks which one, and the rules found nothing to rank")  # "which agent has the most sales"
     intent.period = periods[0] if periods else None
@@ -250,7 +249,7 @@ def _roles(items: list[Item], catalog: Catalog) -> Intent:
     if not measures and counted is None and not ranked and len(subjects) == 1 and _per_group(items):
         counted = [c for c in subjects.pop()[1] if isinstance(c, Entity)] or None  # "invoices per country"
     if counted is None and not measures and not subjects and any(i.kind == "count" for i in items):
-        counted = _rows_of_the_value(intent)  # "how many arsons": rows whose value it is
+        counted = rows_of_the_value(intent)  # "how many arsons": rows whose value it is
     _measure_and_rank(intent, items, measures, subjects, counted, ranked)
     if limits:
         if intent.rank is None:
@@ -265,35 +264,6 @@ def _roles(items: list[Item], catalog: Catalog) -> Intent:
         # "revenue per customer": a total for each customer, or the average customer's revenue?
         raise hand_over(f"“per {' '.join(per_entity[0].words)}” may mean for each one or on average")
     return intent
-
-
-def _when(items: list[Item], catalog: Catalog) -> Intent:
-    """"When was Laura Callahan hired?": the date a verb names, of the rows the values pick out."""
-    dated = [item for item in items if item.kind == "dated"]
-    dates = {column for item in dated for column in item.value}  # type: ignore[attr-defined]
-    tables = {table for table, _ in dates}
-    if len(dated) != 1 or len(tables) != 1:
-        raise hand_over("it asks when, without a verb that names one date")
-    table = next(iter(tables))
-    entity = catalog.entity_of(table)
-    values = [item for item in items if item.kind == "concept" and item.candidates
-              and all(isinstance(c, Value) for c in item.candidates)]
-    others = [item for item in items if item.kind not in {"when", "dated", "filler"} and item not in values
-              and not (item.kind == "concept" and entity in item.candidates)]
-    if entity is None or not values or others:
-        raise hand_over("it asks when, about something the rules cannot pick out")
-    return Intent(listing=[entity], filters=[[c for c in v.candidates if isinstance(c, Value)] for v in values],
-                  dated_by=tuple(sorted(dates)), when=True)
-
-
-def _rows_of_the_value(intent: Intent) -> list[Concept] | None:
-    """The rows counted when a question counts a value ("how many arsons in 2017"): its table's, when the
-    question's values all lie in one table."""
-    tables = {v.table for values in intent.filters for v in values}
-    if len(intent.filters) != 1 or len(tables) != 1:
-        return None
-    table = next(iter(tables))
-    return [Entity(table, display_name(table), (), ())]
 
 
 def _count_follows(items: list[Item], position: int) -> bool:
@@ -415,8 +385,3 @@ def _measure_and_rank(intent: Intent, items: list[Item], measures: list[list[Con
         intent.aggregation = "max" if most[0].value else "min"
     elif most:
         raise hand_over("it asks for the most of something without saying of what")
-
-
-def hand_over(reason: str) -> HandedOver:
-    return HandedOver(f"The rules did not answer: {reason}.",
-                      "The self-hosted model answers questions the rules cannot; ask with route auto or model.")

@@ -1,0 +1,37 @@
+"""Question shapes besides measuring and listing: "when was X hired" (the date is the answer) and "how many
+arsons" (counting a value's rows)."""
+
+from __future__ import annotations
+
+from nlq.rules.catalog import Catalog, Concept, Entity, Value
+from nlq.rules.intent import Intent, Item, hand_over
+from nlq.rules.words import display_name
+
+
+def when_intent(items: list[Item], catalog: Catalog) -> Intent:
+    """"When was Laura Callahan hired?": the date a verb names, of the rows the values pick out."""
+    dated = [item for item in items if item.kind == "dated"]
+    dates = {column for item in dated for column in item.value}  # type: ignore[attr-defined]
+    tables = {table for table, _ in dates}
+    if len(dated) != 1 or len(tables) != 1:
+        raise hand_over("it asks when, without a verb that names one date")
+    table = next(iter(tables))
+    entity = catalog.entity_of(table)
+    values = [item for item in items if item.kind == "concept" and item.candidates
+              and all(isinstance(c, Value) for c in item.candidates)]
+    others = [item for item in items if item.kind not in {"when", "dated", "filler"} and item not in values
+              and not (item.kind == "concept" and entity in item.candidates)]
+    if entity is None or not values or others:
+        raise hand_over("it asks when, about something the rules cannot pick out")
+    return Intent(listing=[entity], filters=[[c for c in v.candidates if isinstance(c, Value)] for v in values],
+                  dated_by=tuple(sorted(dates)), when=True)
+
+
+def rows_of_the_value(intent: Intent) -> list[Concept] | None:
+    """The rows counted when a question counts a value ("how many arsons in 2017"): its table's, when the
+    question's values all lie in one table."""
+    tables = {v.table for values in intent.filters for v in values}
+    if len(intent.filters) != 1 or len(tables) != 1:
+        return None
+    table = next(iter(tables))
+    return [Entity(table, display_name(table), (), ())]
