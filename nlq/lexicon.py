@@ -21,6 +21,7 @@ import functools
 import io
 import json
 import os
+import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Iterable
@@ -101,10 +102,15 @@ class Lexicon:
                 return
             answers = [[kind, word, _frozen(value)] for (kind, word), value in sorted(self._cache.items())]
             self._saved = len(self._cache)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        text = json.dumps({"version": CACHE_VERSION, "source": self.source, "answers": answers})
+        try:  # a file of its own per writer: sessions and processes may save at the same moment
+            handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+        except OSError:
+            return
+        partial = Path(name)
         try:
-            partial.write_text(json.dumps({"version": CACHE_VERSION, "source": self.source, "answers": answers}),
-                               encoding="utf-8")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
             partial.replace(path)
         except OSError:
             partial.unlink(missing_ok=True)

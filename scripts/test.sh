@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian machine: ruff and mypy, then every test. Installs PostgreSQL's server
-# binaries, Debian's Chromium and strace if missing (the tests start their own throwaway PostgreSQL, browser
+# binaries, WordNet's files, Debian's Chromium and strace if missing (the tests start their own throwaway PostgreSQL, browser
 # and model servers). CI runs exactly this (.ci/run).
 #
 #   bash scripts/test.sh            everything, as CI does
@@ -16,6 +16,7 @@ if [ "${1:-}" = "--quick" ]; then
 fi
 missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+[ -f /usr/share/wordnet/data.noun ] || missing+=(wordnet-base)  # the rules tier's English (nlq/lexicon.py)
 if ! $quick; then
   [ -x /usr/bin/chromium ] || missing+=(chromium fonts-dejavu-core)
   command -v strace >/dev/null || missing+=(strace)  # the no-egress test records every connect()
