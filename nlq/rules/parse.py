@@ -97,20 +97,7 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
             item, grammar_length = _grammar(words, i, grouping)
             length = grammar_length if item else length
         if item is None and not candidates:
-            candidates = ([c for form in lemma_forms(word) for c in catalog.lookup((form,))]
-                          or pertaining(word, catalog) or synonym_values(word, catalog)
-                          or near_values(word, catalog))
-            length = 1
-            superlative = None if candidates else measured_by(word, catalog)
-            if superlative is not None:
-                highest, candidates = superlative
-                if highest is not None:
-                    items.append(Item("most", (word,), value=highest))
-            dated = [d for form in (word, *lemma_forms(word)) for d in catalog.date_verbs.get(form, ())]
-            if not candidates and dated:
-                item = Item("dated", (word,), value=tuple(dict.fromkeys(dated)))  # "hired", "shipped", "born"
-            elif not candidates and event_verb(word, [i.candidates for i in items if i.kind == "concept"]):
-                item = Item("filler", (word,))  # "orders placed", "invoices issued"
+            item, candidates, length = _beyond_the_names(word, items, catalog)
         if item is None:
             if not candidates:
                 raise hand_over(f"it does not know the word “{word}” in this database")
@@ -133,6 +120,28 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
     if grouping and connector:
         raise hand_over(f"“{connector}” is not followed by what to group by")
     return items
+
+
+def _beyond_the_names(word: str, items: list[Item], catalog: Catalog) -> tuple[Item | None, list[Concept], int]:
+    """A word that is no name nor grammar, read through English, surest first: its lemma or a value it names
+    ("rented", "German", "the US"), a measure its superlative ranks by ("tallest"), a date it names ("hired"),
+    an event verb after its table ("placed"), and last a value spelled nearly the same ("Brasil")."""
+    candidates = ([c for form in lemma_forms(word) for c in catalog.lookup((form,))]
+                  or pertaining(word, catalog) or synonym_values(word, catalog))
+    if candidates:
+        return None, candidates, 1
+    superlative = measured_by(word, catalog)
+    if superlative is not None:
+        highest, measures = superlative
+        if highest is not None:
+            items.append(Item("most", (word,), value=highest))
+        return None, measures, 1
+    dated = [d for form in (word, *lemma_forms(word)) for d in catalog.date_verbs.get(form, ())]
+    if dated:
+        return Item("dated", (word,), value=tuple(dict.fromkeys(dated))), [], 1
+    if event_verb(word, [i.candidates for i in items if i.kind == "concept"]):
+        return Item("filler", (word,)), [], 1
+    return None, near_values(word, catalog), 1
 
 
 def _grammar(words: list[str], i: int, grouping: bool) -> tuple[Item | None, int]:
