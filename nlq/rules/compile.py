@@ -9,26 +9,19 @@ through the same vetting as a model's SQL afterwards.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-
 from sqlglot import exp
-from sqlglot.tokens import Tokenizer
 
 from nlq.errors import HandedOver
-from nlq.rules.catalog import Attribute, Catalog, Concept, Edge, Entity, Measure, Value, column_key
+from nlq.rules.builder import QueryParts
+from nlq.rules.catalog import Attribute, Catalog, Concept, Entity, Measure
 from nlq.rules.forks import alias as alias_of
-from nlq.rules.forks import decide, named, only, reading_label, value_of
-from nlq.rules.grains import date_literal, grain_expression
+from nlq.rules.forks import decide, only, reading_label, value_of
 from nlq.rules.intent import RulesQuery
 from nlq.rules.parse import Grain, Intent, Rank, hand_over
-from nlq.rules.timeframes import Period, resolve
 from nlq.rules.words import name_words, plural
 
-SAFE_NAME = {"postgres": re.compile(r"[a-z_][a-z0-9_]*"), "sqlite": re.compile(r"[A-Za-z_][A-Za-z0-9_]*")}
 AGGREGATES = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
 AGGREGATE_WORDS = {"sum": "total", "avg": "average", "min": "lowest", "max": "highest", "count": "number of"}
-GRAIN_DIALECTS = ("postgres", "sqlite")
 
 
 def compile_intent(intent: Intent, catalog: Catalog, chosen: frozenset[str] = frozenset()) -> RulesQuery:
@@ -66,21 +59,8 @@ def compile_intent(intent: Intent, catalog: Catalog, chosen: frozenset[str] = fr
     return cheapest[0]
 
 
-class _Builder:
-    """One reading of the question: a base table, the joins it needs, and the clauses it becomes."""
-
-    def __init__(self, catalog: Catalog, base: Measure | Entity | Attribute, chosen: frozenset[str],
-                 taken: list[str]) -> None:
-        self.catalog = catalog
-        self.chosen = chosen
-        self.taken = taken
-        self.base = base
-        self.table = base.table
-        self.dialect = catalog.dialect
-        self.joins: dict[str, Edge] = {}
-        self.cost = 0
-        self.dated_by: tuple[tuple[str, str], ...] = ()
-        self.present: list[tuple[exp.Column, str]] = []  # columns a ranking leaves out when empty, and their label
+class _Builder(QueryParts):
+    """The SELECT of one reading: its measure or listing, groups and order."""
 
     def aggregate(self, intent: Intent) -> tuple[int, RulesQuery]:
         self.dated_by = intent.dated_by
@@ -140,8 +120,6 @@ class _Builder:
         return RulesQuery(self._sql(query), " · ".join([f"list of {plural(entity.label)}", *self.conditions,
                                                        *self.taken]))
 
-    # -- the measure ---------------------------------------------------------------------------------
-
     def _measure(self, intent: Intent) -> tuple[exp.Expr, str]:
         base, aggregation = self.base, intent.aggregation
         if isinstance(base, Attribute):
@@ -174,59 +152,6 @@ class _Builder:
             return "max"  # ranking rows of the measure's own table: one value per row
         raise hand_over(f"it does not say whether to add up, average or take the extremes of “{base.label}”")
 
-    # -- dimensions, filters, joins ------------------------------------------------------------------
-
-    def _nearest(self, candidates: Sequence[Concept], what: str) -> Concept:
-        """The candidate reached by the shortest unambiguous path from the base table."""
-        reachable = []
-        for concept in candidates:
-            path = self.catalog.path(self.table, concept.table)
-            if path is not None:
-                reachable.append((len(path), concept, path))
-        if not reachable:
-            raise hand_over(f"it cannot reach {what} ({named(candidates)}) from {self.table}")
-        shortest = min(distance for distance, _, _ in reachable)
-        nearest = [(concept, path) for distance, concept, path in reachable if distance == shortest]
-        # A named dimension and the table it names are the same column: the dimension has the better label.
-        nearest.sort(key=lambda pair: not isinstance(pair[0], Attribute))
-        if len({column_key(c) for c, _ in nearest}) > 1:
-            columns = {column_key(c): (c, path) for c, path in reversed(nearest)}
-            options = [(value_of(c), reading_label(c.table, c.label), (c, path))
-                       for c, path in columns.values()]
-            nearest = [decide(f"Which “{nearest[0][0].label}” do you mean", options, self.chosen,
-                              hand_over(f"{named(candidates)} could mean more than one column"), self.taken)]
-        concept, path = nearest[0]
-        self._join(path)
-        self.cost += shortest
-        return concept
-
-    def _one_column(self, values: list[Value], intent: Intent) -> list[Value]:
-        """A value found in several columns ("AC/DC": composer or artist) is only taken when the question
-        also groups by one of those columns; otherwise the rules do not guess."""
-        reachable = [v for v in values if self.catalog.path(self.table, v.table) is not None]
-        columns = {column_key(v) for v in reachable}
-        if len(columns) <= 1:
-            return reachable or values
-        grouped = {column_key(c) for d in intent.dimensions if isinstance(d, list) for c in d}
-        chosen = [v for v in reachable if column_key(v) in grouped]
-        if len({column_key(v) for v in chosen}) == 1:
-            return chosen
-        value = reachable[0]
-        by_column = {column_key(v): [w for w in reachable if column_key(w) == column_key(v)] for v in reachable}
-        options = [(value_of(found[0]), reading_label(found[0].table, found[0].label), found)
-                   for found in by_column.values()]
-        return decide(f"“{value.value}” is found in more than one place: which do you mean", options, self.chosen,
-                      hand_over(f"“{value.value}” is found in {named(reachable)}"), self.taken)
-
-    def _join(self, path: list[Edge]) -> None:
-        for edge in path:
-            known = self.joins.get(edge.target)
-            if known is not None and known != edge:
-                raise hand_over(f"it would need {edge.target} twice, in two different roles")
-            if edge.target == self.table:
-                raise hand_over(f"it would need {edge.target} twice, in two different roles")
-            self.joins[edge.target] = edge
-
     def _dimension(self, concept: Concept) -> tuple[list[exp.Expr], list[exp.Expr]]:
         if isinstance(concept, Attribute):
             column = self._column(concept.table, concept.column)
@@ -246,129 +171,6 @@ class _Builder:
             return [(self._column(concept.table, c), concept.label) for c in concept.label_columns[:1]]
         return []
 
-    def _where(self, query: exp.Select, intent: Intent, time_column: tuple[str, str] | None) -> exp.Select:
-        self.conditions: list[str] = []
-        conditions: list[exp.Expr] = []
-        for column, label in self.present:
-            if (column.table, column.name) not in self.catalog.nullable:
-                continue
-            conditions.append(exp.Not(this=exp.Is(this=column, expression=exp.Null())))
-            self.conditions.append(f"rows without {'an' if label[:1] in 'aeiou' else 'a'} {label} left out")
-        by_column: dict[tuple[str, str], list[str]] = {}
-        for candidates in intent.filters:
-            value = self._nearest(self._one_column(candidates, intent), "a value")
-            assert isinstance(value, Value)
-            by_column.setdefault((value.table, value.column), []).append(value.value)
-        for (table_name, column_name), values in by_column.items():
-            column = self._column(table_name, column_name)
-            literals = [exp.Literal.string(v) for v in dict.fromkeys(values)]
-            conditions.append(exp.EQ(this=column, expression=literals[0]) if len(literals) == 1
-                              else exp.In(this=column, expressions=literals))
-            label = next(c.label for cs in intent.filters for c in cs
-                         if isinstance(c, Value) and (c.table, c.column) == (table_name, column_name))
-            self.conditions.append(f"{label} is {' or '.join(values)}")
-        if isinstance(self.base, Measure) and self.base.filter is not None:
-            for node in self.base.filter.find_all(exp.Column):
-                self._join(self._path_to(node.table))
-            conditions.append(self._requalify(self.base.filter))
-        if intent.period is not None:
-            time_column = time_column or self._time_column()
-            period = self._period(intent, time_column)
-            conditions.extend(self._period_conditions(period, time_column))
-            self.conditions.append(period.label)
-        for target, edge in self._joins_in_order():
-            query = query.join(self._name(target), on=exp.EQ(this=self._column(edge.table, edge.column),
-                                                             expression=self._column(target, edge.target_column)))
-        return query.where(exp.and_(*conditions)) if conditions else query
-
-    def _joins_in_order(self) -> list[tuple[str, Edge]]:
-        """Joins listed so that each one's left side is already in the FROM clause."""
-        done, ordered, pending = {self.table}, [], dict(self.joins)
-        while pending:
-            ready = [(t, e) for t, e in pending.items() if e.table in done]
-            if not ready:
-                raise hand_over("its joins do not connect")
-            for target, edge in ready:
-                ordered.append((target, edge))
-                done.add(target)
-                pending.pop(target)
-        return ordered
-
-    def _path_to(self, table_name: str) -> list[Edge]:
-        path = self.catalog.path(self.table, table_name)
-        if path is None:
-            raise hand_over(f"it cannot reach {table_name} from {self.table}")
-        return path
-
-    def _requalify(self, expression: exp.Expr) -> exp.Expr:
-        """A semantic model's expression with its columns quoted for this dialect and their tables joined."""
-        def rebuild(node: exp.Expr) -> exp.Expr:
-            if isinstance(node, exp.Column) and node.table:
-                self._join(self._path_to(node.table))
-                return self._column(node.table, node.name)
-            return node
-        return expression.copy().transform(rebuild)
-
-    # -- time ------------------------------------------------------------------------------------------
-
-    def _time_column(self) -> tuple[str, str]:
-        if self.dated_by:
-            return self._named_date()
-        explicit = self.base.time if isinstance(self.base, Measure) else None
-        found = self.catalog.time_column(self.table, explicit)
-        if found is None:
-            dates = self.catalog.nearest_dates(self.table)
-            options = [(f"{t}.{c}", reading_label(t, " ".join(name_words(c))), (t, c))
-                       for t, c in dates]
-            found = decide("Which date do you mean", options, self.chosen,
-                           hand_over(f"it cannot tell which date of {self.table} the question means"), self.taken)
-        self._join(self._path_to(found[0]))
-        return found
-
-    def _named_date(self) -> tuple[str, str]:
-        """The date a verb named ("hired" → hire_date), the nearest one reached from the base table."""
-        reachable = [(len(path), found, path) for found in self.dated_by
-                     if (path := self.catalog.path(self.table, found[0])) is not None]
-        if not reachable:
-            raise hand_over(f"it names a date ({', '.join(f'{t}.{c}' for t, c in self.dated_by)}) "
-                            f"that cannot be reached from {self.table}")
-        shortest = min(distance for distance, _, _ in reachable)
-        nearest = [(found, path) for distance, found, path in reachable if distance == shortest]
-        if len(nearest) > 1:
-            options = [(f"{t}.{c}", reading_label(t, " ".join(name_words(c))), ((t, c), path))
-                       for (t, c), path in nearest]
-            nearest = [decide("Which date do you mean", options, self.chosen,
-                              hand_over(f"it could mean {' or '.join(f'{t}.{c}' for (t, c), _ in nearest)}"),
-                              self.taken)]
-        found, path = nearest[0]
-        self._join(path)
-        return found
-
-    def _period(self, intent: Intent, time_column: tuple[str, str]) -> Period:
-        assert intent.period is not None
-        latest = self.catalog.latest(*time_column) if intent.period.needs_latest else None
-        period = resolve(intent.period, latest)
-        if period is None:
-            raise hand_over(f"{time_column[0]}.{time_column[1]} has no dates to count back from")
-        return period
-
-    def _period_conditions(self, period: Period, time_column: tuple[str, str]) -> list[exp.Expr]:
-        column = self._column(*time_column)
-        bounds: list[exp.Expr] = []
-        if period.start:
-            bounds.append(exp.GTE(this=column, expression=date_literal(period.start)))
-        if period.end:
-            bounds.append(exp.LT(this=column.copy(), expression=date_literal(period.end)))
-        return bounds
-
-    def _grain(self, unit: str, time_column: tuple[str, str]) -> exp.Expr:
-        if self.dialect not in GRAIN_DIALECTS:
-            raise hand_over(f"the rules group by {unit} only on PostgreSQL and SQLite")
-        column = self._column(*time_column)
-        return grain_expression(self.dialect, unit, column)
-
-    # -- ordering and text -----------------------------------------------------------------------------
-
     def _order(self, query: exp.Select, intent: Intent, alias: str, grains: list[Grain],
                select: list[exp.Expr]) -> exp.Select:
         rank: Rank | None = intent.rank
@@ -384,13 +186,3 @@ class _Builder:
         if len(select) > 1:
             return query.order_by(exp.Ordered(this=measure, desc=True))
         return query
-
-    def _column(self, table_name: str, column_name: str) -> exp.Column:
-        return exp.Column(this=self._name(column_name), table=self._name(table_name))
-
-    def _name(self, name: str) -> exp.Identifier:
-        safe = SAFE_NAME.get(self.dialect, SAFE_NAME["postgres"]).fullmatch(name)
-        return exp.to_identifier(name, quoted=not safe or name.upper() in Tokenizer.KEYWORDS)
-
-    def _sql(self, query: exp.Expr) -> str:
-        return query.sql(dialect=self.dialect)
