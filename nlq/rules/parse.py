@@ -12,6 +12,7 @@ from __future__ import annotations
 from nlq.rules.catalog import Attribute, Catalog, Concept, Entity, Measure, Value
 from nlq.rules.intent import Grain, Intent, Item, Rank, hand_over
 from nlq.rules.shapes import rows_of_the_value, when_intent
+from nlq.rules.subjects import names_the_value_before, qualified_by_value, qualify_measure, scoped_by_the_value_after
 from nlq.rules.timeframes import find_periods
 from nlq.rules.wording import (
     MEASURED_SUPERLATIVES,
@@ -236,11 +237,11 @@ def _roles(items: list[Item], catalog: Catalog) -> Intent:
                 intent.dimensions.append([c for c in item.candidates if not isinstance(c, (Measure, Value))])
             elif Measure in kinds:
                 measures.append([c for c in item.candidates if isinstance(c, Measure)])
-            elif kinds & {Attribute, Entity} and _names_the_value_before(items, position):
+            elif kinds & {Attribute, Entity} and names_the_value_before(items, position):
                 continue  # "Washington state", "the Deli department": the column the value was found in
-            elif Entity in kinds and _scoped_by_the_value_after(items, position, catalog):
+            elif Entity in kinds and scoped_by_the_value_after(items, position, catalog):
                 continue  # "orders by customers in Japan": the value says which customers
-            elif Entity in kinds and _qualified_by_value(items, position):
+            elif Entity in kinds and qualified_by_value(items, position):
                 continue  # "Enterprise customers", "cancelled orders": the value already says which rows
             elif Entity in kinds and counted is None and _count_follows(items, position):
                 counted = [c for c in item.candidates if isinstance(c, Entity)]  # "invoice count"
@@ -285,60 +286,8 @@ def _per_group(items: list[Item]) -> bool:
     return any(item.connector == "per" for item in items if item.kind in {"concept", "grain"})
 
 
-def _names_the_value_before(items: list[Item], position: int) -> bool:
-    """A column named right after a value found in that very column, and not grouped by."""
-    if position == 0 or items[position].grouped or items[position - 1].kind != "concept":
-        return False
-    values = items[position - 1].candidates
-    if not values or not all(isinstance(c, Value) for c in values):
-        return False
-    columns = {(c.table, c.column) for c in items[position].candidates if isinstance(c, Attribute)}
-    return bool(columns) and {(v.table, v.column) for v in values if isinstance(v, Value)} <= columns
 
 
-def _scoped_by_the_value_after(items: list[Item], position: int, catalog: Catalog) -> bool:
-    """An entity right before a value it holds or leads to ("customers in Japan"), when something else is
-    measured or counted: the entity only says whose value it is."""
-    following = items[position + 1] if position + 1 < len(items) else None
-    before = items[position - 1] if position else None
-    if following is None or following.kind != "concept" or items[position].grouped:
-        return False
-    if before is not None and before.kind in {"count", "most", "top"}:  # "how many tracks in Jazz": counted
-        return False
-    if not following.candidates or not all(isinstance(c, Value) for c in following.candidates):
-        return False
-    tables = {c.table for c in items[position].candidates if isinstance(c, Entity)}
-    measured = [i for i in items if i.kind in {"count", "agg", "most", "top"} or (
-        i is not items[position] and i.kind == "concept" and any(isinstance(c, Measure) for c in i.candidates))]
-    return bool(measured) and any(catalog.path(t, v.table) is not None for t in tables for v in following.candidates)
-
-
-def _qualified_by_value(items: list[Item], position: int) -> bool:
-    """An entity named right after one of its own values, and not as the thing counted or ranked."""
-    if position == 0 or items[position - 1].kind != "concept":
-        return False
-    value_item = items[position - 1]
-    tables = {c.table for c in items[position].candidates if isinstance(c, Entity)}
-    if not all(isinstance(c, Value) for c in value_item.candidates) or not any(
-            c.table in tables for c in value_item.candidates):
-        return False
-    before = items[position - 2] if position >= 2 else None
-    return before is None or before.kind not in {"count", "most", "top"}
-
-
-def _qualify_measure(measures: list[list[Concept]], subjects: list[tuple[Item, list[Concept]]]
-                     ) -> list[tuple[Item, list[Concept]]]:
-    """"Average length of rivers", "unit price of tracks": a table named beside a measure says whose
-    measure it is, and chooses between same-named columns of different tables."""
-    kept = []
-    for item, candidates in subjects:
-        tables = {c.table for c in candidates if isinstance(c, Entity)}
-        owned = [m for m in measures[0] if m.table in tables]
-        if len(tables) == 1 and owned:
-            measures[0] = owned
-        else:
-            kept.append((item, candidates))
-    return kept
 
 
 def _measure_and_rank(intent: Intent, items: list[Item], measures: list[list[Concept]],
@@ -352,7 +301,7 @@ def _measure_and_rank(intent: Intent, items: list[Item], measures: list[list[Con
     top = next((item for item in items if item.kind == "top"), None)
     most = [item for item in items if item.kind == "most"]
     if measures and not ranked:
-        subjects = _qualify_measure(measures, subjects)
+        subjects = qualify_measure(measures, subjects)
     if counted is not None:
         if intent.aggregation not in (None, "count", "sum"):  # "average number of lines per order"
             raise hand_over("it asks for an aggregate of a count")

@@ -1,0 +1,64 @@
+"""Which named table is the subject of a question, and which only says whose value or measure it is:
+"Washington state" (the column a value was found in), "customers in Japan" (whose orders), "Enterprise
+customers" (which rows), "unit price of tracks" (whose price)."""
+
+from __future__ import annotations
+
+from nlq.rules.catalog import Attribute, Catalog, Concept, Entity, Measure, Value
+from nlq.rules.intent import Item
+
+
+def names_the_value_before(items: list[Item], position: int) -> bool:
+    """A column named right after a value found in that very column, and not grouped by."""
+    if position == 0 or items[position].grouped or items[position - 1].kind != "concept":
+        return False
+    values = items[position - 1].candidates
+    if not values or not all(isinstance(c, Value) for c in values):
+        return False
+    columns = {(c.table, c.column) for c in items[position].candidates if isinstance(c, Attribute)}
+    return bool(columns) and {(v.table, v.column) for v in values if isinstance(v, Value)} <= columns
+
+
+def scoped_by_the_value_after(items: list[Item], position: int, catalog: Catalog) -> bool:
+    """An entity right before a value it holds or leads to ("customers in Japan"), when something else is
+    measured or counted: the entity only says whose value it is."""
+    following = items[position + 1] if position + 1 < len(items) else None
+    before = items[position - 1] if position else None
+    if following is None or following.kind != "concept" or items[position].grouped:
+        return False
+    if before is not None and before.kind in {"count", "most", "top"}:  # "how many tracks in Jazz": counted
+        return False
+    if not following.candidates or not all(isinstance(c, Value) for c in following.candidates):
+        return False
+    tables = {c.table for c in items[position].candidates if isinstance(c, Entity)}
+    measured = [i for i in items if i.kind in {"count", "agg", "most", "top"} or (
+        i is not items[position] and i.kind == "concept" and any(isinstance(c, Measure) for c in i.candidates))]
+    return bool(measured) and any(catalog.path(t, v.table) is not None for t in tables for v in following.candidates)
+
+
+def qualified_by_value(items: list[Item], position: int) -> bool:
+    """An entity named right after one of its own values, and not as the thing counted or ranked."""
+    if position == 0 or items[position - 1].kind != "concept":
+        return False
+    value_item = items[position - 1]
+    tables = {c.table for c in items[position].candidates if isinstance(c, Entity)}
+    if not all(isinstance(c, Value) for c in value_item.candidates) or not any(
+            c.table in tables for c in value_item.candidates):
+        return False
+    before = items[position - 2] if position >= 2 else None
+    return before is None or before.kind not in {"count", "most", "top"}
+
+
+def qualify_measure(measures: list[list[Concept]], subjects: list[tuple[Item, list[Concept]]]
+                     ) -> list[tuple[Item, list[Concept]]]:
+    """"Average length of rivers", "unit price of tracks": a table named beside a measure says whose
+    measure it is, and chooses between same-named columns of different tables."""
+    kept = []
+    for item, candidates in subjects:
+        tables = {c.table for c in candidates if isinstance(c, Entity)}
+        owned = [m for m in measures[0] if m.table in tables]
+        if len(tables) == 1 and owned:
+            measures[0] = owned
+        else:
+            kept.append((item, candidates))
+    return kept
