@@ -95,7 +95,7 @@ SHAPES = [
 # (question, words the hand-over reason must contain)
 HAND_OVERS = [
     ("Revenue growth by year", "growth"),
-    ("Customers with more than 20 orders", "more"),
+    ("Customers with more than 20 orders", "count of rows"),
     ("Top 2 sales reps by revenue in each region", "ranking within groups"),
     ("Average number of lines per order", "aggregate of a count"),
     ("How many customers ordered in 2024 but not in 2025?", "more than one period"),

@@ -15,6 +15,8 @@ from nlq.rules.catalog import Attribute, Catalog, Concept, Edge, Entity, Measure
 from nlq.rules.forks import decide, named, reading_label, value_of
 from nlq.rules.grains import date_literal, grain_expression
 from nlq.rules.intent import Intent, hand_over
+from nlq.rules.thresholds import condition as compared
+from nlq.rules.thresholds import label as threshold_label
 from nlq.rules.timeframes import Period, resolve
 from nlq.rules.words import name_words
 
@@ -110,6 +112,11 @@ class QueryParts:
             label = next(c.label for cs in intent.filters for c in cs
                          if isinstance(c, Value) and (c.table, c.column) == (table_name, column_name))
             self.conditions.append(f"{label} is {' or '.join(values)}")
+        for threshold in intent.thresholds:
+            measure = self._nearest(threshold.candidates, "a number to compare")
+            assert isinstance(measure, Measure)  # thresholds compare numeric columns only
+            conditions.append(compared(self._requalify(measure.expression), threshold))
+            self.conditions.append(threshold_label(measure.label, threshold))
         if isinstance(self.base, Measure) and self.base.filter is not None:
             for node in self.base.filter.find_all(exp.Column):
                 self._join(self._path_to(node.table))

@@ -104,6 +104,7 @@ class Catalog:
     longest_phrase: int = 1
     nullable: frozenset[tuple[str, str]] = frozenset()  # columns that may be empty
     date_verbs: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # "hired" → employees.hire_date
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # each table's columns, for "sorted by"
     _latest: dict[tuple[str, str], date | None] = field(default_factory=dict, repr=False)
     _value_words: list[str] | None = field(default=None, repr=False)
 
@@ -231,7 +232,8 @@ def build_catalog(schema: SchemaInfo, model: SemanticModel | None, values: dict[
     nullable = frozenset((t.name, c.name) for t in schema.tables for c in t.columns if c.nullable and not c.primary_key)
     return Catalog(dialect, dict(index.phrases), dict(edges), dates, dict(model.tables), latest_reader,
                    longest_phrase=index.longest, nullable=nullable,
-                   date_verbs={word: tuple(found) for word, found in dated.items()})
+                   date_verbs={word: tuple(found) for word, found in dated.items()},
+                   columns={info.name: tuple(c.name for c in info.columns) for info in schema.tables})
 
 
 def _column_labels(schema: SchemaInfo, model: SemanticModel) -> dict[tuple[str, str], str]:

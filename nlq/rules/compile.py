@@ -16,7 +16,8 @@ from nlq.rules.builder import QueryParts
 from nlq.rules.catalog import Attribute, Catalog, Concept, Entity, Measure
 from nlq.rules.forks import alias as alias_of
 from nlq.rules.forks import decide, only, reading_label, value_of
-from nlq.rules.intent import RulesQuery
+from nlq.rules.intent import RulesQuery, Sort
+from nlq.rules.ordering import sort_column
 from nlq.rules.parse import Grain, Intent, Rank, hand_over
 from nlq.rules.words import name_words, plural
 
@@ -94,10 +95,13 @@ class _Builder(QueryParts):
 
     def listing(self, intent: Intent) -> RulesQuery:
         entity = self.base
-        if intent.dimensions or intent.rank:
+        ranked_by_date = intent.rank is not None and intent.order is not None and intent.order.by_date
+        if intent.dimensions or (intent.rank and not ranked_by_date):
             raise hand_over("it asks for a list together with a grouping or ranking")
         self.dated_by = intent.dated_by
         if isinstance(entity, Attribute):  # one column's values: "the capital of Texas", "Singh's phone number"
+            if intent.order or intent.thresholds:
+                raise hand_over(f"it orders or compares while listing the values of {entity.label}")
             column = self._column(entity.table, entity.column)
             query = exp.select(exp.alias_(column, alias_of(entity.label))).distinct().from_(self._name(entity.table))
             query = self._where(query, intent, None).order_by(column.copy())
@@ -105,26 +109,57 @@ class _Builder(QueryParts):
         assert isinstance(entity, Entity)
         if entity.link:  # "who wrote X" read as the rows of writes(author, paper): ids, not an answer
             raise hand_over(f"{entity.table} only links other tables; the rules do not follow such links")
-        if intent.when:  # the rows' names and the date asked about
-            date = self._column(*self._time_column())
-            shown = [self._column(entity.table, c) for c in entity.label_columns or entity.key]
-            query = exp.select(*shown, date).from_(self._name(entity.table))
-            query = self._where(query, intent, None).order_by(date.copy())
-            return RulesQuery(self._sql(query), " · ".join([f"{' '.join(name_words(date.name))} of {entity.label}",
-                                                           *self.conditions, *self.taken]))
+        if intent.when or ranked_by_date:  # the rows' names and the date asked about, or ranked by
+            return self._dated_listing(entity, intent)
         query = exp.select(exp.Column(this=exp.Star(), table=self._name(entity.table))).from_(self._name(entity.table))
         query = self._where(query, intent, None)
-        order = [self._column(entity.table, c) for c in entity.label_columns or entity.key]
+        order, said = self._sort(entity, intent.order)
         if order:
             query = query.order_by(*order)
         return RulesQuery(self._sql(query), " · ".join([f"list of {plural(entity.label)}", *self.conditions,
-                                                       *self.taken]))
+                                                       *said, *self.taken]))
+
+    def _dated_listing(self, entity: Entity, intent: Intent) -> RulesQuery:
+        date = self._column(*self._time_column())
+        shown = [self._column(entity.table, c) for c in entity.label_columns or entity.key]
+        query = self._where(exp.select(*shown, date).from_(self._name(entity.table)), intent, None)
+        date_words = " ".join(name_words(date.name))
+        if intent.when:
+            return RulesQuery(self._sql(query.order_by(date.copy())), " · ".join(
+                [f"{date_words} of {entity.label}", *self.conditions, *self.taken]))
+        assert intent.rank is not None and intent.rank.limit is not None  # a date superlative says how many
+        latest, limit = intent.rank.descending, intent.rank.limit
+        query = query.where(exp.Not(this=exp.Is(this=date.copy(), expression=exp.Null())))
+        query = query.order_by(exp.Ordered(this=date.copy(), desc=latest)).limit(limit)
+        rows = entity.label if limit == 1 else f"{limit} {plural(entity.label)}"
+        return RulesQuery(self._sql(query), " · ".join([f"{rows} with the {'latest' if latest else 'earliest'} "
+                                                       f"{date_words}", *self.conditions, *self.taken]))
+
+    def _sort(self, entity: Entity, sort: Sort | None) -> tuple[list[exp.Expr], list[str]]:
+        """The ORDER BY of a list, and how it is said: by the rows' names unless the question asks otherwise."""
+        labels = [self._column(entity.table, c) for c in entity.label_columns or entity.key]
+        if sort is None or (sort.by_label and not sort.key):
+            said = [f"sorted by name{', descending' if sort and sort.descending else ''}"] if sort else []
+            return [exp.Ordered(this=c, desc=bool(sort and sort.descending)) for c in labels], said
+        if sort.key:
+            column = self._column(entity.table, sort_column(self.catalog, entity, sort))
+        elif sort.by_date:
+            column = self._column(*self._time_column())
+        else:
+            raise hand_over("it asks for an order without saying by what")
+        direction = ", descending" if sort.descending else ""
+        return [exp.Ordered(this=column, desc=sort.descending)], [f"sorted by {' '.join(name_words(column.name))}"
+                                                                  f"{direction}"]
 
     def _measure(self, intent: Intent) -> tuple[exp.Expr, str]:
         base, aggregation = self.base, intent.aggregation
         if isinstance(base, Attribute):
             distinct = exp.Count(this=exp.Distinct(expressions=[self._column(base.table, base.column)]))
             return distinct, f"number of different {plural(base.label)}"
+        if isinstance(base, Entity) and aggregation in {"earliest", "latest"}:  # "when was the first invoice"
+            date = self._column(*self._time_column())
+            extreme = exp.Max(this=date) if aggregation == "latest" else exp.Min(this=date)
+            return extreme, f"{aggregation} {' '.join(name_words(date.name))}"
         if isinstance(base, Entity):
             return exp.Count(this=exp.Star()), f"number of {plural(base.label)}"
         if base.aggregated:
@@ -175,14 +210,26 @@ class _Builder(QueryParts):
                select: list[exp.Expr]) -> exp.Select:
         rank: Rank | None = intent.rank
         measure = exp.column(alias)
+        sort = intent.order
+        if sort is not None and (sort.key or (sort.by_date and not grains)
+                                 or (rank and sort.descending != rank.descending)
+                                 or (not rank and not grains and len(select) < 2)):
+            raise hand_over("it asks for an order the rules cannot give this answer")
         if rank is not None:
             query = query.order_by(exp.Ordered(this=measure, desc=rank.descending))
             word = "top" if rank.descending else "bottom"
             self.conditions.append(f"{word} {rank.limit}" if rank.limit else
                                    "highest first" if rank.descending else "lowest first")
             return query.limit(rank.limit) if rank.limit else query
-        if grains:
-            return query.order_by(*[exp.column(g.unit) for g in grains])
+        descending = sort.descending if sort is not None else None
+        if grains and (sort is None or sort.by_date):
+            return query.order_by(*[exp.Ordered(this=exp.column(g.unit), desc=bool(descending)) for g in grains])
+        if sort is not None and sort.by_label:
+            named = [e.alias_or_name for e in select[:-1]]
+            self.conditions.append(f"sorted by name{', descending' if descending else ''}")
+            return query.order_by(*[exp.Ordered(this=exp.column(n), desc=bool(descending)) for n in named])
         if len(select) > 1:
-            return query.order_by(exp.Ordered(this=measure, desc=True))
+            if sort is not None:
+                self.conditions.append("highest first" if descending else "lowest first")
+            return query.order_by(exp.Ordered(this=measure, desc=descending is not False))
         return query

@@ -21,11 +21,29 @@ class Rank:
     limit: int | None
 
 
+@dataclass(frozen=True)
+class Sort:
+    """"sorted by last name", "newest hire first", "from lowest to highest": the order rows are shown in."""
+    key: tuple[str, ...] = ()  # the words naming the column to sort by; none for the measure or the rows' date
+    descending: bool = False
+    by_date: bool = False  # by the rows' own date ("newest first"), the one ``key`` names if any
+    by_label: bool = False  # "alphabetically": by the rows' names
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """"invoices over $20", "between 10 and 15": a number one column of each row must pass."""
+    candidates: tuple[Concept, ...]  # the numeric columns it may mean; the nearest to the rows wins
+    operator: str  # gt, gte, lt, lte, between
+    low: float
+    high: float | None = None
+
+
 @dataclass
 class Intent:
     """What the question asks, with each named thing still a list of candidates (resolved by joins)."""
     measure: list[Concept] = field(default_factory=list)  # Measure candidates, or the counted Entity
-    aggregation: str | None = None  # sum, avg, min, max, count; None for a metric
+    aggregation: str | None = None  # sum, avg, min, max, count, earliest, latest (a date); None for a metric
     dimensions: list[list[Concept] | Grain] = field(default_factory=list)
     filters: list[list[Value]] = field(default_factory=list)
     period: TimeMatch | None = None
@@ -33,6 +51,8 @@ class Intent:
     listing: list[Concept] = field(default_factory=list)  # "customers in Brazil": the rows themselves
     dated_by: tuple[tuple[str, str], ...] = ()  # the date columns a verb names ("hired in 2016": hire_date)
     when: bool = False  # "when was Laura Callahan hired": the date itself is the answer
+    order: Sort | None = None
+    thresholds: list[Threshold] = field(default_factory=list)
 
 
 @dataclass

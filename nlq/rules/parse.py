@@ -9,10 +9,15 @@ model, with that word as the reason. Names are looked up longest first ("average
 
 from __future__ import annotations
 
+import re
+
 from nlq.rules.catalog import Attribute, Catalog, Concept, Entity, Measure, Value
 from nlq.rules.intent import Grain, Intent, Item, Rank, hand_over
+from nlq.rules.ordering import AGES as AGE_WORDS
+from nlq.rules.ordering import date_superlative, find_order, time_superlative
 from nlq.rules.shapes import rows_of_the_value, when_intent
 from nlq.rules.subjects import names_the_value_before, qualified_by_value, qualify_measure, scoped_by_the_value_after
+from nlq.rules.thresholds import comparison, take_thresholds
 from nlq.rules.timeframes import find_periods
 from nlq.rules.wording import (
     MEASURED_SUPERLATIVES,
@@ -49,23 +54,32 @@ DEFAULT_TOP = 10
 FILLER_PHRASES = {("in", "chronological", "order"), ("of", "all", "time"), ("in", "the", "world"),
                   ("at", "the", "moment"), ("right", "now", "")}
 WHICH_WORDS = {"which", "who", "whose", "whom"}
+THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 MAX_DIMENSIONS = 2
 
 
 def parse(question: str, catalog: Catalog) -> Intent:
-    raw = question.replace("’", "'").lower()
+    raw = THOUSANDS_RE.sub("", question.replace("’", "'").lower())  # "300,000" is one number
     words = tokens(raw)
     plurals = [w.endswith("s") and not w.endswith("ss") for w in _raw_tokens(raw)]
     periods = find_periods(words)
     if len(periods) > 1:
         raise hand_over("it names more than one period of time")
     taken = {i for p in periods for i in range(p.begin, p.end)}
-    items = _items(words, plurals, taken, catalog, acronyms(question))
-    intent = when_intent(items, catalog) if words[:1] == ["when"] and not periods else _roles(items, catalog)
+    order, ordered = find_order(words, taken)
+    items, thresholds = take_thresholds(_items(words, plurals, taken | ordered, catalog, acronyms(question)), catalog)
+    if any(item.kind == "datemost" for item in items):
+        intent = date_superlative(items, catalog)
+    elif words[:1] == ["when"] and not periods:
+        intent = when_intent(items, catalog)
+    else:
+        intent = _roles(items, catalog)
     if WHICH_WORDS & set(words) and not intent.dimensions and not intent.listing:
         raise hand_over("it asks which one, and the rules found nothing to rank")  # "which agent has the most sales"
     intent.period = periods[0] if periods else None
-    if (intent.dated_by and intent.period is None and not intent.when
+    intent.order, intent.thresholds = intent.order or order, thresholds
+    if (intent.dated_by and intent.period is None and not intent.when and not (order or intent.order)
+            and intent.aggregation not in {"earliest", "latest"}
             and not any(isinstance(d, Grain) for d in intent.dimensions)):
         raise hand_over("it says which date matters but not which period")
     return intent
@@ -84,6 +98,12 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
             i += 1
             continue
         word = words[i]
+        compared = comparison(words, i)  # "over $20", "more than 300,000", "between 10 and 15"
+        if compared is not None:
+            items.append(compared[0])
+            grouping, connector = False, ""
+            i += compared[1]
+            continue
         # Names of several words first ("average order value", "list price"), then grammar, then one-word names.
         length, candidates = _longest_name(words, i, taken, catalog)
         item = None
@@ -131,6 +151,10 @@ def _beyond_the_names(word: str, items: list[Item], catalog: Catalog) -> tuple[I
                   or pertaining(word, catalog) or synonym_values(word, catalog))
     if candidates:
         return None, candidates, 1
+    ranked_by_date = time_superlative(word)
+    if ranked_by_date is not None and word not in AGE_WORDS and word not in catalog.date_verbs:
+        # "oldest" may be an age column first, and "first" a date's own word ("first opened")
+        return ranked_by_date, [], 1
     superlative = measured_by(word, catalog)
     if superlative is not None:
         highest, measures = superlative
@@ -142,6 +166,10 @@ def _beyond_the_names(word: str, items: list[Item], catalog: Catalog) -> tuple[I
         return Item("dated", (word,), value=tuple(dict.fromkeys(dated))), [], 1
     if event_verb(word, [i.candidates for i in items if i.kind == "concept"]):
         return Item("filler", (word,)), [], 1
+    if ranked_by_date is not None:
+        return ranked_by_date, [], 1
+    if word == "date" and any(i.kind in {"datemost", "when"} for i in items):  # "the earliest invoice date"
+        return Item("datename", (word,)), [], 1
     return None, near_values(word, catalog), 1
 
 
@@ -177,6 +205,8 @@ def _grammar(words: list[str], i: int, grouping: bool) -> tuple[Item | None, int
     phrase = (word, following, words[i + 2] if i + 2 < len(words) else "")
     if phrase in FILLER_PHRASES:  # "in chronological order", "of all time"
         return Item("filler", phrase), 3
+    if word == "most" and following in {"recent", "recently"}:  # "the most recent invoice", "hired most recently"
+        return Item("datemost", (word, following), value=(True, False)), 2
     if word in {"top", "bottom"}:
         return Item("top", (word,), value=(word == "top", None)), 1
     if word in MAX_WORDS or word in MIN_WORDS:

@@ -13,7 +13,7 @@ import unicodedata
 
 from nlq.lexicon import english, number_words
 
-TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[#%<>=]")
+TOKEN_RE = re.compile(r"[0-9]+\.[0-9]+|[a-z0-9]+(?:'[a-z]+)?|[#%<>=]")
 CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 NAME_SPLIT_RE = re.compile(r"[^A-Za-z0-9]+")
 
