@@ -54,6 +54,7 @@ class Measure:
     additive: bool = False  # a sum means something, so "revenue" alone is read as its total
     filter: exp.Expr | None = None
     time: tuple[str, str] | None = None
+    derived: str = ""  # how a measure no column holds is worked out ("unit price × quantity of each line")
 
 
 @dataclass(frozen=True)
@@ -325,6 +326,28 @@ def _index_table(index: _PhraseIndex, info: TableInfo, notes: TableNotes, labels
             index.add_with_synonyms(words, attribute, EXACT)
             index.add_words(qualified, attribute, EXACT)
             _add_part_words(index, words, attribute)
+    if not metrics_named:
+        _index_line_revenue(index, info)
+
+
+def _index_line_revenue(index: _PhraseIndex, info: TableInfo) -> None:
+    """A sale's lines often hold a unit price and a quantity but no amount: their product is the line's revenue,
+    found under the revenue words; the compiler takes it only where no stated amount can answer."""
+    table_words = set(name_words(info.name))
+    numbers = [(c, name_words(c.name)) for c in info.columns if is_measure(c)]
+    prices = [c for c, words in numbers if "price" in words]
+    quantities = [c for c, words in numbers if words[-1] in {"quantity", "qty"}]
+    other_money = [c for c, words in numbers if earns(c.name, words) or {"discount", "tax", "amount"} & set(words)]
+    if len(prices) != 1 or len(quantities) != 1 or other_money or table_words & COST_WORDS:
+        return
+    price, quantity = prices[0], quantities[0]
+    expression = exp.Mul(this=exp.column(price.name, table=info.name), expression=exp.column(quantity.name,
+                                                                                             table=info.name))
+    how = (f"{' '.join(name_words(price.name))} × {' '.join(name_words(quantity.name))} "
+           f"of each {display_name(info.name)}")
+    measure = Measure("revenue", info.name, expression, additive=True, derived=how)
+    for word in REVENUE_WORDS:
+        index.add(word, measure, ALIAS)
 
 
 def _links_only(info: TableInfo) -> bool:

@@ -38,9 +38,20 @@ def compile_intent(intent: Intent, catalog: Catalog, chosen: frozenset[str] = fr
                 hand_over("it is not clear what to list"), said)
             return _Builder(catalog, attribute, chosen, said).listing(intent)
         return _Builder(catalog, only(intent.listing, Entity, "what to list"), chosen, []).listing(intent)
-    taken: list[str] = []  # the readings chosen at forks, said in the answer's account
     kinds = (Measure, Entity, Attribute) if intent.aggregation == "count_distinct" else (Measure, Entity)
     bases = [c for c in intent.measure if isinstance(c, kinds)]
+    stated = [b for b in bases if not (isinstance(b, Measure) and b.derived)]
+    if stated and len(stated) < len(bases):  # an invoice's total first; its lines' price × quantity only if need be
+        try:
+            return _aggregate(intent, catalog, chosen, stated)
+        except HandedOver:
+            bases = [b for b in bases if b not in stated]
+    return _aggregate(intent, catalog, chosen, bases)
+
+
+def _aggregate(intent: Intent, catalog: Catalog, chosen: frozenset[str],
+               bases: list[Measure | Entity | Attribute]) -> RulesQuery:
+    taken: list[str] = []  # the readings chosen at forks, said in the answer's account
     if len(bases) > 1:  # "quantity" sold or returned, "unit price" of the catalog or of the sale
         readings = [(value_of(b), reading_label(b.table, b.label), b) for b in bases]
         bases = [decide(f"Which “{bases[0].label}” do you mean", readings, chosen, hand_over(
@@ -171,6 +182,8 @@ class _Builder(QueryParts):
             aggregation = self._default_aggregation(intent)
         if aggregation == "count":
             raise hand_over(f"it asks to count “{base.label}”, which is a number to add up")
+        if base.derived:
+            self.taken.append(f"{base.label} as {base.derived}")
         expression = AGGREGATES[aggregation](this=self._requalify(base.expression))
         word = AGGREGATE_WORDS[aggregation]
         if per_row and aggregation == "max" and intent.rank and not intent.rank.descending:

@@ -1,0 +1,59 @@
+"""Measures no single column holds (issue 13): a sale's lines priced by unit price × quantity when the question
+asks for revenue by something only the lines reach ("revenue by genre"), and never where an amount is stated
+or a discount or tax would make the product wrong."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from nlq.engine import Engine
+from nlq.evaluate import run_gold, same_result
+from nlq.pipeline import ask
+from tests.support import chinook
+
+RULES = {"NLQ_RULES": "true"}
+
+
+@pytest.fixture
+def chinook_rules(make_engine: Callable[..., Engine]) -> Engine:
+    return make_engine(NLQ_DATABASE_URL=chinook.sqlite_url(), **RULES)
+
+
+@pytest.mark.parametrize(("question", "gold"), [
+    ("Top 5 genres by revenue", "SELECT g.Name, SUM(il.UnitPrice * il.Quantity) AS r FROM InvoiceLine il JOIN Track t "
+     "ON t.TrackId = il.TrackId JOIN Genre g ON g.GenreId = t.GenreId GROUP BY g.GenreId ORDER BY r DESC LIMIT 5"),
+    ("sales by media type in 2024", "SELECT m.Name, SUM(il.UnitPrice * il.Quantity) FROM InvoiceLine il JOIN Track t "
+     "ON t.TrackId = il.TrackId JOIN MediaType m ON m.MediaTypeId = t.MediaTypeId JOIN Invoice i ON i.InvoiceId = "
+     "il.InvoiceId WHERE i.InvoiceDate >= '2024-01-01' AND i.InvoiceDate < '2025-01-01' GROUP BY m.MediaTypeId"),
+])
+def test_revenue_by_what_only_the_lines_reach(chinook_rules: Engine, question: str, gold: str) -> None:
+    answer = ask(question, chinook_rules, mode="rules")
+    assert answer.ok, answer.error
+    assert "revenue as unit price × quantity of each invoice line" in answer.understood
+    expected = run_gold(chinook_rules.database, gold, chinook_rules)
+    assert same_result(expected, answer.frame, ordered="Top" in question), (answer.sql, expected.head())
+
+
+def test_a_stated_amount_comes_first(chinook_rules: Engine) -> None:
+    answer = ask("total sales in 2023", chinook_rules, mode="rules")
+    assert answer.ok, answer.error
+    assert answer.understood == "total · in 2023" and "Invoice.Total" in answer.sql
+
+
+def test_lines_with_a_discount_are_never_priced_by_guess(tmp_path: Path, make_engine: Callable[..., Engine]) -> None:
+    path = tmp_path / "shop.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.executescript("""
+            CREATE TABLE product (product_id INTEGER PRIMARY KEY, name TEXT);
+            CREATE TABLE order_item (item_id INTEGER PRIMARY KEY, product_id INTEGER REFERENCES product(product_id),
+                                     unit_price NUMERIC, quantity INTEGER, discount NUMERIC);
+            INSERT INTO product VALUES (1, 'Tea'), (2, 'Coffee');
+            INSERT INTO order_item VALUES (1, 1, 2.5, 4, 0.1), (2, 2, 4.0, 1, 0);
+        """)
+    engine = make_engine(NLQ_DATABASE_URL=f"sqlite:///{path}", **RULES)
+    answer = ask("revenue by product", engine, mode="rules")
+    assert not answer.ok, answer.sql
