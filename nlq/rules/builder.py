@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from sqlglot import exp
 from sqlglot.tokens import Tokenizer
 
-from nlq.rules.catalog import Attribute, Catalog, Concept, Edge, Entity, Measure, Value, column_key
+from nlq.rules.catalog import Catalog
+from nlq.rules.concepts import Attribute, Concept, Edge, Entity, Measure, Value, column_key
 from nlq.rules.forks import decide, named, reading_label, value_of
 from nlq.rules.grains import date_literal, grain_expression
 from nlq.rules.intent import Intent, hand_over

@@ -13,7 +13,8 @@ from sqlglot import exp
 
 from nlq.errors import HandedOver
 from nlq.rules.builder import QueryParts
-from nlq.rules.catalog import Attribute, Catalog, Concept, Entity, Measure
+from nlq.rules.catalog import Catalog
+from nlq.rules.concepts import Attribute, Concept, Entity, Measure
 from nlq.rules.forks import alias as alias_of
 from nlq.rules.forks import decide, only, reading_label, value_of
 from nlq.rules.intent import RulesQuery, Sort

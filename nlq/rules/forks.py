@@ -11,7 +11,7 @@ from sqlglot import exp
 
 from nlq.choices import MAX_READINGS, Ambiguous, pick
 from nlq.errors import HandedOver
-from nlq.rules.catalog import Attribute, Concept, Entity, Measure, Value
+from nlq.rules.concepts import Attribute, Concept, Entity, Measure, Value
 from nlq.rules.parse import hand_over
 from nlq.rules.words import display_name
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nlq.errors import HandedOver
-from nlq.rules.catalog import Concept, Value
+from nlq.rules.concepts import Concept, Value
 from nlq.rules.timeframes import TimeMatch
 
 

@@ -8,7 +8,8 @@ oldest employees"); "our oldest customers" alone is handed over rather than gues
 
 from __future__ import annotations
 
-from nlq.rules.catalog import Catalog, Entity, Value
+from nlq.rules.catalog import Catalog
+from nlq.rules.concepts import Entity, Value
 from nlq.rules.intent import Intent, Item, Rank, Sort, hand_over
 from nlq.rules.words import name_words
 

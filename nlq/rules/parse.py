@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from nlq.rules.catalog import Attribute, Catalog, Concept, Entity, Measure, Value
+from nlq.rules.catalog import Catalog
+from nlq.rules.concepts import Attribute, Concept, Entity, Measure, Value
 from nlq.rules.intent import Grain, Intent, Item, Rank, hand_over
 from nlq.rules.ordering import AGES as AGE_WORDS
 from nlq.rules.ordering import date_superlative, find_order, time_superlative

@@ -3,7 +3,8 @@ arsons" (counting a value's rows)."""
 
 from __future__ import annotations
 
-from nlq.rules.catalog import Catalog, Concept, Entity, Value
+from nlq.rules.catalog import Catalog
+from nlq.rules.concepts import Concept, Entity, Value
 from nlq.rules.intent import Intent, Item, hand_over
 from nlq.rules.words import display_name
 

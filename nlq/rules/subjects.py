@@ -4,7 +4,8 @@ customers" (which rows), "unit price of tracks" (whose price)."""
 
 from __future__ import annotations
 
-from nlq.rules.catalog import Attribute, Catalog, Concept, Entity, Measure, Value
+from nlq.rules.catalog import Catalog
+from nlq.rules.concepts import Attribute, Concept, Entity, Measure, Value
 from nlq.rules.intent import Item
 
 

@@ -13,7 +13,8 @@ import re
 
 from sqlglot import exp
 
-from nlq.rules.catalog import Catalog, Concept, Entity, Measure
+from nlq.rules.catalog import Catalog
+from nlq.rules.concepts import Concept, Entity, Measure
 from nlq.rules.intent import Item, Threshold, hand_over
 from nlq.rules.words import GRAINS
 

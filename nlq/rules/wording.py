@@ -9,7 +9,8 @@ import re
 import unicodedata
 
 from nlq.lexicon import LOW_ADJECTIVES, english
-from nlq.rules.catalog import Catalog, Concept, Entity, Measure, Value
+from nlq.rules.catalog import Catalog
+from nlq.rules.concepts import Concept, Entity, Measure, Value
 from nlq.rules.words import EVENT_FILLER_VERBS, TOKEN_RE, lemma_forms, tokens
 
 NEAR_MIN_LETTERS = 5
