@@ -340,7 +340,7 @@ def test_a_missing_name_never_leads_a_ranking(make_engine: Callable[..., Engine]
 
 
 @pytest.mark.parametrize("question", [
-    "which employees report to Andrew Adams",  # once answered with Adams's own row: "report" was filler
+    "which employees admire Andrew Adams",  # "report" was once filler, answering with Adams's own row
     "customers not in Brazil",  # negation is never dropped
     "invoices that haven't been paid",
 ])

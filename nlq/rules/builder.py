@@ -15,7 +15,8 @@ from nlq.rules.catalog import Catalog
 from nlq.rules.concepts import Attribute, Concept, Edge, Entity, Measure, Value, column_key
 from nlq.rules.forks import decide, named, reading_label, value_of
 from nlq.rules.grains import date_literal, grain_expression
-from nlq.rules.intent import Intent, hand_over
+from nlq.rules.hierarchy import related_rows
+from nlq.rules.intent import Intent, Relation, hand_over
 from nlq.rules.thresholds import condition as compared
 from nlq.rules.thresholds import label as threshold_label
 from nlq.rules.timeframes import Period, resolve
@@ -113,6 +114,8 @@ class QueryParts:
             label = next(c.label for cs in intent.filters for c in cs
                          if isinstance(c, Value) and (c.table, c.column) == (table_name, column_name))
             self.conditions.append(f"{label} is {' or '.join(values)}")
+        if intent.relation is not None:
+            conditions.append(self._related(intent.relation))
         for threshold in intent.thresholds:
             measure = self._nearest(threshold.candidates, "a number to compare")
             assert isinstance(measure, Measure)  # thresholds compare numeric columns only
@@ -131,6 +134,21 @@ class QueryParts:
             query = query.join(self._name(target), on=exp.EQ(this=self._column(edge.table, edge.column),
                                                              expression=self._column(target, edge.target_column)))
         return query.where(exp.and_(*conditions)) if conditions else query
+
+    def _related(self, relation: Relation) -> exp.Expr:
+        """The rows below (or above) the person the values pick out, through the table's own key."""
+        picked: list[exp.Expr] = []
+        for values in relation.person:
+            if len({v.column for v in values}) != 1:
+                raise hand_over(f"“{values[0].value}” is found in more than one column of {self.table}")
+            literals = [exp.Literal.string(v.value) for v in dict.fromkeys(values)]
+            column = self._column(self.table, values[0].column)
+            picked.append(exp.EQ(this=column, expression=literals[0]) if len(literals) == 1
+                          else exp.In(this=column, expressions=literals))
+        person = " ".join(values[0].value for values in relation.person)
+        self.conditions.append(f"reports to {person}" if relation.below else f"the one {person} reports to")
+        return related_rows(relation, self._name(self.table), self._column(self.table, relation.column),
+                            self._column(self.table, relation.target), exp.and_(*picked))
 
     def _joins_in_order(self) -> list[tuple[str, Edge]]:
         """Joins listed so that each one's left side is already in the FROM clause."""

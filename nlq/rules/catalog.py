@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from nlq.lexicon import english
 from nlq.rules.concepts import Attribute, Concept, Edge, Entity, Measure, Value
+from nlq.rules.hierarchy import SelfReference, self_reference
 from nlq.rules.semantic_model import SemanticModel, TableNotes
 from nlq.rules.words import (
     COST_WORDS,
@@ -58,6 +59,7 @@ class Catalog:
     nullable: frozenset[tuple[str, str]] = frozenset()  # columns that may be empty
     date_verbs: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # "hired" → employees.hire_date
     columns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # each table's columns, for "sorted by"
+    self_references: tuple[SelfReference, ...] = ()  # "reports to": keys pointing at their own table
     _latest: dict[tuple[str, str], date | None] = field(default_factory=dict, repr=False)
     _value_words: list[str] | None = field(default=None, repr=False)
 
@@ -166,6 +168,7 @@ def build_catalog(schema: SchemaInfo, model: SemanticModel | None, values: dict[
         for value in table_values:
             index.add_words(value_words(value), Value(table_name, column_name, value, label), ALIAS)
     edges: dict[str, list[Edge]] = defaultdict(list)
+    self_references: list[SelfReference] = []
     dates: dict[str, tuple[str, ...]] = {}
     inferred = inferred_references(schema.tables)  # keys a warehouse does not declare but plainly has
     for info in schema.tables:
@@ -175,6 +178,8 @@ def build_catalog(schema: SchemaInfo, model: SemanticModel | None, values: dict[
                 target, _, target_column = reference.partition(".")
                 if target != info.name and schema.table(target) is not None:
                     edges[info.name].append(Edge(info.name, col.name, target, target_column))
+                elif target == info.name and (found := self_reference(info.name, col.name, target_column)):
+                    self_references.append(found)
         dates[info.name] = _business_dates(info)
     dated: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for info in schema.tables:
@@ -186,7 +191,8 @@ def build_catalog(schema: SchemaInfo, model: SemanticModel | None, values: dict[
     return Catalog(dialect, dict(index.phrases), dict(edges), dates, dict(model.tables), latest_reader,
                    longest_phrase=index.longest, nullable=nullable,
                    date_verbs={word: tuple(found) for word, found in dated.items()},
-                   columns={info.name: tuple(c.name for c in info.columns) for info in schema.tables})
+                   columns={info.name: tuple(c.name for c in info.columns) for info in schema.tables},
+                   self_references=tuple(self_references))
 
 
 def _column_labels(schema: SchemaInfo, model: SemanticModel) -> dict[tuple[str, str], str]:

@@ -152,7 +152,7 @@ class _Builder(QueryParts):
         labels = [self._column(entity.table, c) for c in entity.label_columns or entity.key]
         if sort is None or (sort.by_label and not sort.key):
             said = [f"sorted by name{', descending' if sort and sort.descending else ''}"] if sort else []
-            return [exp.Ordered(this=c, desc=bool(sort and sort.descending)) for c in labels], said
+            return [_ordered(c, bool(sort and sort.descending)) for c in labels], said
         if sort.key:
             column = self._column(entity.table, sort_column(self.catalog, entity, sort))
         elif sort.by_date:
@@ -160,7 +160,7 @@ class _Builder(QueryParts):
         else:
             raise hand_over("it asks for an order without saying by what")
         direction = ", descending" if sort.descending else ""
-        return [exp.Ordered(this=column, desc=sort.descending)], [f"sorted by {' '.join(name_words(column.name))}"
+        return [_ordered(column, sort.descending)], [f"sorted by {' '.join(name_words(column.name))}"
                                                                   f"{direction}"]
 
     def _measure(self, intent: Intent) -> tuple[exp.Expr, str]:
@@ -247,3 +247,8 @@ class _Builder(QueryParts):
                 self.conditions.append("highest first" if descending else "lowest first")
             return query.order_by(exp.Ordered(this=measure, desc=descending is not False))
         return query
+
+
+def _ordered(column: exp.Expr, descending: bool) -> exp.Expr:
+    """A column as ORDER BY takes it, empty values where the database itself puts them."""
+    return exp.Ordered(this=column, desc=True) if descending else column

@@ -39,6 +39,15 @@ class Threshold:
     high: float | None = None
 
 
+@dataclass(frozen=True)
+class Relation:
+    """"who reports to Nancy Edwards": the rows below one person through a self-referencing key, or above."""
+    column: str  # the key pointing up (reports_to)
+    target: str  # the key it points at (employee_id)
+    below: bool  # the person's reports (True) or the one the person reports to (False)
+    person: tuple[tuple[Value, ...], ...]  # the values that pick the person out ("Nancy", "Edwards")
+
+
 @dataclass
 class Intent:
     """What the question asks, with each named thing still a list of candidates (resolved by joins)."""
@@ -53,6 +62,7 @@ class Intent:
     when: bool = False  # "when was Laura Callahan hired": the date itself is the answer
     order: Sort | None = None
     thresholds: list[Threshold] = field(default_factory=list)
+    relation: Relation | None = None
 
 
 @dataclass

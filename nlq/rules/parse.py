@@ -13,6 +13,7 @@ import re
 
 from nlq.rules.catalog import Catalog
 from nlq.rules.concepts import Attribute, Concept, Entity, Measure, Value
+from nlq.rules.hierarchy import relation_intent, relation_word
 from nlq.rules.intent import Grain, Intent, Item, Rank, hand_over
 from nlq.rules.ordering import AGES as AGE_WORDS
 from nlq.rules.ordering import date_superlative, find_order, time_superlative
@@ -69,7 +70,9 @@ def parse(question: str, catalog: Catalog) -> Intent:
     taken = {i for p in periods for i in range(p.begin, p.end)}
     order, ordered = find_order(words, taken)
     items, thresholds = take_thresholds(_items(words, plurals, taken | ordered, catalog, acronyms(question)), catalog)
-    if any(item.kind == "datemost" for item in items):
+    if any(item.kind == "hierarchy" for item in items):
+        intent = relation_intent(items, catalog)
+    elif any(item.kind == "datemost" for item in items):
         intent = date_superlative(items, catalog)
     elif words[:1] == ["when"] and not periods:
         intent = when_intent(items, catalog)
@@ -152,6 +155,9 @@ def _beyond_the_names(word: str, items: list[Item], catalog: Catalog) -> tuple[I
                   or pertaining(word, catalog) or synonym_values(word, catalog))
     if candidates:
         return None, candidates, 1
+    related = relation_word(word, catalog.self_references)  # "reports to", "managed by", "manager"
+    if related is not None:
+        return related, [], 1
     ranked_by_date = time_superlative(word)
     if ranked_by_date is not None and word not in AGE_WORDS and word not in catalog.date_verbs:
         # "oldest" may be an age column first, and "first" a date's own word ("first opened")

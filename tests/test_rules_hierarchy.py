@@ -1,0 +1,81 @@
+"""Who reports to whom (issue 13): a key pointing at its own table, reached through the words of its name
+("ReportsTo": "A reports to B"; "manager_id": "B manages A", "A's manager"), with the side asked for read
+from where the named person stands. "which employees report to Andrew Adams" was once answered with Adams's
+own row; each of these failed before the self-reference was understood."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from nlq.engine import Engine
+from nlq.pipeline import ask
+from tests.support import chinook
+
+RULES = {"NLQ_RULES": "true"}
+
+
+@pytest.fixture
+def chinook_rules(make_engine: Callable[..., Engine]) -> Engine:
+    return make_engine(NLQ_DATABASE_URL=chinook.sqlite_url(), **RULES)
+
+
+@pytest.fixture
+def company(tmp_path: Path, make_engine: Callable[..., Engine]) -> Engine:
+    """Oracle HR's shape: a manager_id naming the one above."""
+    path = tmp_path / "hr.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.executescript("""
+            CREATE TABLE employees (employee_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT,
+                                    manager_id INTEGER REFERENCES employees(employee_id));
+            INSERT INTO employees VALUES (100, 'Steven', 'King', NULL), (101, 'Neena', 'Kochhar', 100),
+                (102, 'Lex', 'De Haan', 100), (103, 'Alexander', 'Hunold', 102);
+        """)
+    return make_engine(NLQ_DATABASE_URL=f"sqlite:///{path}", **RULES)
+
+
+def _names(engine: Engine, question: str, first: str, last: str) -> set[tuple[str, str]]:
+    answer = ask(question, engine, mode="rules")
+    assert answer.ok, answer.error
+    return set(answer.frame[[first, last]].itertuples(index=False, name=None))
+
+
+@pytest.mark.parametrize(("question", "names"), [
+    ("Who reports to Nancy Edwards?", {("Jane", "Peacock"), ("Margaret", "Park"), ("Steve", "Johnson")}),
+    ("which employees report to Andrew Adams", {("Nancy", "Edwards"), ("Michael", "Mitchell")}),
+    ("Who does Jane Peacock report to?", {("Nancy", "Edwards")}),
+])
+def test_who_reports_to_whom_on_chinook(chinook_rules: Engine, question: str, names: set[tuple[str, str]]) -> None:
+    assert _names(chinook_rules, question, "FirstName", "LastName") == names
+
+
+def test_counting_the_people_below_someone(chinook_rules: Engine) -> None:
+    answer = ask("How many employees report to Michael Mitchell?", chinook_rules, mode="rules")
+    assert answer.ok, answer.error
+    assert answer.understood == "number of employees · reports to Michael Mitchell"
+    assert answer.frame.iloc[0, 0] == 2
+
+
+@pytest.mark.parametrize(("question", "names"), [
+    ("employees managed by Steven King", {("Neena", "Kochhar"), ("Lex", "De Haan")}),
+    ("who manages Alexander Hunold", {("Lex", "De Haan")}),
+    ("Who is Neena Kochhar's manager?", {("Steven", "King")}),
+    ("the manager of Lex De Haan", {("Steven", "King")}),
+    ("Who does Lex De Haan manage?", {("Alexander", "Hunold")}),
+])
+def test_a_manager_key(company: Engine, question: str, names: set[tuple[str, str]]) -> None:
+    assert _names(company, question, "first_name", "last_name") == names
+
+
+@pytest.mark.parametrize("question", [
+    "who reports to",  # nobody named
+    "Who reports to Nancy Edwards by country?",  # grouped
+    "Jane Peacock reports to Nancy Edwards",  # people on both sides
+    "Who is Jane Peacock's manager?",  # Chinook's key says "reports to", not "manager"
+])
+def test_what_it_cannot_place_is_handed_over(chinook_rules: Engine, question: str) -> None:
+    answer = ask(question, chinook_rules, mode="rules")
+    assert not answer.ok, (answer.understood, answer.sql)
