@@ -54,6 +54,14 @@ COMPARISONS = [
     ("padded text", frame(["c"], [("Edinburgh",)]), frame(["c"], [("Edinburgh ",)]), False, True),
     ("text is case-sensitive", frame(["c"], [("Rock",)]), frame(["c"], [("rock",)]), False, False),
     ("both empty", frame(["a"], []), frame(["a", "b"], []), False, True),
+    # one year's quarters or months by label or by number are the same answer (the rules label them; issue 13)
+    ("quarter labels of one year", frame(["q", "v"], [(1, 5), (2, 7)]),
+     frame(["quarter", "v"], [("2025-Q1", 5), ("2025-Q2", 7)]), True, True),
+    ("month labels of one year", frame(["m"], [(3,), (11,)]), frame(["month"], [("2024-03",), ("2024-11",)]), False,
+     True),
+    ("month labels of two years", frame(["m"], [(3,), (11,)]), frame(["month"], [("2024-03",), ("2025-11",)]), False,
+     False),
+    ("labels of other months", frame(["m"], [(3,)]), frame(["month"], [("2024-04",)]), False, False),
 ]
 
 
