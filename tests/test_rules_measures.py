@@ -57,3 +57,44 @@ def test_lines_with_a_discount_are_never_priced_by_guess(tmp_path: Path, make_en
     engine = make_engine(NLQ_DATABASE_URL=f"sqlite:///{path}", **RULES)
     answer = ask("revenue by product", engine, mode="rules")
     assert not answer.ok, answer.sql
+
+
+@pytest.fixture
+def retailer(tmp_path: Path, make_engine: Callable[..., Engine]) -> Engine:
+    """Oracle's CO schema in miniature: order lines priced by unit price × quantity, a department named Sales."""
+    path = tmp_path / "retail.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.executescript("""
+            CREATE TABLE locations (location_id INTEGER PRIMARY KEY, city TEXT);
+            CREATE TABLE departments (department_id INTEGER PRIMARY KEY, department_name TEXT,
+                                      location_id INTEGER REFERENCES locations(location_id));
+            CREATE TABLE products (product_id INTEGER PRIMARY KEY, product_name TEXT);
+            CREATE TABLE order_items (order_id INTEGER, line_item_id INTEGER,
+                                      product_id INTEGER REFERENCES products(product_id), unit_price NUMERIC,
+                                      quantity INTEGER);
+            INSERT INTO locations VALUES (1, 'Seattle'), (2, 'Toronto');
+            INSERT INTO departments VALUES (10, 'Sales', 2), (20, 'Human Resources', 1);
+            INSERT INTO products VALUES (1, 'Coat'), (2, 'Hat');
+            INSERT INTO order_items VALUES (1, 1, 1, 10, 3), (1, 2, 2, 5, 1), (2, 1, 2, 5, 2);
+        """)
+    return make_engine(NLQ_DATABASE_URL=f"sqlite:///{path}", **RULES)
+
+
+def test_two_names_of_one_measure_are_one_measure(retailer: Engine) -> None:
+    """"sales revenue": "sales" is also a department's name, but both words name the lines' revenue."""
+    answer = ask("Top 5 products by sales revenue", retailer, mode="rules")
+    assert answer.ok, answer.error
+    assert set(answer.frame.itertuples(index=False, name=None)) == {("Coat", 30), ("Hat", 15)}
+
+
+def test_a_value_of_the_row_that_leads_to_the_answer(retailer: Engine) -> None:
+    """The department's row leads to its city, though the city's table cannot reach the department."""
+    answer = ask("Which city is the Human Resources department located in?", retailer, mode="rules")
+    assert answer.ok, answer.error
+    assert answer.frame.iloc[:, 0].tolist() == ["Seattle"]
+
+
+def test_an_english_word_is_never_a_misspelt_value(chinook_rules: Engine) -> None:
+    """"person" once matched the customer named Peterson, letter for letter nearly enough."""
+    answer = ask("Who's the oldest person on staff?", chinook_rules, mode="rules")
+    assert not answer.ok and "“person”" in answer.error.message  # handed over for the word it does not know

@@ -114,8 +114,9 @@ class _Builder(QueryParts):
         if isinstance(entity, Attribute):  # one column's values: "the capital of Texas", "Singh's phone number"
             if intent.order or intent.thresholds:
                 raise hand_over(f"it orders or compares while listing the values of {entity.label}")
+            self._start_from_the_named_row(intent, entity)
             column = self._column(entity.table, entity.column)
-            query = exp.select(exp.alias_(column, alias_of(entity.label))).distinct().from_(self._name(entity.table))
+            query = exp.select(exp.alias_(column, alias_of(entity.label))).distinct().from_(self._name(self.table))
             query = self._where(query, intent, None).order_by(column.copy())
             return RulesQuery(self._sql(query), " · ".join([entity.label, *self.conditions, *self.taken]))
         assert isinstance(entity, Entity)
@@ -123,13 +124,27 @@ class _Builder(QueryParts):
             raise hand_over(f"{entity.table} only links other tables; the rules do not follow such links")
         if intent.when or ranked_by_date:  # the rows' names and the date asked about, or ranked by
             return self._dated_listing(entity, intent)
-        query = exp.select(exp.Column(this=exp.Star(), table=self._name(entity.table))).from_(self._name(entity.table))
+        self._start_from_the_named_row(intent, entity)  # "which region is Canada in"
+        query = exp.select(exp.Column(this=exp.Star(), table=self._name(entity.table))).from_(self._name(self.table))
+        if self.table != entity.table:
+            query = query.distinct()
         query = self._where(query, intent, None)
         order, said = self._sort(entity, intent.order)
         if order:
             query = query.order_by(*order)
         return RulesQuery(self._sql(query), " · ".join([f"list of {plural(entity.label)}", *self.conditions,
                                                        *said, *self.taken]))
+
+    def _start_from_the_named_row(self, intent: Intent, attribute: Attribute | Entity) -> None:
+        """"Which city is the Human Resources department in": the department's row leads to its city, when the
+        city's table cannot reach the department."""
+        if all(any(self.catalog.path(self.table, v.table) is not None for v in values) for values in intent.filters):
+            return
+        homes = {v.table for values in intent.filters for v in values
+                 if self.catalog.path(v.table, attribute.table) is not None}
+        if len(homes) == 1:
+            self.table = homes.pop()
+            self._join(self._path_to(attribute.table))
 
     def _dated_listing(self, entity: Entity, intent: Intent) -> RulesQuery:
         date = self._column(*self._time_column())

@@ -136,15 +136,25 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
             connector = ""  # the grouping word found what it groups by
         elif item.kind not in {"and", "filler"}:  # "by the region": filler does not end a grouping
             grouping, connector = False, ""  # "by number of customers": "by" leads to what ranks
-        if item.kind == "concept" and items and items[-1].kind == "concept" and items[-1].candidates == candidates:
-            items[-1] = Item("concept", (*items[-1].words, *item.words), candidates, plural=item.plural,
-                             grouped=items[-1].grouped, connector=items[-1].connector)  # "crime reports": one table
+        narrower = _one_thing(items[-1], item) if item.kind == "concept" and items else None
+        if narrower is not None:  # "crime reports": one table; "sales revenue": one measure
+            items[-1] = Item("concept", (*items[-1].words, *item.words), narrower, plural=item.plural,
+                             grouped=items[-1].grouped, connector=items[-1].connector)
         elif item.kind not in {"filler", "and"}:
             items.append(item)
         i += length
     if grouping and connector:
         raise hand_over(f"“{connector}” is not followed by what to group by")
     return items
+
+
+def _one_thing(before: Item, item: Item) -> list[Concept] | None:
+    """Two names in a row that name one thing: the same candidates, or one's all among the other's."""
+    if before.kind != "concept":
+        return None
+    if all(c in before.candidates for c in item.candidates):
+        return item.candidates
+    return before.candidates if all(c in item.candidates for c in before.candidates) else None
 
 
 def _beyond_the_names(word: str, items: list[Item], catalog: Catalog) -> tuple[Item | None, list[Concept], int]:

@@ -47,8 +47,8 @@ def synonym_values(word: str, catalog: Catalog) -> list[Concept]:
 def near_values(word: str, catalog: Catalog) -> list[Concept]:
     """"Brasil" → Brazil: one value spelled nearly the same (one or two letters off in a long word), when
     exactly one is that near; never for short words, where one letter makes another word."""
-    if len(word) < NEAR_MIN_LETTERS or not word.isalpha():
-        return []
+    if len(word) < NEAR_MIN_LETTERS or not word.isalpha() or english().is_word(word):
+        return []  # "person" is a word of its own, never a misspelt "Peterson"
     close = difflib.get_close_matches(word, catalog.value_words(), n=2, cutoff=NEAR_CUTOFF)
     return [c for c in catalog.lookup((close[0],)) if isinstance(c, Value)] if len(close) == 1 else []
 
