@@ -14,7 +14,7 @@ from sqlglot.tokens import Tokenizer
 from nlq.rules.catalog import Catalog
 from nlq.rules.concepts import Attribute, Concept, Edge, Entity, Measure, Value, column_key
 from nlq.rules.forks import decide, named, reading_label, value_of
-from nlq.rules.grains import date_literal, grain_expression
+from nlq.rules.grains import date_literal, grain_expression, number_date_literal
 from nlq.rules.hierarchy import related_rows
 from nlq.rules.intent import Intent, Relation, hand_over
 from nlq.rules.thresholds import condition as compared
@@ -221,16 +221,27 @@ class QueryParts:
 
     def _period_conditions(self, period: Period, time_column: tuple[str, str]) -> list[exp.Expr]:
         column = self._column(*time_column)
+        literal = number_date_literal if self._number_date(time_column) else date_literal
         bounds: list[exp.Expr] = []
         if period.start:
-            bounds.append(exp.GTE(this=column, expression=date_literal(period.start)))
+            bounds.append(exp.GTE(this=column, expression=literal(period.start)))
         if period.end:
-            bounds.append(exp.LT(this=column.copy(), expression=date_literal(period.end)))
+            bounds.append(exp.LT(this=column.copy(), expression=literal(period.end)))
         return bounds
+
+    def _number_date(self, time_column: tuple[str, str]) -> bool:
+        """Days kept as numbers (20180115) compare as numbers, once the latest value proves to be such a day."""
+        if time_column not in self.catalog.number_dates:
+            return False
+        if self.catalog.latest(*time_column) is None:
+            raise hand_over(f"{time_column[0]}.{time_column[1]} holds numbers that are not days like 20180115")
+        return True
 
     def _grain(self, unit: str, time_column: tuple[str, str]) -> exp.Expr:
         if self.dialect not in GRAIN_DIALECTS:
             raise hand_over(f"the rules group by {unit} only on PostgreSQL and SQLite")
+        if self._number_date(time_column):
+            raise hand_over(f"the rules do not group days kept as numbers ({time_column[1]}) by {unit}")
         column = self._column(*time_column)
         return grain_expression(self.dialect, unit, column)
 

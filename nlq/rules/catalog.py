@@ -37,7 +37,7 @@ from nlq.schema import ColumnInfo, SchemaInfo, TableInfo, base_table, inferred_r
 EXACT, ALIAS = 2, 1  # how strongly a phrase names a concept: its own name, or a synonym / shortened form
 NUMERIC_TYPES = ("INT", "NUMERIC", "DECIMAL", "REAL", "FLOAT", "DOUBLE", "MONEY", "SMALLINT", "BIGINT")
 TEXT_TYPES = ("CHAR", "TEXT", "STRING", "CLOB")
-IDENTIFIER_WORDS = {"id", "code", "zip", "postal", "phone", "fax", "number", "no", "key", "uuid", "year",
+IDENTIFIER_WORDS = {"id", "date", "code", "zip", "postal", "phone", "fax", "number", "no", "key", "uuid", "year",
                     "month", "day", "quarter", "week", "latitude", "longitude", "lat", "lon", "lng"}
 LABEL_NAMES = ("name", "title")
 AUDIT_WORDS = {"update", "updated", "modified", "modification", "changed", "synced", "sync", "loaded", "ingested",
@@ -60,6 +60,7 @@ class Catalog:
     date_verbs: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # "hired" → employees.hire_date
     columns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # each table's columns, for "sorted by"
     self_references: tuple[SelfReference, ...] = ()  # "reports to": keys pointing at their own table
+    number_dates: frozenset[tuple[str, str]] = frozenset()  # dates kept as numbers (20180115)
     _latest: dict[tuple[str, str], date | None] = field(default_factory=dict, repr=False)
     _value_words: list[str] | None = field(default=None, repr=False)
 
@@ -192,7 +193,9 @@ def build_catalog(schema: SchemaInfo, model: SemanticModel | None, values: dict[
                    longest_phrase=index.longest, nullable=nullable,
                    date_verbs={word: tuple(found) for word, found in dated.items()},
                    columns={info.name: tuple(c.name for c in info.columns) for info in schema.tables},
-                   self_references=tuple(self_references))
+                   self_references=tuple(self_references),
+                   number_dates=frozenset((t.name, c.name) for t in schema.tables for c in t.columns
+                                          if is_number_date(c)))
 
 
 def _column_labels(schema: SchemaInfo, model: SemanticModel) -> dict[tuple[str, str], str]:
@@ -356,4 +359,10 @@ def is_text(col: ColumnInfo) -> bool:
 
 
 def is_date(col: ColumnInfo) -> bool:
-    return col.type.upper().startswith(("DATE", "TIMESTAMP"))
+    return col.type.upper().startswith(("DATE", "TIMESTAMP")) or is_number_date(col)
+
+
+def is_number_date(col: ColumnInfo) -> bool:
+    """An integer column named a date (``date``, ``check_in_date``): days kept as numbers like 20180115, read as
+    dates only once its values prove to be (``Catalog.latest``)."""
+    return col.type.upper().startswith(("INT", "BIGINT")) and "date" in name_words(col.name)

@@ -42,3 +42,8 @@ def _date_literal(day: date) -> exp.Literal:
 
 def date_literal(day: date) -> exp.Literal:
     return exp.Literal.string(day.isoformat())
+
+
+def number_date_literal(day: date) -> exp.Expr:
+    """A day as the number some databases keep it as: 2018-01-15 is 20180115."""
+    return exp.Literal.number(day.year * 10000 + day.month * 100 + day.day)

@@ -57,6 +57,11 @@ def latest_date_reader(database: Database, timeout_s: float) -> Callable[[str, s
 
 
 def as_date(value: object) -> date | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 10000101 <= value <= 99991231:
+        try:  # a day kept as a number: 20180115
+            return date(value // 10000, value // 100 % 100, value % 100)
+        except ValueError:
+            return None
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

@@ -78,6 +78,16 @@ def resolve(match: TimeMatch, latest: date | None) -> Period | None:
     if kind == "between":
         first, last = args
         return Period(date(first, 1, 1), date(last + 1, 1, 1), f"from {first} to {last}")
+    if kind == "span":
+        (year, month, day), (last_year, last_month, last_day, inclusive) = args
+        try:
+            start, end = date(year, month, day), date(last_year, last_month, last_day)
+        except ValueError:
+            return None
+        end = end + timedelta(days=1) if inclusive else end
+        if end <= start:
+            return None
+        return Period(start, end, f"from {start:%Y-%m-%d} to {end - timedelta(days=1):%Y-%m-%d}")
     if kind == "since":
         (year,) = args
         return Period(date(year, 1, 1), None, f"since {year}")
@@ -119,7 +129,41 @@ def _calendar(latest: date, offset: int, unit: str) -> Period:
 
 
 def _match_at(words: list[str], i: int) -> TimeMatch | None:
-    return _day_at(words, i) or _quarter_at(words, i) or _plain_at(words, i)
+    return _span_at(words, i) or _day_at(words, i) or _quarter_at(words, i) or _plain_at(words, i)
+
+
+def _span_at(words: list[str], i: int) -> TimeMatch | None:
+    """"between March 1 and March 31, 2018", "from January to March 2018": days or months, the first one's year
+    taken from the last when it has none."""
+    if _at(words, i) not in {"between", "from"}:
+        return None
+    first, used = _point(words, i + 1)
+    if first is None or _at(words, i + 1 + used) not in {"and", "to", "through", "until", "till"}:
+        return None
+    last, more = _point(words, i + 2 + used)
+    if last is None or last[0] is None or (first[2] is None) != (last[2] is None):
+        return None
+    year = first[0] or last[0]
+    start = (year, first[1], first[2] or 1)
+    if last[2] is None:  # a month: up to the first day of the next
+        end = (last[0] + last[1] // 12, last[1] % 12 + 1, 1, False)
+    else:
+        end = (last[0], last[1], last[2], True)
+    return TimeMatch(i, i + 2 + used + more, False, ("span", start, end))
+
+
+def _point(words: list[str], i: int) -> tuple[tuple[int | None, int, int | None] | None, int]:
+    """A day or a month, with or without its year: ((year, month, day), words used)."""
+    word, following, after = _at(words, i), _at(words, i + 1), _at(words, i + 2)
+    if word in MONTHS and _day(following):
+        return ((int(after), MONTHS[word], _day(following)), 3) if _is_year(after) else \
+            ((None, MONTHS[word], _day(following)), 2)
+    if _day(word) and following in MONTHS:
+        return ((int(after), MONTHS[following], _day(word)), 3) if _is_year(after) else \
+            ((None, MONTHS[following], _day(word)), 2)
+    if word in MONTHS:
+        return ((int(following), MONTHS[word], None), 2) if _is_year(following) else ((None, MONTHS[word], None), 1)
+    return None, 0
 
 
 def _day_at(words: list[str], i: int) -> TimeMatch | None:

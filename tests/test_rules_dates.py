@@ -1,0 +1,59 @@
+"""Dates as a database may keep them and as people say them (issue 13): days stored as numbers (Murder
+Mystery's ``20180115``) and spans of days or months ("between March 1 and March 31, 2018"). A number column
+is only read as a date when its values are dates; "date" columns holding anything else are handed over."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from nlq.engine import Engine
+from nlq.pipeline import ask
+from tests.support import chinook
+
+RULES = {"NLQ_RULES": "true"}
+
+
+@pytest.fixture
+def city_reports(tmp_path: Path, make_engine: Callable[..., Engine]) -> Engine:
+    path = tmp_path / "city.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.executescript("""
+            CREATE TABLE crime_scene_report (date INTEGER, type TEXT, city TEXT, description TEXT);
+            INSERT INTO crime_scene_report VALUES (20171231, 'robbery', 'SQL City', 'a'),
+                (20180115, 'arson', 'SQL City', 'b'), (20180301, 'robbery', 'Murfreesboro', 'c'),
+                (20180331, 'robbery', 'SQL City', 'd'), (20180401, 'robbery', 'SQL City', 'e');
+            CREATE TABLE ticket (ticket_id INTEGER PRIMARY KEY, issue_date INTEGER, fine INTEGER);
+            INSERT INTO ticket VALUES (1, 1514764800, 50), (2, 1522540800, 70);
+        """)
+    return make_engine(NLQ_DATABASE_URL=f"sqlite:///{path}", **RULES)
+
+
+@pytest.mark.parametrize(("question", "value"), [
+    ("How many robberies were reported between March 1 and March 31, 2018?", 2),
+    ("how many crime reports in 2018", 4),
+    ("How many arsons were there on January 15, 2018?", 1),
+    ("When was the earliest crime report filed?", 20171231),
+    ("number of crime scene reports from January to March 2018", 3),
+])
+def test_days_kept_as_numbers(city_reports: Engine, question: str, value: int) -> None:
+    answer = ask(question, city_reports, mode="rules")
+    assert answer.ok, answer.error
+    assert answer.frame.iloc[0, -1] == value
+
+
+def test_a_number_that_is_no_date_is_not_read_as_one(city_reports: Engine) -> None:
+    """Seconds since 1970 in a column called issue_date: not a day the rules can compare with."""
+    answer = ask("How many tickets were issued in 2018?", city_reports, mode="rules")
+    assert not answer.ok, answer.sql
+
+
+def test_a_span_of_days_on_real_dates(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine(NLQ_DATABASE_URL=chinook.sqlite_url(), **RULES)
+    answer = ask("number of invoices between March 1 and March 31, 2024", engine, mode="rules")
+    assert answer.ok, answer.error
+    assert answer.understood == "number of invoices · from 2024-03-01 to 2024-03-31"
+    assert "'2024-03-01'" in answer.sql and "'2024-04-01'" in answer.sql
