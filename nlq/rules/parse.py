@@ -13,22 +13,24 @@ import re
 
 from nlq.rules.catalog import Catalog
 from nlq.rules.concepts import Attribute, Concept, Entity, Measure, Value
-from nlq.rules.hierarchy import relation_intent, relation_word
+from nlq.rules.hierarchy import relation_intent
 from nlq.rules.intent import Grain, Intent, Item, Rank, hand_over
-from nlq.rules.ordering import AGES as AGE_WORDS
-from nlq.rules.ordering import date_superlative, find_order, time_superlative
-from nlq.rules.shapes import rows_of_the_value, when_intent
-from nlq.rules.subjects import names_the_value_before, qualified_by_value, qualify_measure, scoped_by_the_value_after
+from nlq.rules.ordering import date_superlative, find_order
+from nlq.rules.shapes import common_intent, rows_of_the_value, when_intent
+from nlq.rules.subjects import (
+    attribute_of_entity,
+    names_the_value_before,
+    qualified_by_value,
+    qualify_measure,
+    scoped_by_the_value_after,
+)
 from nlq.rules.thresholds import comparison, take_thresholds
 from nlq.rules.timeframes import find_periods
 from nlq.rules.wording import (
     MEASURED_SUPERLATIVES,
     acronyms,
-    event_verb,
+    beyond_the_names,
     measured_by,
-    near_values,
-    pertaining,
-    synonym_values,
 )
 from nlq.rules.words import (
     AVG_WORDS,
@@ -46,7 +48,6 @@ from nlq.rules.words import (
     SUM_WORDS,
     TOKEN_RE,
     TOP_WORDS,
-    lemma_forms,
     number,
     ordinal,
     tokens,
@@ -70,7 +71,9 @@ def parse(question: str, catalog: Catalog) -> Intent:
     taken = {i for p in periods for i in range(p.begin, p.end)}
     order, ordered = find_order(words, taken)
     items, thresholds = take_thresholds(_items(words, plurals, taken | ordered, catalog, acronyms(question)), catalog)
-    if any(item.kind == "hierarchy" for item in items):
+    if any(item.kind == "mode" for item in items):
+        intent = common_intent(items, catalog)
+    elif any(item.kind == "hierarchy" for item in items):
         intent = relation_intent(items, catalog)
     elif any(item.kind == "datemost" for item in items):
         intent = date_superlative(items, catalog)
@@ -122,7 +125,7 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
             item, grammar_length = _grammar(words, i, grouping)
             length = grammar_length if item else length
         if item is None and not candidates:
-            item, candidates, length = _beyond_the_names(word, items, catalog)
+            item, candidates, length = beyond_the_names(word, items, catalog)
         if item is None:
             if not candidates:
                 raise hand_over(f"it does not know the word “{word}” in this database")
@@ -157,38 +160,6 @@ def _one_thing(before: Item, item: Item) -> list[Concept] | None:
     return before.candidates if all(c in item.candidates for c in before.candidates) else None
 
 
-def _beyond_the_names(word: str, items: list[Item], catalog: Catalog) -> tuple[Item | None, list[Concept], int]:
-    """A word that is no name nor grammar, read through English, surest first: its lemma or a value it names
-    ("rented", "German", "the US"), a measure its superlative ranks by ("tallest"), a date it names ("hired"),
-    an event verb after its table ("placed"), and last a value spelled nearly the same ("Brasil")."""
-    candidates = ([c for form in lemma_forms(word) for c in catalog.lookup((form,))]
-                  or pertaining(word, catalog) or synonym_values(word, catalog))
-    if candidates:
-        return None, candidates, 1
-    related = relation_word(word, catalog.self_references)  # "reports to", "managed by", "manager"
-    if related is not None:
-        return related, [], 1
-    ranked_by_date = time_superlative(word)
-    if ranked_by_date is not None and word not in AGE_WORDS and word not in catalog.date_verbs:
-        # "oldest" may be an age column first, and "first" a date's own word ("first opened")
-        return ranked_by_date, [], 1
-    superlative = measured_by(word, catalog)
-    if superlative is not None:
-        highest, measures = superlative
-        if highest is not None:
-            items.append(Item("most", (word,), value=highest))
-        return None, measures, 1
-    dated = [d for form in (word, *lemma_forms(word)) for d in catalog.date_verbs.get(form, ())]
-    if dated:
-        return Item("dated", (word,), value=tuple(dict.fromkeys(dated))), [], 1
-    if event_verb(word, [i.candidates for i in items if i.kind == "concept"]):
-        return Item("filler", (word,)), [], 1
-    if ranked_by_date is not None:
-        return ranked_by_date, [], 1
-    if word == "date" and any(i.kind in {"datemost", "when"} for i in items):  # "the earliest invoice date"
-        return Item("datename", (word,)), [], 1
-    return None, near_values(word, catalog), 1
-
 
 def _grammar(words: list[str], i: int, grouping: bool) -> tuple[Item | None, int]:
     word, following = words[i], words[i + 1] if i + 1 < len(words) else ""
@@ -206,7 +177,7 @@ def _grammar(words: list[str], i: int, grouping: bool) -> tuple[Item | None, int
     if word in TOP_WORDS | BOTTOM_WORDS | {"first"} and count is not None:
         return Item("top", (word, following), value=(word not in BOTTOM_WORDS, count)), 2
     if (number(word) is not None and following in TOP_WORDS | BOTTOM_WORDS | MAX_WORDS | MIN_WORDS
-            and following not in MEASURED_SUPERLATIVES):
+            and following not in MEASURED_SUPERLATIVES and not _most_of_a_kind(words, i + 1)):
         # "our 5 biggest customers", "the three cheapest tracks"
         return Item("top", (word, following), value=(following not in BOTTOM_WORDS | MIN_WORDS, number(word))), 2
     if number(word) is not None and word not in {"one", "1"} and not ordinal(word):
@@ -222,6 +193,8 @@ def _grammar(words: list[str], i: int, grouping: bool) -> tuple[Item | None, int
     phrase = (word, following, words[i + 2] if i + 2 < len(words) else "")
     if phrase in FILLER_PHRASES:  # "in chronological order", "of all time"
         return Item("filler", phrase), 3
+    if word == "most" and following in {"common", "frequent"}:  # "the most common billing country"
+        return Item("mode", (word, following)), 2
     if word == "most" and following in {"recent", "recently"}:  # "the most recent invoice", "hired most recently"
         return Item("datemost", (word, following), value=(True, False)), 2
     if word in {"top", "bottom"}:
@@ -237,6 +210,11 @@ def _grammar(words: list[str], i: int, grouping: bool) -> tuple[Item | None, int
     if word in FILLER:
         return Item("filler", (word,)), 1
     return None, 1
+
+
+def _most_of_a_kind(words: list[str], i: int) -> bool:
+    """"most common", "most recent": one item of their own, not "most" ranking a measure."""
+    return words[i] == "most" and i + 1 < len(words) and words[i + 1] in {"common", "frequent", "recent", "recently"}
 
 
 def _longest_name(words: list[str], i: int, taken: set[int], catalog: Catalog) -> tuple[int, list[Concept]]:
@@ -356,6 +334,10 @@ def _measure_and_rank(intent: Intent, items: list[Item], measures: list[list[Con
         intent.measure, intent.aggregation = counted, "count_distinct" if distinct_values else "count"
     elif measures:
         intent.measure = measures[0]
+    if (len(subjects) == 2 and not intent.measure and not ranked and not intent.dimensions
+            and not intent.aggregation and (own := attribute_of_entity(subjects))):
+        intent.listing = own  # "which countries are our customers from"
+        return
     if len(subjects) > 1:
         raise hand_over("it names several things without saying how they relate")
     if subjects:

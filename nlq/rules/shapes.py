@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from nlq.rules.catalog import Catalog
 from nlq.rules.concepts import Concept, Entity, Value
-from nlq.rules.intent import Intent, Item, hand_over
+from nlq.rules.intent import Intent, Item, Rank, hand_over
 from nlq.rules.words import display_name
 
 
@@ -36,3 +36,29 @@ def rows_of_the_value(intent: Intent) -> list[Concept] | None:
         return None
     table = next(iter(tables))
     return [Entity(table, display_name(table), (), ())]
+
+
+def common_intent(items: list[Item], catalog: Catalog) -> Intent:
+    """"the most common billing country", "the 3 most common genres among tracks": rows counted by a column's
+    values, the largest counts first; whose rows are counted is the column's own table unless others are named."""
+    if any(item.kind not in {"mode", "concept", "limit"} for item in items) or len(
+            [item for item in items if item.kind in {"mode", "limit"}]) > 2:
+        raise hand_over("it asks for the most common of something together with something else")
+    concepts = [item for item in items if item.kind == "concept"]
+    values = [item for item in concepts if all(isinstance(c, Value) for c in item.candidates)]
+    columns = [item for item in concepts if item not in values and not any(isinstance(c, Entity)
+                                                                           for c in item.candidates)]
+    rows = [item for item in concepts if item not in values and item not in columns]
+    if len(columns) + len(rows) == 2 and len(rows) == 2:  # "genres among tracks": genre is a table too
+        columns, rows = rows[:1], rows[1:]
+    if len(columns) != 1 or len(rows) > 1:
+        raise hand_over("it asks for the most common without one column and whose rows to count")
+    counted: list[Concept] = [c for c in rows[0].candidates if isinstance(c, Entity)] if rows else [
+        entity for c in columns[0].candidates if (entity := catalog.entity_of(c.table)) is not None]
+    if not counted:
+        raise hand_over("it asks for the most common without saying whose rows to count")
+    limits = [int(str(item.value)) for item in items if item.kind == "limit"]
+    limit = limits[0] if limits else (None if columns[0].plural else 1)
+    return Intent(measure=counted, aggregation="count", dimensions=[list(columns[0].candidates)],
+                  filters=[[c for c in item.candidates if isinstance(c, Value)] for item in values],
+                  rank=Rank(True, limit))

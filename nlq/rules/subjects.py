@@ -17,7 +17,23 @@ def names_the_value_before(items: list[Item], position: int) -> bool:
     if not values or not all(isinstance(c, Value) for c in values):
         return False
     columns = {(c.table, c.column) for c in items[position].candidates if isinstance(c, Attribute)}
-    return bool(columns) and {(v.table, v.column) for v in values if isinstance(v, Value)} <= columns
+    if columns and {(v.table, v.column) for v in values if isinstance(v, Value)} <= columns:
+        return True
+    words = items[position].words  # "the Deli department": the last word of product_department's name
+    return all(isinstance(v, Value) and tuple(v.label.split()[-len(words):]) == words for v in values)
+
+
+def attribute_of_entity(subjects: list[tuple[Item, list[Concept]]]) -> list[Concept] | None:
+    """"Which countries are our customers from": a column of the rows named, listed; None when the two named
+    things are not a table and one of its columns."""
+    if len(subjects) != 2:
+        return None
+    for (_, column), (_, rows) in (subjects, subjects[::-1]):
+        tables = {c.table for c in rows if isinstance(c, Entity)}
+        own = [c for c in column if isinstance(c, Attribute) and c.table in tables]
+        if own and not any(isinstance(c, Entity) for c in column):
+            return list(own)
+    return None
 
 
 def scoped_by_the_value_after(items: list[Item], position: int, catalog: Catalog) -> bool:

@@ -1,6 +1,7 @@
-"""Words the schema does not name but a question uses: adjectives that rank by what they measure ("tallest"
-→ height), demonyms that point at values ("German" → Germany), verbs that only say a table's event happened
-("orders placed"), and words in capitals, which are names ("the US"), never grammar."""
+"""Words the schema does not name but a question uses, read through English (``beyond_the_names``):
+adjectives that rank by what they measure ("tallest" → height), demonyms that point at values ("German" →
+Germany), verbs that only say a table's event happened ("orders placed"), and words in capitals, which are
+names ("the US"), never grammar."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ import unicodedata
 from nlq.lexicon import LOW_ADJECTIVES, english
 from nlq.rules.catalog import Catalog
 from nlq.rules.concepts import Concept, Entity, Measure, Value
+from nlq.rules.hierarchy import relation_word
+from nlq.rules.intent import Item
+from nlq.rules.ordering import AGES as AGE_WORDS
+from nlq.rules.ordering import time_superlative
 from nlq.rules.words import EVENT_FILLER_VERBS, TOKEN_RE, lemma_forms, tokens
 
 NEAR_MIN_LETTERS = 5
@@ -72,3 +77,41 @@ def event_verb(word: str, named: list[list[Concept]]) -> bool:
     """A verb that only says the event of the table just named happened ("orders placed")."""
     verbs = {word, *lemma_forms(word)}
     return bool(verbs & EVENT_FILLER_VERBS) and any(isinstance(c, Entity) for found in named for c in found)
+
+
+def beyond_the_names(word: str, items: list[Item], catalog: Catalog) -> tuple[Item | None, list[Concept], int]:
+    """A word that is no name nor grammar, read through English, surest first: its lemma or a value it names
+    ("rented", "German", "the US"), a measure its superlative ranks by ("tallest"), a date it names ("hired"),
+    an event verb after its table ("placed"), and last a value spelled nearly the same ("Brasil")."""
+    candidates = ([c for form in lemma_forms(word) for c in catalog.lookup((form,))]
+                  or pertaining(word, catalog) or synonym_values(word, catalog))
+    if candidates:
+        return None, candidates, 1
+    if word == "headcount":  # the number of people on staff
+        staff = [c for name in ("employee", "staff") for c in catalog.lookup((name,)) if isinstance(c, Entity)]
+        if len({c.table for c in staff}) == 1:
+            items.append(Item("count", (word,)))
+            return None, list(staff[:1]), 1
+    related = relation_word(word, catalog.self_references)  # "reports to", "managed by", "manager"
+    if related is not None:
+        return related, [], 1
+    ranked_by_date = time_superlative(word)
+    if ranked_by_date is not None and word not in AGE_WORDS and word not in catalog.date_verbs:
+        # "oldest" may be an age column first, and "first" a date's own word ("first opened")
+        return ranked_by_date, [], 1
+    superlative = measured_by(word, catalog)
+    if superlative is not None:
+        highest, measures = superlative
+        if highest is not None:
+            items.append(Item("most", (word,), value=highest))
+        return None, measures, 1
+    dated = [d for form in (word, *lemma_forms(word)) for d in catalog.date_verbs.get(form, ())]
+    if dated:
+        return Item("dated", (word,), value=tuple(dict.fromkeys(dated))), [], 1
+    if event_verb(word, [i.candidates for i in items if i.kind == "concept"]):
+        return Item("filler", (word,)), [], 1
+    if ranked_by_date is not None:
+        return ranked_by_date, [], 1
+    if word == "date" and any(i.kind in {"datemost", "when"} for i in items):  # "the earliest invoice date"
+        return Item("datename", (word,)), [], 1
+    return None, near_values(word, catalog), 1

@@ -27,7 +27,7 @@ FILLER = frozenset({
     "them", "they", "any", "altogether", "ever", "entire", "whole", "kindly", "just", "also",
     "i'd", "we'd", "let's", "thanks", "thank", "database", "here",
     "exactly", "actually", "really", "ok", "okay", "hey", "hi", "hello", "quick", "quickly", "got", "who's",
-    "where's", "that's", "still", "chronologically",
+    "where's", "that's", "still", "chronologically", "among", "amongst",
 })
 # Verbs that only place rows somewhere, before "in", "on" or "at": "stores located in Washington".
 LOCATION_VERBS = frozenset({"located", "based", "live", "living", "situated", "reside", "residing", "headquartered",

@@ -1,0 +1,72 @@
+"""More of the ways people ask (issue 13), each handed over before: a column of the rows named ("which
+countries are our customers from"), the most common value ("the most common billing country"), business words
+for counting people ("headcount"), and a value followed by the last word of its column's name ("the Deli
+department")."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from nlq.engine import Engine
+from nlq.pipeline import ask
+from tests.support import chinook
+
+RULES = {"NLQ_RULES": "true"}
+
+
+@pytest.fixture
+def chinook_rules(make_engine: Callable[..., Engine]) -> Engine:
+    return make_engine(NLQ_DATABASE_URL=chinook.sqlite_url(), **RULES)
+
+
+def test_a_column_of_the_rows_named(chinook_rules: Engine) -> None:
+    answer = ask("Which countries are our customers from?", chinook_rules, mode="rules")
+    assert answer.ok, answer.error
+    assert len(answer.frame) == 24 and "Brazil" in answer.frame.iloc[:, 0].tolist()
+
+
+def test_a_column_of_the_rows_named_with_a_value(chinook_rules: Engine) -> None:
+    answer = ask("In which US cities do we have customers?", chinook_rules, mode="rules")
+    assert answer.ok, answer.error
+    assert answer.frame.iloc[:, 0].tolist()[:3] == ["Boston", "Chicago", "Cupertino"] and len(answer.frame) == 12
+
+
+@pytest.mark.parametrize(("question", "rows"), [
+    ("What is the most common billing country?", [("USA", 91)]),
+    ("the 3 most common genres among tracks", [("Rock", 1297), ("Latin", 579), ("Metal", 374)]),
+])
+def test_the_most_common_value(chinook_rules: Engine, question: str, rows: list[tuple[str, int]]) -> None:
+    answer = ask(question, chinook_rules, mode="rules")
+    assert answer.ok, answer.error
+    assert [tuple(r[-2:]) for r in answer.frame.itertuples(index=False, name=None)] == rows
+
+
+def test_the_most_common_of_what_it_does_not_say_is_handed_over(chinook_rules: Engine) -> None:
+    """Genres of tracks, of albums' tracks, of what was sold? With no rows named, it is not the rules' guess."""
+    assert not ask("the most common genre", chinook_rules, mode="rules").ok
+
+
+def test_headcount_counts_the_staff(chinook_rules: Engine) -> None:
+    answer = ask("headcount by title", chinook_rules, mode="rules")
+    assert answer.ok, answer.error
+    assert answer.understood == "number of employees · by title"
+    assert dict(answer.frame.itertuples(index=False, name=None))["Sales Support Agent"] == 3
+
+
+def test_a_value_then_the_last_word_of_its_column(tmp_path: Path, make_engine: Callable[..., Engine]) -> None:
+    path = tmp_path / "grocer.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.executescript("""
+            CREATE TABLE department (department_id INTEGER PRIMARY KEY, department_description TEXT);
+            CREATE TABLE product (product_id INTEGER PRIMARY KEY, product_name TEXT, product_department TEXT);
+            INSERT INTO department VALUES (1, 'HQ Finance');
+            INSERT INTO product VALUES (1, 'Ham', 'Deli'), (2, 'Brie', 'Deli'), (3, 'Kale', 'Produce');
+        """)
+    engine = make_engine(NLQ_DATABASE_URL=f"sqlite:///{path}", **RULES)
+    answer = ask("how many products in the Deli department", engine, mode="rules")
+    assert answer.ok, answer.error
+    assert answer.frame.iloc[0, -1] == 2
