@@ -70,3 +70,66 @@ def test_a_value_then_the_last_word_of_its_column(tmp_path: Path, make_engine: C
     answer = ask("how many products in the Deli department", engine, mode="rules")
     assert answer.ok, answer.error
     assert answer.frame.iloc[0, -1] == 2
+
+
+@pytest.mark.parametrize(("question", "understood", "last"), [
+    ("average track length by genre", "average millisecond · by genre", None),  # the column's own unit
+    ("What is the longest track?", "highest millisecond · by track · top 1", 5286953),
+    ("total quantity sold by genre", "total quantity · by genre", None),  # "sold" only says what quantity
+])
+def test_other_words_for_a_column(chinook_rules: Engine, question: str, understood: str, last: int | None) -> None:
+    answer = ask(question, chinook_rules, mode="rules")
+    assert answer.ok, answer.error
+    assert answer.understood.startswith(understood)
+    if last is not None:
+        assert answer.frame.iloc[0, -1] == last
+
+
+def test_selling_rows_is_not_counting_them(chinook_rules: Engine) -> None:
+    """"How many tracks did we sell": sales of tracks, never the number of tracks in the catalogue."""
+    answer = ask("How many tracks did we sell in 2024?", chinook_rules, mode="rules")
+    assert not answer.ok, answer.sql
+
+
+def test_a_phrasal_verb_names_its_date(make_engine: Callable[..., Engine]) -> None:
+    answer = ask("How many customers signed up in 2024?", make_engine(**RULES), mode="rules")
+    assert answer.ok, answer.error
+    assert answer.frame.iloc[0, -1] == 474
+
+
+@pytest.fixture
+def staff(tmp_path: Path, make_engine: Callable[..., Engine]) -> Engine:
+    """Oracle HR in miniature, with a Sales department beside order lines whose revenue "sales" also names."""
+    path = tmp_path / "staff.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.executescript("""
+            CREATE TABLE departments (department_id INTEGER PRIMARY KEY, department_name TEXT);
+            CREATE TABLE jobs (job_id TEXT PRIMARY KEY, job_title TEXT);
+            CREATE TABLE employees (employee_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT,
+                                    salary NUMERIC, job_id TEXT REFERENCES jobs(job_id),
+                                    department_id INTEGER REFERENCES departments(department_id));
+            CREATE TABLE order_items (order_id INTEGER, unit_price NUMERIC, quantity INTEGER);
+            INSERT INTO departments VALUES (1, 'Sales'), (2, 'Shipping');
+            INSERT INTO jobs VALUES ('SA_REP', 'Sales Representative'), ('SH_CLERK', 'Shipping Clerk');
+            INSERT INTO employees VALUES (1, 'Ann', 'Lee', 9000, 'SA_REP', 1), (2, 'Bo', 'Kim', 7000, 'SA_REP', 1),
+                (3, 'Cy', 'Ng', 3000, 'SH_CLERK', 2);
+            INSERT INTO order_items VALUES (1, 10, 2);
+        """)
+    return make_engine(NLQ_DATABASE_URL=f"sqlite:///{path}", **RULES)
+
+
+@pytest.mark.parametrize(("question", "rows"), [
+    ("How many employees work in each department?", {("Sales", 2), ("Shipping", 1)}),
+    ("average salary by job title", {("Sales Representative", 8000), ("Shipping Clerk", 3000)}),
+])
+def test_wording_on_a_staff_schema(staff: Engine, question: str, rows: set[tuple[str, int]]) -> None:
+    answer = ask(question, staff, mode="rules")
+    assert answer.ok, answer.error
+    assert {tuple(r[-2:]) for r in answer.frame.itertuples(index=False, name=None)} == rows
+
+
+def test_a_value_and_its_column_word_outweigh_a_measure_of_that_name(staff: Engine) -> None:
+    """"the Sales department": the department, though "sales" also names the order lines' revenue."""
+    answer = ask("employees in the Sales department", staff, mode="rules")
+    assert answer.ok, answer.error
+    assert sorted(answer.frame["first_name"]) == ["Ann", "Bo"]

@@ -278,6 +278,8 @@ def _index_table(index: _PhraseIndex, info: TableInfo, notes: TableNotes, labels
             index.add_with_synonyms(words, attribute, EXACT)
             index.add_words(qualified, attribute, EXACT)
             _add_part_words(index, words, attribute)
+    if len(labels_of_rows) == 1 and len(name_words(labels_of_rows[0])) > 1:  # "by job title": the job
+        index.add_words(name_words(labels_of_rows[0]), entity, EXACT)
     if not metrics_named:
         _index_line_revenue(index, info)
 

@@ -23,6 +23,7 @@ from nlq.rules.subjects import (
     qualified_by_value,
     qualify_measure,
     scoped_by_the_value_after,
+    value_and_its_column,
 )
 from nlq.rules.thresholds import comparison, take_thresholds
 from nlq.rules.timeframes import find_periods
@@ -139,7 +140,8 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
             connector = ""  # the grouping word found what it groups by
         elif item.kind not in {"and", "filler"}:  # "by the region": filler does not end a grouping
             grouping, connector = False, ""  # "by number of customers": "by" leads to what ranks
-        narrower = _one_thing(items[-1], item) if item.kind == "concept" and items else None
+        narrower = (value_and_its_column(items[-1], item) or _one_thing(items[-1], item)
+                    if item.kind == "concept" and items else None)
         if narrower is not None:  # "crime reports": one table; "sales revenue": one measure
             items[-1] = Item("concept", (*items[-1].words, *item.words), narrower, plural=item.plural,
                              grouped=items[-1].grouped, connector=items[-1].connector)

@@ -23,6 +23,16 @@ def names_the_value_before(items: list[Item], position: int) -> bool:
     return all(isinstance(v, Value) and tuple(v.label.split()[-len(words):]) == words for v in values)
 
 
+def value_and_its_column(before: Item, item: Item) -> list[Concept] | None:
+    """"the Sales department": a value followed by the last word of its column's name is that value alone, even
+    where its word also names a measure (the revenue "sales" stands for)."""
+    if before.kind != "concept" or item.grouped:
+        return None
+    words = item.words
+    values = [c for c in before.candidates if isinstance(c, Value) and tuple(c.label.split()[-len(words):]) == words]
+    return list(values) or None
+
+
 def attribute_of_entity(subjects: list[tuple[Item, list[Concept]]]) -> list[Concept] | None:
     """"Which countries are our customers from": a column of the rows named, listed; None when the two named
     things are not a table and one of its columns."""

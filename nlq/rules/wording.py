@@ -16,7 +16,7 @@ from nlq.rules.hierarchy import relation_word
 from nlq.rules.intent import Item
 from nlq.rules.ordering import AGES as AGE_WORDS
 from nlq.rules.ordering import time_superlative
-from nlq.rules.words import EVENT_FILLER_VERBS, TOKEN_RE, lemma_forms, tokens
+from nlq.rules.words import EVENT_FILLER_VERBS, SALE_VERBS, TOKEN_RE, lemma_forms, tokens
 
 NEAR_MIN_LETTERS = 5
 NEAR_CUTOFF = 0.85
@@ -65,8 +65,8 @@ def measured_by(word: str, catalog: Catalog) -> tuple[bool | None, list[Concept]
     adjective = lexicon.adjective(word)
     if adjective is None:
         return None
-    measures: list[Concept] = [c for noun in sorted(lexicon.attributes(adjective)) for c in catalog.lookup((noun,))
-                if isinstance(c, Measure)]
+    measures: list[Concept] = list(dict.fromkeys(c for noun in sorted(lexicon.attributes(adjective))
+                                                 for c in catalog.lookup((noun,)) if isinstance(c, Measure)))
     if not measures:
         return None
     superlative = word != adjective and word.endswith("est")
@@ -110,6 +110,9 @@ def beyond_the_names(word: str, items: list[Item], catalog: Catalog) -> tuple[It
         return Item("dated", (word,), value=tuple(dict.fromkeys(dated))), [], 1
     if event_verb(word, [i.candidates for i in items if i.kind == "concept"]):
         return Item("filler", (word,)), [], 1
+    if (items and items[-1].kind == "concept" and {word, *lemma_forms(word)} & SALE_VERBS
+            and all(isinstance(c, Measure) for c in items[-1].candidates)):
+        return Item("filler", (word,)), [], 1  # "quantity sold": the measure already says what was sold
     if ranked_by_date is not None:
         return ranked_by_date, [], 1
     if word == "date" and any(i.kind in {"datemost", "when"} for i in items):  # "the earliest invoice date"

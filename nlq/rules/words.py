@@ -27,17 +27,19 @@ FILLER = frozenset({
     "them", "they", "any", "altogether", "ever", "entire", "whole", "kindly", "just", "also",
     "i'd", "we'd", "let's", "thanks", "thank", "database", "here",
     "exactly", "actually", "really", "ok", "okay", "hey", "hi", "hello", "quick", "quickly", "got", "who's",
-    "where's", "that's", "still", "chronologically", "among", "amongst",
+    "where's", "that's", "still", "chronologically", "among", "amongst", "up",
 })
 # Verbs that only place rows somewhere, before "in", "on" or "at": "stores located in Washington".
 LOCATION_VERBS = frozenset({"located", "based", "live", "living", "situated", "reside", "residing", "headquartered",
-                            "sited", "found", "belong", "belonging"})
+                            "sited", "found", "belong", "belonging", "work", "working", "worked"})
 # Verbs that, before "in", say money came in: "which rep brought in the most sales".
 EARNING_VERBS = frozenset({"brought", "bring", "bringing", "pulled", "took", "taken"})
 # Words whose "'s" is "is" or "has" ("what's", "who's"), not a possessive.
 CONTRACTED = frozenset({"what", "who", "that", "there", "it", "he", "she", "where", "here", "let", "how", "when",
                         "why", "which"})
 # Verbs that only say a table's event happened, right after the table's name: "orders placed", "bookings made".
+# Verbs of a sale, which only say what a measure counts when they follow it: "quantity sold", "amount paid".
+SALE_VERBS = frozenset({"sell", "buy", "purchase", "pay", "spend", "order"})
 EVENT_FILLER_VERBS = frozenset({"place", "make", "issue", "record", "create", "receive", "submit", "log", "register",
                                 "generate", "raise", "file", "take", "happen", "occur", "do"})
 # Words that make a count distinct: "how many different countries".
@@ -63,6 +65,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "employee": ("staff member", "worker", "staff"),
     "rep": ("representative", "salesperson"),
     "quantity": ("units", "qty"),
+    "millisecond": ("length", "duration"),  # a track's or a call's length, in the column's own unit
+    "duration": ("length",),
     "category": ("type",),
     "country": ("nation",),
     "city": ("town",),
@@ -169,6 +173,7 @@ UNIT_WORDS = {"unit", "units", "count", "qty", "quantity", "number", "num", "vol
 # Words that make a table's or column's money go out, not come in.
 COST_WORDS = {"expense", "cost", "spend", "spending", "budget", "salary", "payroll", "wage", "tax", "refund",
               "purchase", "procurement", "supplier", "vendor", "fee", "commission", "bonus", "loss", "debt", "fine"}
+PARTICLES = ("up", "out", "in", "off", "on")
 DATE_WORDS = {"date", "time", "at", "on", "dt", "timestamp", "day", "when", "tms", "ts"}
 
 
@@ -189,5 +194,8 @@ def date_verbs(name: str) -> set[str]:
         if word in DATE_WORDS or len(word) < 3:
             continue
         found |= {word, *(f for f in (lexicon.verb(word), lexicon.noun(word)) if f)}
+        phrasal = next((word[:-len(p)] for p in PARTICLES if word.endswith(p) and len(word) > len(p) + 2), None)
+        if phrasal and lexicon.verb(phrasal) == phrasal:  # signup_date: "signed up"
+            found.add(phrasal)
         found |= lexicon.event_verbs(lexicon.noun(word) or word)
     return found
