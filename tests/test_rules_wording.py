@@ -29,6 +29,13 @@ def test_a_column_of_the_rows_named(chinook_rules: Engine) -> None:
     assert len(answer.frame) == 24 and "Brazil" in answer.frame.iloc[:, 0].tolist()
 
 
+def test_the_rows_named_first_are_listed_with_their_column(chinook_rules: Engine) -> None:
+    """"customers and their countries" once listed the countries alone: the rows come first, so they are listed."""
+    answer = ask("list customers and their countries", chinook_rules, mode="rules")
+    assert answer.ok, answer.error
+    assert len(answer.frame) == 59 and {"FirstName", "Country"} <= set(answer.frame.columns)
+
+
 def test_a_column_of_the_rows_named_with_a_value(chinook_rules: Engine) -> None:
     answer = ask("In which US cities do we have customers?", chinook_rules, mode="rules")
     assert answer.ok, answer.error

@@ -34,15 +34,18 @@ def value_and_its_column(before: Item, item: Item) -> list[Concept] | None:
 
 
 def attribute_of_entity(subjects: list[tuple[Item, list[Concept]]]) -> list[Concept] | None:
-    """"Which countries are our customers from": a column of the rows named, listed; None when the two named
-    things are not a table and one of its columns."""
+    """"Which countries are our customers from": a column named before its rows lists that column's values;
+    "customers and their countries" (the rows first) lists the rows, which show the column. None when the two
+    named things are not a table and one of its columns."""
     if len(subjects) != 2:
         return None
-    for (_, column), (_, rows) in (subjects, subjects[::-1]):
+    (_, first), (_, second) = subjects
+    for column, rows in ((first, second), (second, first)):
         tables = {c.table for c in rows if isinstance(c, Entity)}
         own = [c for c in column if isinstance(c, Attribute) and c.table in tables]
         if own and not any(isinstance(c, Entity) for c in column):
-            return list(own)
+            return list(own) if column is first else [c for c in rows if isinstance(c, Entity) and c.table in
+                                                      {a.table for a in own}]
     return None
 
 
