@@ -189,9 +189,17 @@ def _key_owners(tables: Sequence[TableInfo], skip: Callable[[str], bool]) -> dic
                 declared.setdefault(name, set()).add((info.name, col.name))
             elif position == 0 and (info.name.lower() == prefix or info.name.lower().startswith(prefix + "_")):
                 named.setdefault(name, set()).add((info.name, col.name))
-    owners = {name: found for name, found in named.items() if len(found) == 1}
+    owners = {name: found if len(found) == 1 else _named_exactly(name, found) for name, found in named.items()}
+    owners = {name: found for name, found in owners.items() if len(found) == 1}
+    declared = {name: found if len(found) == 1 else _named_exactly(name, found) for name, found in declared.items()}
     owners.update({name: found for name, found in declared.items() if len(found) == 1})
     return {name: next(iter(found)) for name, found in owners.items()}
+
+
+def _named_exactly(name: str, found: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """``store_id`` leads both ``store`` and ``store_ragged``: the table named after it alone owns it."""
+    prefix = name.removesuffix("id").rstrip("_")
+    return {(table, column) for table, column in found if table.lower() in {prefix, prefix + "s", prefix + "es"}}
 
 
 def _type_name(column_type: TypeEngine) -> str:

@@ -35,6 +35,9 @@ from nlq.rules.words import (
 from nlq.schema import ColumnInfo, SchemaInfo, TableInfo, base_table, inferred_references
 
 EXACT, ALIAS = 2, 1  # how strongly a phrase names a concept: its own name, or a synonym / shortened form
+CALENDAR_KEYS = {"time", "date", "day", "calendar"}
+SUMMARY_WEIGHT = 0.25  # a summary table's names count for less than any other table's synonyms
+SUMMARY_WORDS = {"summary", "summaries", "rollup", "archive", "backup", "bak", "snapshot", "aggregate"}
 NUMERIC_TYPES = ("INT", "NUMERIC", "DECIMAL", "REAL", "FLOAT", "DOUBLE", "MONEY", "SMALLINT", "BIGINT")
 TEXT_TYPES = ("CHAR", "TEXT", "STRING", "CLOB")
 IDENTIFIER_WORDS = {"id", "date", "code", "zip", "postal", "phone", "fax", "number", "no", "key", "uuid", "year",
@@ -50,7 +53,7 @@ GENERIC_WORDS = {"name", "title", "value", "total", "num", "count", "type", "dat
 @dataclass
 class Catalog:
     dialect: str
-    phrases: dict[tuple[str, ...], list[tuple[Concept, int]]]
+    phrases: dict[tuple[str, ...], list[tuple[Concept, float]]]
     edges: dict[str, list[Edge]]
     date_columns: dict[str, tuple[str, ...]]
     notes: dict[str, TableNotes]
@@ -116,13 +119,19 @@ class Catalog:
         frontier, seen = [measure_table], {measure_table}
         while frontier:
             found = [(t, c) for t in frontier for c in self._dates_of(t)]
-            if len(found) == 1:
-                return found[0]
+            calendar = [(t, c) for t, c in found if t in self._calendars(frontier)]
+            if len(found) == 1 or len(calendar) == 1:  # a star schema's time_id leads to the day it happened
+                return found[0] if len(found) == 1 else calendar[0]
             if found:
                 return None
             frontier = [e.target for t in frontier for e in self.edges.get(t, ()) if e.target not in seen]
             seen.update(frontier)
         return None
+
+    def _calendars(self, tables: list[str]) -> set[str]:
+        """Tables reached through a key named for time (``time_id``, ``date_key``): a warehouse's calendar."""
+        return {e.target for t in self.edges for e in self.edges[t] if set(name_words(e.column)) & CALENDAR_KEYS
+                and e.target in tables}
 
     def nearest_dates(self, measure_table: str) -> list[tuple[str, str]]:
         """The date columns nearest the fact (when ``time_column`` finds more than one): what to ask between."""
@@ -147,7 +156,7 @@ def build_catalog(schema: SchemaInfo, model: SemanticModel | None, values: dict[
     model = model or SemanticModel()
     schema = schema.whole_tables()  # a measure of payments is the parent's, not also each partition's
     values = {key: found for key, found in values.items() if schema.table(key[0]) is not None}
-    index = _PhraseIndex()
+    index = _PhraseIndex(frozenset(t.name for t in schema.tables if is_summary(t.name)))
     labels = _column_labels(schema, model)
     for info in schema.tables:
         _index_table(index, info, model.tables.get(info.name, TableNotes()), labels, metrics_named=bool(model.metrics))
@@ -211,14 +220,15 @@ def _column_labels(schema: SchemaInfo, model: SemanticModel) -> dict[tuple[str, 
 
 
 class _PhraseIndex:
-    def __init__(self) -> None:
-        self.phrases: dict[tuple[str, ...], list[tuple[Concept, int]]] = defaultdict(list)
+    def __init__(self, summaries: frozenset[str] = frozenset()) -> None:
+        self.phrases: dict[tuple[str, ...], list[tuple[Concept, float]]] = defaultdict(list)
         self.longest = 1
+        self.summaries = summaries  # tables that only sum up others: named only when nothing else is
 
-    def add(self, text: str, concept: Concept, strength: int) -> None:
+    def add(self, text: str, concept: Concept, strength: float) -> None:
         self.add_words(name_words(text), concept, strength)
 
-    def add_words(self, words: tuple[str, ...], concept: Concept, strength: int) -> None:
+    def add_words(self, words: tuple[str, ...], concept: Concept, strength: float) -> None:
         """Indexed under its words; a phrase of grammar words only is not, except a one-word value ("US"),
         which a question reaches only in capitals (grammar wins otherwise)."""
         grammar = all(w in FILLER or w in GROUPING for w in words)
@@ -226,10 +236,11 @@ class _PhraseIndex:
             return
         if all(w.isdigit() for w in words):
             return
-        self.phrases[words].append((concept, strength))
+        weight = SUMMARY_WEIGHT if concept.table in self.summaries else 1
+        self.phrases[words].append((concept, strength * weight))
         self.longest = max(self.longest, len(words))
 
-    def add_with_synonyms(self, words: tuple[str, ...], concept: Concept, strength: int) -> None:
+    def add_with_synonyms(self, words: tuple[str, ...], concept: Concept, strength: float) -> None:
         """A name, and the name with any one word replaced by a synonym: nlq's own list of business words,
         then WordNet's synonyms of the word's most frequent sense ("catalogue", "film" → movie)."""
         self.add_words(words, concept, strength)
@@ -264,7 +275,7 @@ def _index_table(index: _PhraseIndex, info: TableInfo, notes: TableNotes, labels
         words = name_words(col.name)
         qualified = words if words[: len(table_words)] == table_words else (*table_words, *words)
         if is_measure(col):
-            additive = earns(col.name, words) or words[-1] in {"quantity", "amount", "cost", "revenue"}
+            additive = earns(col.name, words) or words[-1] in {"quantity", "amount", "cost", "revenue", "sale"}
             measure = Measure(" ".join(words), info.name, exp.column(col.name, table=info.name), additive=additive)
             index.add_with_synonyms(words, measure, EXACT)
             index.add_words(qualified, measure, EXACT)
@@ -348,6 +359,13 @@ def _label_columns(info: TableInfo) -> tuple[str, ...]:
             return (col.name,)
     named = [c.name for c in text if name_words(c.name)[-1] in LABEL_NAMES]
     return (named[0],) if len(named) == 1 else ()
+
+
+def is_summary(table_name: str) -> bool:
+    """A table that sums up or keeps old copies of others (``agg_c_10_sales_fact_1997``,
+    ``customer_sales_summary``, ``sales_archive_2019``): its numbers are only reached when no other table has them."""
+    words = name_words(table_name)
+    return bool(words) and (words[0] in {"agg", "aggregate"} or bool(set(words) & SUMMARY_WORDS))
 
 
 def is_measure(col: ColumnInfo) -> bool:

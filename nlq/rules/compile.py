@@ -20,6 +20,7 @@ from nlq.rules.forks import decide, only, reading_label, value_of
 from nlq.rules.intent import RulesQuery, Sort
 from nlq.rules.ordering import sort_column
 from nlq.rules.parse import Grain, Intent, Rank, hand_over
+from nlq.rules.shards import year_shards
 from nlq.rules.words import name_words, plural
 
 AGGREGATES = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
@@ -53,6 +54,7 @@ def compile_intent(intent: Intent, catalog: Catalog, chosen: frozenset[str] = fr
 def _aggregate(intent: Intent, catalog: Catalog, chosen: frozenset[str],
                bases: list[Measure | Entity | Attribute]) -> RulesQuery:
     taken: list[str] = []  # the readings chosen at forks, said in the answer's account
+    bases = year_shards(bases, intent.period)
     if len(bases) > 1:  # "quantity" sold or returned, "unit price" of the catalog or of the sale
         readings = [(value_of(b), reading_label(b.table, b.label), b) for b in bases]
         bases = [decide(f"Which “{bases[0].label}” do you mean", readings, chosen, hand_over(
@@ -252,11 +254,11 @@ class _Builder(QueryParts):
             return query.limit(rank.limit) if rank.limit else query
         descending = sort.descending if sort is not None else None
         if grains and (sort is None or sort.by_date):
-            return query.order_by(*[exp.Ordered(this=exp.column(g.unit), desc=bool(descending)) for g in grains])
+            return query.order_by(*[_ordered(exp.column(g.unit), bool(descending)) for g in grains])
         if sort is not None and sort.by_label:
             named = [e.alias_or_name for e in select[:-1]]
             self.conditions.append(f"sorted by name{', descending' if descending else ''}")
-            return query.order_by(*[exp.Ordered(this=exp.column(n), desc=bool(descending)) for n in named])
+            return query.order_by(*[_ordered(exp.column(n), bool(descending)) for n in named])
         if len(select) > 1:
             if sort is not None:
                 self.conditions.append("highest first" if descending else "lowest first")

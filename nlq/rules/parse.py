@@ -32,6 +32,7 @@ from nlq.rules.wording import (
     acronyms,
     beyond_the_names,
     measured_by,
+    revenue_reading,
 )
 from nlq.rules.words import (
     AVG_WORDS,
@@ -130,6 +131,7 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
         if item is None:
             if not candidates:
                 raise hand_over(f"it does not know the word “{word}” in this database")
+            candidates = revenue_reading(tuple(words[i:i + length]), candidates, catalog)  # "revenue": the sales'
             item = Item("concept", tuple(words[i:i + length]), candidates, plural=plurals[i + length - 1])
         if item.kind == "group":
             if grouping and connector:

@@ -16,10 +16,11 @@ from nlq.rules.hierarchy import relation_word
 from nlq.rules.intent import Item
 from nlq.rules.ordering import AGES as AGE_WORDS
 from nlq.rules.ordering import time_superlative
-from nlq.rules.words import EVENT_FILLER_VERBS, SALE_VERBS, TOKEN_RE, lemma_forms, tokens
+from nlq.rules.words import EVENT_FILLER_VERBS, REVENUE_WORDS, SALE_VERBS, TOKEN_RE, lemma_forms, name_words, tokens
 
 NEAR_MIN_LETTERS = 5
 NEAR_CUTOFF = 0.85
+CUSTOMER_WORDS = {"customer", "client", "buyer", "account", "patient", "guest", "member", "subscriber"}
 MEASURED_SUPERLATIVES = {"cheapest", "priciest", "longest", "shortest", "heaviest", "lightest", "tallest"}
 
 
@@ -118,3 +119,21 @@ def beyond_the_names(word: str, items: list[Item], catalog: Catalog) -> tuple[It
     if word == "date" and any(i.kind in {"datemost", "when"} for i in items):  # "the earliest invoice date"
         return Item("datename", (word,)), [], 1
     return None, near_values(word, catalog), 1
+
+
+def revenue_reading(words: tuple[str, ...], candidates: list[Concept], catalog: Catalog) -> list[Concept]:
+    """"revenue", "sales" where several tables hold money: the money that comes in (not units sold), and from
+    customers (a sales fact, not a warehouse's transfers to its stores) when only some tables lead to them."""
+    if len(words) != 1 or not {words[0], words[0] + "s"} & set(REVENUE_WORDS):  # "sales" reads as "sale"
+        return candidates
+    money = [c for c in catalog.lookup(("revenue",)) if c in candidates]
+    if money:  # other kinds stay: "the Sales department" is a value
+        candidates = [c for c in candidates if not isinstance(c, Measure) or c in money]
+    tables = {c.table for c in candidates if isinstance(c, Measure)}
+    if len(tables) < 2:
+        return candidates
+    customers = [t for t in catalog.columns if set(name_words(t)) & CUSTOMER_WORDS]
+    facing = {t for t in tables if any(catalog.path(t, c) is not None for c in customers)}
+    if not facing or facing == tables:
+        return candidates
+    return [c for c in candidates if not isinstance(c, Measure) or c.table in facing]
