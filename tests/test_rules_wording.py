@@ -140,3 +140,26 @@ def test_a_value_and_its_column_word_outweigh_a_measure_of_that_name(staff: Engi
     answer = ask("employees in the Sales department", staff, mode="rules")
     assert answer.ok, answer.error
     assert sorted(answer.frame["first_name"]) == ["Ann", "Bo"]
+
+
+@pytest.mark.parametrize(("question", "count"), [
+    ("employees who joined in 2003", 3),  # joining is being hired
+    ("how many employees started in 2002", 3),
+])
+def test_other_verbs_for_a_date(chinook_rules: Engine, question: str, count: int) -> None:
+    answer = ask(question, chinook_rules, mode="rules")
+    assert answer.ok, answer.error
+    assert len(answer.frame) == count or answer.frame.iloc[0, -1] == count
+
+
+def test_a_date_of_other_rows_never_filters_a_list(chinook_rules: Engine) -> None:
+    """"Who joined the company in 2003?" once listed the customers' companies whose support agent was hired
+    in 2003: the verb dates employees, so a list of anything else is handed over."""
+    answer = ask("Who joined the company in 2003?", chinook_rules, mode="rules")
+    assert not answer.ok, answer.sql
+
+
+def test_pay_is_a_salary(staff: Engine) -> None:
+    answer = ask("average pay by department", staff, mode="rules")
+    assert answer.ok, answer.error
+    assert answer.understood == "average salary · by department"

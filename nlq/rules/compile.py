@@ -112,6 +112,9 @@ class _Builder(QueryParts):
         ranked_by_date = intent.rank is not None and intent.order is not None and intent.order.by_date
         if intent.dimensions or (intent.rank and not ranked_by_date):
             raise hand_over("it asks for a list together with a grouping or ranking")
+        if intent.dated_by and entity.table not in {table for table, _ in intent.dated_by}:
+            # "Who joined the company in 2003": the hire date is the employees', not the companies' listed
+            raise hand_over(f"its verb dates {intent.dated_by[0][0]}, not the {entity.label} it lists")
         self.dated_by = intent.dated_by
         if isinstance(entity, Attribute):  # one column's values: "the capital of Texas", "Singh's phone number"
             if intent.order or intent.thresholds:

@@ -66,6 +66,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "rep": ("representative", "salesperson"),
     "quantity": ("units", "qty"),
     "millisecond": ("length", "duration"),  # a track's or a call's length, in the column's own unit
+    "salary": ("pay", "paid", "wage", "earnings", "compensation"),
     "duration": ("length",),
     "category": ("type",),
     "country": ("nation",),
@@ -174,6 +175,10 @@ UNIT_WORDS = {"unit", "units", "count", "qty", "quantity", "number", "num", "vol
 COST_WORDS = {"expense", "cost", "spend", "spending", "budget", "salary", "payroll", "wage", "tax", "refund",
               "purchase", "procurement", "supplier", "vendor", "fee", "commission", "bonus", "loss", "debt", "fine"}
 PARTICLES = ("up", "out", "in", "off", "on")
+# Verbs people use for the event a date column records, beyond its own word: "joined" for a hire date.
+DATE_VERB_SYNONYMS = {"hire": ("join", "start"), "join": ("sign", "register", "enroll", "enrol"),
+                      "signup": ("join", "register", "enroll", "enrol"), "register": ("join", "sign", "enroll"),
+                      "enroll": ("join", "sign", "register"), "registration": ("join", "sign", "enroll")}
 DATE_WORDS = {"date", "time", "at", "on", "dt", "timestamp", "day", "when", "tms", "ts"}
 
 
@@ -194,6 +199,7 @@ def date_verbs(name: str) -> set[str]:
         if word in DATE_WORDS or len(word) < 3:
             continue
         found |= {word, *(f for f in (lexicon.verb(word), lexicon.noun(word)) if f)}
+        found |= set(DATE_VERB_SYNONYMS.get(word, ()))
         phrasal = next((word[:-len(p)] for p in PARTICLES if word.endswith(p) and len(word) > len(p) + 2), None)
         if phrasal and lexicon.verb(phrasal) == phrasal:  # signup_date: "signed up"
             found.add(phrasal)
