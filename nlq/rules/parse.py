@@ -10,6 +10,7 @@ model, with that word as the reason. Names are looked up longest first ("average
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from nlq.rules.catalog import Catalog
 from nlq.rules.concepts import Attribute, Concept, Entity, Measure, Value
@@ -232,6 +233,9 @@ def _longest_name(words: list[str], i: int, taken: set[int], catalog: Catalog) -
 
 
 def _roles(items: list[Item], catalog: Catalog) -> Intent:
+    counts = [position for position, item in enumerate(items) if item.kind == "count"]
+    if any(later - earlier > 1 for earlier, later in pairwise(counts)):
+        raise hand_over("it asks more than one question")  # "how many are there and how many are active"
     intent = Intent()
     distinct = any(item.kind == "distinct" for item in items)
     dated = [set(item.value) for item in items if item.kind == "dated"]  # type: ignore[call-overload]
