@@ -58,7 +58,7 @@ def distracted_cases(half: str, folder: Path) -> dict[str, tuple[LinkingIndex, l
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--budget", type=int, default=3000, help="NLQ_PROMPT_TOKENS to test (default 3000)")
-    parser.add_argument("--half", choices=("tuning", "heldout", "final", "final2", "final3", "final4", "both"), default="tuning")
+    parser.add_argument("--half", choices=(*datasets.HALVES, "both"), default="tuning")
     parser.add_argument("--show-misses", action="store_true")
     args = parser.parse_args()
     halves = ("tuning", "heldout") if args.half == "both" else (args.half,)

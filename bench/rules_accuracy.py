@@ -61,7 +61,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--show-wrong", action="store_true", help="print each wrong answer with both SQL texts")
     parser.add_argument("--show-missed", action="store_true", help="print each simple question handed over, and why")
-    parser.add_argument("--half", choices=("tuning", "heldout", "final", "final2", "final3", "final4"), default="tuning")
+    parser.add_argument("--half", choices=datasets.HALVES, default="tuning")
     parser.add_argument("--own", action="store_true", help="also nlq's own older sets")
     args = parser.parse_args()
     latencies = question_sets(args.half, args.show_wrong, args.show_missed)

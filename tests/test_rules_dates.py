@@ -4,32 +4,24 @@ is only read as a date when its values are dates; "date" columns holding anythin
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
 from nlq.engine import Engine
 from nlq.pipeline import ask
-from tests.support import chinook
-
-RULES = {"NLQ_RULES": "true"}
 
 
 @pytest.fixture
-def city_reports(tmp_path: Path, make_engine: Callable[..., Engine]) -> Engine:
-    path = tmp_path / "city.sqlite"
-    with sqlite3.connect(path) as connection:
-        connection.executescript("""
-            CREATE TABLE crime_scene_report (date INTEGER, type TEXT, city TEXT, description TEXT);
-            INSERT INTO crime_scene_report VALUES (20171231, 'robbery', 'SQL City', 'a'),
-                (20180115, 'arson', 'SQL City', 'b'), (20180301, 'robbery', 'Murfreesboro', 'c'),
-                (20180331, 'robbery', 'SQL City', 'd'), (20180401, 'robbery', 'SQL City', 'e');
-            CREATE TABLE ticket (ticket_id INTEGER PRIMARY KEY, issue_date INTEGER, fine INTEGER);
-            INSERT INTO ticket VALUES (1, 1514764800, 50), (2, 1522540800, 70);
-        """)
-    return make_engine(NLQ_DATABASE_URL=f"sqlite:///{path}", **RULES)
+def city_reports(rules_on: Callable[[str], Engine]) -> Engine:
+    return rules_on("""
+        CREATE TABLE crime_scene_report (date INTEGER, type TEXT, city TEXT, description TEXT);
+        INSERT INTO crime_scene_report VALUES (20171231, 'robbery', 'SQL City', 'a'),
+            (20180115, 'arson', 'SQL City', 'b'), (20180301, 'robbery', 'Murfreesboro', 'c'),
+            (20180331, 'robbery', 'SQL City', 'd'), (20180401, 'robbery', 'SQL City', 'e');
+        CREATE TABLE ticket (ticket_id INTEGER PRIMARY KEY, issue_date INTEGER, fine INTEGER);
+        INSERT INTO ticket VALUES (1, 1514764800, 50), (2, 1522540800, 70);
+    """)
 
 
 @pytest.mark.parametrize(("question", "value"), [
@@ -51,9 +43,8 @@ def test_a_number_that_is_no_date_is_not_read_as_one(city_reports: Engine) -> No
     assert not answer.ok, answer.sql
 
 
-def test_a_span_of_days_on_real_dates(make_engine: Callable[..., Engine]) -> None:
-    engine = make_engine(NLQ_DATABASE_URL=chinook.sqlite_url(), **RULES)
-    answer = ask("number of invoices between March 1 and March 31, 2024", engine, mode="rules")
+def test_a_span_of_days_on_real_dates(chinook_rules: Engine) -> None:
+    answer = ask("number of invoices between March 1 and March 31, 2024", chinook_rules, mode="rules")
     assert answer.ok, answer.error
     assert answer.understood == "number of invoices · from 2024-03-01 to 2024-03-31"
     assert "'2024-03-01'" in answer.sql and "'2024-04-01'" in answer.sql

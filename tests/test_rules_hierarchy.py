@@ -5,36 +5,23 @@ own row; each of these failed before the self-reference was understood."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
 from nlq.engine import Engine
 from nlq.pipeline import ask
-from tests.support import chinook
-
-RULES = {"NLQ_RULES": "true"}
 
 
 @pytest.fixture
-def chinook_rules(make_engine: Callable[..., Engine]) -> Engine:
-    return make_engine(NLQ_DATABASE_URL=chinook.sqlite_url(), **RULES)
-
-
-@pytest.fixture
-def company(tmp_path: Path, make_engine: Callable[..., Engine]) -> Engine:
+def company(rules_on: Callable[[str], Engine]) -> Engine:
     """Oracle HR's shape: a manager_id naming the one above."""
-    path = tmp_path / "hr.sqlite"
-    with sqlite3.connect(path) as connection:
-        connection.executescript("""
-            CREATE TABLE employees (employee_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT,
-                                    manager_id INTEGER REFERENCES employees(employee_id));
-            INSERT INTO employees VALUES (100, 'Steven', 'King', NULL), (101, 'Neena', 'Kochhar', 100),
-                (102, 'Lex', 'De Haan', 100), (103, 'Alexander', 'Hunold', 102);
-        """)
-    return make_engine(NLQ_DATABASE_URL=f"sqlite:///{path}", **RULES)
+    return rules_on("""
+        CREATE TABLE employees (employee_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT,
+                                manager_id INTEGER REFERENCES employees(employee_id));
+        INSERT INTO employees VALUES (100, 'Steven', 'King', NULL), (101, 'Neena', 'Kochhar', 100),
+            (102, 'Lex', 'De Haan', 100), (103, 'Alexander', 'Hunold', 102);
+    """)
 
 
 def _names(engine: Engine, question: str, first: str, last: str) -> set[tuple[str, str]]:

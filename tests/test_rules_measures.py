@@ -4,23 +4,13 @@ or a discount or tax would make the product wrong."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
 from nlq.engine import Engine
 from nlq.evaluate import run_gold, same_result
 from nlq.pipeline import ask
-from tests.support import chinook
-
-RULES = {"NLQ_RULES": "true"}
-
-
-@pytest.fixture
-def chinook_rules(make_engine: Callable[..., Engine]) -> Engine:
-    return make_engine(NLQ_DATABASE_URL=chinook.sqlite_url(), **RULES)
 
 
 @pytest.mark.parametrize(("question", "gold"), [
@@ -44,40 +34,34 @@ def test_a_stated_amount_comes_first(chinook_rules: Engine) -> None:
     assert answer.understood == "total · in 2023" and "Invoice.Total" in answer.sql
 
 
-def test_lines_with_a_discount_are_never_priced_by_guess(tmp_path: Path, make_engine: Callable[..., Engine]) -> None:
-    path = tmp_path / "shop.sqlite"
-    with sqlite3.connect(path) as connection:
-        connection.executescript("""
-            CREATE TABLE product (product_id INTEGER PRIMARY KEY, name TEXT);
-            CREATE TABLE order_item (item_id INTEGER PRIMARY KEY, product_id INTEGER REFERENCES product(product_id),
-                                     unit_price NUMERIC, quantity INTEGER, discount NUMERIC);
-            INSERT INTO product VALUES (1, 'Tea'), (2, 'Coffee');
-            INSERT INTO order_item VALUES (1, 1, 2.5, 4, 0.1), (2, 2, 4.0, 1, 0);
-        """)
-    engine = make_engine(NLQ_DATABASE_URL=f"sqlite:///{path}", **RULES)
+def test_lines_with_a_discount_are_never_priced_by_guess(rules_on: Callable[[str], Engine]) -> None:
+    engine = rules_on("""
+        CREATE TABLE product (product_id INTEGER PRIMARY KEY, name TEXT);
+        CREATE TABLE order_item (item_id INTEGER PRIMARY KEY, product_id INTEGER REFERENCES product(product_id),
+                                 unit_price NUMERIC, quantity INTEGER, discount NUMERIC);
+        INSERT INTO product VALUES (1, 'Tea'), (2, 'Coffee');
+        INSERT INTO order_item VALUES (1, 1, 2.5, 4, 0.1), (2, 2, 4.0, 1, 0);
+    """)
     answer = ask("revenue by product", engine, mode="rules")
     assert not answer.ok, answer.sql
 
 
 @pytest.fixture
-def retailer(tmp_path: Path, make_engine: Callable[..., Engine]) -> Engine:
+def retailer(rules_on: Callable[[str], Engine]) -> Engine:
     """Oracle's CO schema in miniature: order lines priced by unit price × quantity, a department named Sales."""
-    path = tmp_path / "retail.sqlite"
-    with sqlite3.connect(path) as connection:
-        connection.executescript("""
-            CREATE TABLE locations (location_id INTEGER PRIMARY KEY, city TEXT);
-            CREATE TABLE departments (department_id INTEGER PRIMARY KEY, department_name TEXT,
-                                      location_id INTEGER REFERENCES locations(location_id));
-            CREATE TABLE products (product_id INTEGER PRIMARY KEY, product_name TEXT);
-            CREATE TABLE order_items (order_id INTEGER, line_item_id INTEGER,
-                                      product_id INTEGER REFERENCES products(product_id), unit_price NUMERIC,
-                                      quantity INTEGER);
-            INSERT INTO locations VALUES (1, 'Seattle'), (2, 'Toronto');
-            INSERT INTO departments VALUES (10, 'Sales', 2), (20, 'Human Resources', 1);
-            INSERT INTO products VALUES (1, 'Coat'), (2, 'Hat');
-            INSERT INTO order_items VALUES (1, 1, 1, 10, 3), (1, 2, 2, 5, 1), (2, 1, 2, 5, 2);
-        """)
-    return make_engine(NLQ_DATABASE_URL=f"sqlite:///{path}", **RULES)
+    return rules_on("""
+        CREATE TABLE locations (location_id INTEGER PRIMARY KEY, city TEXT);
+        CREATE TABLE departments (department_id INTEGER PRIMARY KEY, department_name TEXT,
+                                  location_id INTEGER REFERENCES locations(location_id));
+        CREATE TABLE products (product_id INTEGER PRIMARY KEY, product_name TEXT);
+        CREATE TABLE order_items (order_id INTEGER, line_item_id INTEGER,
+                                  product_id INTEGER REFERENCES products(product_id), unit_price NUMERIC,
+                                  quantity INTEGER);
+        INSERT INTO locations VALUES (1, 'Seattle'), (2, 'Toronto');
+        INSERT INTO departments VALUES (10, 'Sales', 2), (20, 'Human Resources', 1);
+        INSERT INTO products VALUES (1, 'Coat'), (2, 'Hat');
+        INSERT INTO order_items VALUES (1, 1, 1, 10, 3), (1, 2, 2, 5, 1), (2, 1, 2, 5, 2);
+    """)
 
 
 def test_two_names_of_one_measure_are_one_measure(retailer: Engine) -> None:

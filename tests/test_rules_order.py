@@ -5,20 +5,10 @@ superlative with no number) must be handed over instead."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from nlq.engine import Engine
 from nlq.pipeline import ask
-from tests.support import chinook
-
-RULES = {"NLQ_RULES": "true"}
-
-
-@pytest.fixture
-def chinook_rules(make_engine: Callable[..., Engine]) -> Engine:
-    return make_engine(NLQ_DATABASE_URL=chinook.sqlite_url(), **RULES)
 
 
 @pytest.mark.parametrize(("question", "rows"), [

@@ -5,47 +5,40 @@ asks which table; a summary is never read when the facts are there."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
 from nlq.engine import Engine
 from nlq.pipeline import ask
 
-RULES = {"NLQ_RULES": "true"}
-
 
 @pytest.fixture
-def warehouse(tmp_path: Path, make_engine: Callable[..., Engine]) -> Engine:
-    path = tmp_path / "warehouse.sqlite"
-    with sqlite3.connect(path) as connection:
-        connection.executescript("""
-            CREATE TABLE time_by_day (time_id INTEGER, the_date TIMESTAMP, the_year INTEGER);
-            CREATE TABLE store (store_id INTEGER, store_name VARCHAR(30), store_country VARCHAR(30),
-                                first_opened_date TIMESTAMP);
-            CREATE TABLE store_ragged (store_id INTEGER, store_name VARCHAR(30), store_country VARCHAR(30));
-            CREATE UNIQUE INDEX i_store_id ON store (store_id);
-            CREATE UNIQUE INDEX i_store_ragged_id ON store_ragged (store_id);
-            CREATE TABLE customer (customer_id INTEGER PRIMARY KEY, fullname VARCHAR(30));
-            CREATE TABLE sales_fact_2023 (time_id INTEGER, store_id INTEGER, customer_id INTEGER, store_sales REAL,
-                                          unit_sales REAL);
-            CREATE TABLE sales_fact_2024 (time_id INTEGER, store_id INTEGER, customer_id INTEGER, store_sales REAL,
-                                          unit_sales REAL);
-            CREATE TABLE inventory_fact_2023 (time_id INTEGER, store_id INTEGER, warehouse_sales REAL);
-            INSERT INTO customer VALUES (1, 'Ann');
-            INSERT INTO inventory_fact_2023 VALUES (1, 1, 500);
-            CREATE TABLE agg_sales_fact_2023 (time_id INTEGER, store_sales REAL, unit_sales REAL);
-            INSERT INTO time_by_day VALUES (1, '2023-03-01 00:00:00', 2023), (2, '2024-05-01 00:00:00', 2024);
-            INSERT INTO store VALUES (1, 'Store 1', 'USA', '1990-01-01 00:00:00'),
-                (2, 'Store 2', 'Mexico', '1995-01-01 00:00:00');
-            INSERT INTO store_ragged VALUES (1, 'Store 1', 'USA'), (2, 'Store 2', 'Mexico');
-            INSERT INTO sales_fact_2023 VALUES (1, 1, 1, 10.5, 3), (1, 2, 1, 4.0, 1), (1, 1, 1, 2.0, 1);
-            INSERT INTO sales_fact_2024 VALUES (2, 1, 1, 7.0, 2), (2, 2, 1, 1.0, 1);
-            INSERT INTO agg_sales_fact_2023 VALUES (1, 99, 99);
-        """)
-    return make_engine(NLQ_DATABASE_URL=f"sqlite:///{path}", **RULES)
+def warehouse(rules_on: Callable[[str], Engine]) -> Engine:
+    return rules_on("""
+        CREATE TABLE time_by_day (time_id INTEGER, the_date TIMESTAMP, the_year INTEGER);
+        CREATE TABLE store (store_id INTEGER, store_name VARCHAR(30), store_country VARCHAR(30),
+                            first_opened_date TIMESTAMP);
+        CREATE TABLE store_ragged (store_id INTEGER, store_name VARCHAR(30), store_country VARCHAR(30));
+        CREATE UNIQUE INDEX i_store_id ON store (store_id);
+        CREATE UNIQUE INDEX i_store_ragged_id ON store_ragged (store_id);
+        CREATE TABLE customer (customer_id INTEGER PRIMARY KEY, fullname VARCHAR(30));
+        CREATE TABLE sales_fact_2023 (time_id INTEGER, store_id INTEGER, customer_id INTEGER, store_sales REAL,
+                                      unit_sales REAL);
+        CREATE TABLE sales_fact_2024 (time_id INTEGER, store_id INTEGER, customer_id INTEGER, store_sales REAL,
+                                      unit_sales REAL);
+        CREATE TABLE inventory_fact_2023 (time_id INTEGER, store_id INTEGER, warehouse_sales REAL);
+        INSERT INTO customer VALUES (1, 'Ann');
+        INSERT INTO inventory_fact_2023 VALUES (1, 1, 500);
+        CREATE TABLE agg_sales_fact_2023 (time_id INTEGER, store_sales REAL, unit_sales REAL);
+        INSERT INTO time_by_day VALUES (1, '2023-03-01 00:00:00', 2023), (2, '2024-05-01 00:00:00', 2024);
+        INSERT INTO store VALUES (1, 'Store 1', 'USA', '1990-01-01 00:00:00'),
+            (2, 'Store 2', 'Mexico', '1995-01-01 00:00:00');
+        INSERT INTO store_ragged VALUES (1, 'Store 1', 'USA'), (2, 'Store 2', 'Mexico');
+        INSERT INTO sales_fact_2023 VALUES (1, 1, 1, 10.5, 3), (1, 2, 1, 4.0, 1), (1, 1, 1, 2.0, 1);
+        INSERT INTO sales_fact_2024 VALUES (2, 1, 1, 7.0, 2), (2, 2, 1, 1.0, 1);
+        INSERT INTO agg_sales_fact_2023 VALUES (1, 99, 99);
+    """)
 
 
 @pytest.mark.parametrize(("question", "rows"), [

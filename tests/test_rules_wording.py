@@ -5,22 +5,15 @@ department")."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
 from nlq.engine import Engine
 from nlq.pipeline import ask
-from tests.support import chinook
 
 RULES = {"NLQ_RULES": "true"}
 
-
-@pytest.fixture
-def chinook_rules(make_engine: Callable[..., Engine]) -> Engine:
-    return make_engine(NLQ_DATABASE_URL=chinook.sqlite_url(), **RULES)
 
 
 def test_a_column_of_the_rows_named(chinook_rules: Engine) -> None:
@@ -64,16 +57,13 @@ def test_headcount_counts_the_staff(chinook_rules: Engine) -> None:
     assert dict(answer.frame.itertuples(index=False, name=None))["Sales Support Agent"] == 3
 
 
-def test_a_value_then_the_last_word_of_its_column(tmp_path: Path, make_engine: Callable[..., Engine]) -> None:
-    path = tmp_path / "grocer.sqlite"
-    with sqlite3.connect(path) as connection:
-        connection.executescript("""
-            CREATE TABLE department (department_id INTEGER PRIMARY KEY, department_description TEXT);
-            CREATE TABLE product (product_id INTEGER PRIMARY KEY, product_name TEXT, product_department TEXT);
-            INSERT INTO department VALUES (1, 'HQ Finance');
-            INSERT INTO product VALUES (1, 'Ham', 'Deli'), (2, 'Brie', 'Deli'), (3, 'Kale', 'Produce');
-        """)
-    engine = make_engine(NLQ_DATABASE_URL=f"sqlite:///{path}", **RULES)
+def test_a_value_then_the_last_word_of_its_column(rules_on: Callable[[str], Engine]) -> None:
+    engine = rules_on("""
+        CREATE TABLE department (department_id INTEGER PRIMARY KEY, department_description TEXT);
+        CREATE TABLE product (product_id INTEGER PRIMARY KEY, product_name TEXT, product_department TEXT);
+        INSERT INTO department VALUES (1, 'HQ Finance');
+        INSERT INTO product VALUES (1, 'Ham', 'Deli'), (2, 'Brie', 'Deli'), (3, 'Kale', 'Produce');
+    """)
     answer = ask("how many products in the Deli department", engine, mode="rules")
     assert answer.ok, answer.error
     assert answer.frame.iloc[0, -1] == 2
@@ -105,24 +95,21 @@ def test_a_phrasal_verb_names_its_date(make_engine: Callable[..., Engine]) -> No
 
 
 @pytest.fixture
-def staff(tmp_path: Path, make_engine: Callable[..., Engine]) -> Engine:
+def staff(rules_on: Callable[[str], Engine]) -> Engine:
     """Oracle HR in miniature, with a Sales department beside order lines whose revenue "sales" also names."""
-    path = tmp_path / "staff.sqlite"
-    with sqlite3.connect(path) as connection:
-        connection.executescript("""
-            CREATE TABLE departments (department_id INTEGER PRIMARY KEY, department_name TEXT);
-            CREATE TABLE jobs (job_id TEXT PRIMARY KEY, job_title TEXT);
-            CREATE TABLE employees (employee_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT,
-                                    salary NUMERIC, job_id TEXT REFERENCES jobs(job_id),
-                                    department_id INTEGER REFERENCES departments(department_id));
-            CREATE TABLE order_items (order_id INTEGER, unit_price NUMERIC, quantity INTEGER);
-            INSERT INTO departments VALUES (1, 'Sales'), (2, 'Shipping');
-            INSERT INTO jobs VALUES ('SA_REP', 'Sales Representative'), ('SH_CLERK', 'Shipping Clerk');
-            INSERT INTO employees VALUES (1, 'Ann', 'Lee', 9000, 'SA_REP', 1), (2, 'Bo', 'Kim', 7000, 'SA_REP', 1),
-                (3, 'Cy', 'Ng', 3000, 'SH_CLERK', 2);
-            INSERT INTO order_items VALUES (1, 10, 2);
-        """)
-    return make_engine(NLQ_DATABASE_URL=f"sqlite:///{path}", **RULES)
+    return rules_on("""
+        CREATE TABLE departments (department_id INTEGER PRIMARY KEY, department_name TEXT);
+        CREATE TABLE jobs (job_id TEXT PRIMARY KEY, job_title TEXT);
+        CREATE TABLE employees (employee_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT,
+                                salary NUMERIC, job_id TEXT REFERENCES jobs(job_id),
+                                department_id INTEGER REFERENCES departments(department_id));
+        CREATE TABLE order_items (order_id INTEGER, unit_price NUMERIC, quantity INTEGER);
+        INSERT INTO departments VALUES (1, 'Sales'), (2, 'Shipping');
+        INSERT INTO jobs VALUES ('SA_REP', 'Sales Representative'), ('SH_CLERK', 'Shipping Clerk');
+        INSERT INTO employees VALUES (1, 'Ann', 'Lee', 9000, 'SA_REP', 1), (2, 'Bo', 'Kim', 7000, 'SA_REP', 1),
+            (3, 'Cy', 'Ng', 3000, 'SH_CLERK', 2);
+        INSERT INTO order_items VALUES (1, 10, 2);
+    """)
 
 
 @pytest.mark.parametrize(("question", "rows"), [

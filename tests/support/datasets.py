@@ -24,6 +24,7 @@ DATA = Path(__file__).parent.parent / "data"
 UNPACKED = Path(__file__).parent.parent / "artifacts" / "datasets"
 QUESTIONS = DATA / "questions"
 PACKED = ("lahman", "foodmart", "oracle_hr_co", "murder_mystery")
+HALVES = ("tuning", "heldout", "final", "final2", "final3", "final4")  # the question sets, in the order written
 SEARCH_PATH = {"oracle_hr_co": "hr,co"}
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -130,6 +131,25 @@ def make_engine(make_settings: Callable[..., Settings]) -> Iterator[Callable[...
     yield make
     for engine in opened:
         engine.close()
+
+
+@pytest.fixture
+def chinook_rules(make_engine: Callable[..., Engine]) -> Engine:
+    """Chinook (SQLite) answered by the rules tier alone, with no semantic model."""
+    return make_engine(NLQ_DATABASE_URL=chinook.sqlite_url(), NLQ_RULES="true")
+
+
+@pytest.fixture
+def rules_on(tmp_path: Path, make_engine: Callable[..., Engine]) -> Callable[[str], Engine]:
+    """A rules-tier engine on a small SQLite database made from a script: a schema in miniature."""
+
+    def make(script: str) -> Engine:
+        path = tmp_path / f"miniature-{len(list(tmp_path.glob('miniature-*.sqlite')))}.sqlite"
+        with sqlite3.connect(path) as connection:
+            connection.executescript(script)
+        return make_engine(NLQ_DATABASE_URL=f"sqlite:///{path}", NLQ_RULES="true")
+
+    return make
 
 
 @pytest.fixture
