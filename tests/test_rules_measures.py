@@ -82,3 +82,30 @@ def test_an_english_word_is_never_a_misspelt_value(chinook_rules: Engine) -> Non
     """"person" once matched the customer named Peterson, letter for letter nearly enough."""
     answer = ask("Who's the oldest person on staff?", chinook_rules, mode="rules")
     assert not answer.ok and "“person”" in answer.error.message  # handed over for the word it does not know
+
+
+TWO_WAYS = """
+    CREATE TABLE stores (store_id INTEGER PRIMARY KEY, store_name TEXT);
+    CREATE TABLE orders (order_id INTEGER PRIMARY KEY, store_id INTEGER REFERENCES stores(store_id));
+    CREATE TABLE shipments (shipment_id INTEGER PRIMARY KEY, store_id INTEGER REFERENCES stores(store_id));
+    CREATE TABLE order_items (order_id INTEGER REFERENCES orders(order_id),
+                              shipment_id INTEGER REFERENCES shipments(shipment_id), unit_price NUMERIC,
+                              quantity INTEGER);
+    INSERT INTO stores VALUES (1, 'Seattle'), (2, 'Boston');
+    INSERT INTO orders VALUES (10, 1);
+    INSERT INTO shipments VALUES (20, 2);
+    INSERT INTO order_items VALUES (10, 20, 5, 2);
+"""
+
+
+def test_two_ways_to_a_table_ask_which(rules_on: Callable[[str], Engine]) -> None:
+    """Oracle CO: an order line reaches a store through its order and through its shipment. Once handed over
+    silently ("cannot reach"); now the answer asks, and each choice answers."""
+    engine = rules_on(TWO_WAYS)
+    answer = ask("revenue by store", engine, mode="rules")
+    assert not answer.ok and answer.clarify is not None
+    choices = {reading.value: reading.label for reading in answer.clarify.readings}
+    assert set(choices) == {"order_items.order_id", "order_items.shipment_id"}
+    through_orders = ask("revenue by store", engine, mode="rules", choices=["order_items.order_id"])
+    assert through_orders.ok, through_orders.error
+    assert through_orders.frame.iloc[0, 0] == "Seattle"

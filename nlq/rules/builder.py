@@ -20,7 +20,7 @@ from nlq.rules.intent import Intent, Relation, hand_over
 from nlq.rules.thresholds import condition as compared
 from nlq.rules.thresholds import label as threshold_label
 from nlq.rules.timeframes import Period, resolve
-from nlq.rules.words import name_words
+from nlq.rules.words import display_name, name_words
 
 SAFE_NAME = {"postgres": re.compile(r"[a-z_][a-z0-9_]*"), "sqlite": re.compile(r"[A-Za-z_][A-Za-z0-9_]*")}
 GRAIN_DIALECTS = ("postgres", "sqlite")
@@ -44,11 +44,12 @@ class QueryParts:
 
     def _nearest(self, candidates: Sequence[Concept], what: str) -> Concept:
         """The candidate reached by the shortest unambiguous path from the base table."""
-        reachable = []
+        reachable: list[tuple[int, Concept, list[Edge] | None]] = []
         for concept in candidates:
             path = self.catalog.path(self.table, concept.table)
-            if path is not None:
-                reachable.append((len(path), concept, path))
+            ways = [] if path is not None else self.catalog.paths(self.table, concept.table)
+            if path is not None or ways:  # with two or three ways, which one is asked once it is the nearest
+                reachable.append((len(path) if path is not None else len(ways[0]), concept, path))
         if not reachable:
             raise hand_over(f"it cannot reach {what} ({named(candidates)}) from {self.table}")
         shortest = min(distance for distance, _, _ in reachable)
@@ -61,10 +62,20 @@ class QueryParts:
                        for c, path in columns.values()]
             nearest = [decide(f"Which “{nearest[0][0].label}” do you mean", options, self.chosen,
                               hand_over(f"{named(candidates)} could mean more than one column"), self.taken)]
-        concept, path = nearest[0]
-        self._join(path)
+        concept, found = nearest[0]
+        self._join(found if found is not None else self._one_of_the_ways(concept))
         self.cost += shortest
         return concept
+
+    def _one_of_the_ways(self, concept: Concept) -> list[Edge]:
+        """Two or three equally short ways to a table: the one chosen, or ``Ambiguous`` to ask which."""
+        ways = self.catalog.paths(self.table, concept.table)
+        options = [(f"{way[0].table}.{way[0].column}",
+                    f"{reading_label(concept.table, concept.label)} · through {display_name(way[0].target)}", way)
+                   for way in ways]
+        return decide(f"Which way to {display_name(concept.table)} do you mean", options, self.chosen,
+                      hand_over(f"{concept.table} can be reached from {self.table} in more than one way"),
+                      self.taken)
 
     def _one_column(self, values: list[Value], intent: Intent) -> list[Value]:
         """A value found in several columns ("AC/DC": composer or artist) is only taken when the question

@@ -111,6 +111,22 @@ class Catalog:
         found = best.get(goal)
         return found[2] if found and found[1] == 1 else None
 
+    def paths(self, start: str, goal: str, limit: int = 3) -> list[list[Edge]]:
+        """Every shortest many-to-one path, when there are two to ``limit`` of them (an order line reaches a
+        store through its order and through its shipment); none otherwise."""
+        layers: dict[str, list[list[Edge]]] = {start: [[]]}
+        frontier = [start]
+        while frontier and goal not in layers:
+            reached: dict[str, list[list[Edge]]] = {}
+            for table in frontier:
+                for edge in self.edges.get(table, ()):
+                    if edge.target not in layers:
+                        reached.setdefault(edge.target, []).extend([*p, edge] for p in layers[table])
+            layers.update(reached)
+            frontier = list(reached)
+        found = layers.get(goal, [])
+        return found if 2 <= len(found) <= limit else []
+
     def time_column(self, measure_table: str, explicit: tuple[str, str] | None) -> tuple[str, str] | None:
         """The date a fact happened on: named in the semantic model, else the only date column of the
         nearest table reached from the fact; None when that is not unique."""
