@@ -150,3 +150,15 @@ def test_pay_is_a_salary(staff: Engine) -> None:
     answer = ask("average pay by department", staff, mode="rules")
     assert answer.ok, answer.error
     assert answer.understood == "average salary · by department"
+
+
+@pytest.mark.parametrize(("question", "understood"), [
+    ("How many invoices did we issue to German customers in 2024?", "number of invoices · country is Germany · in 2024"),
+    ("List the customers from Canada", "list of customers · country is Canada"),
+])
+def test_a_value_beside_its_rows_is_their_own(chinook_rules: Engine, question: str, understood: str) -> None:
+    """"German customers": the customers' own country, not the invoice's billing country nor their support
+    agent's (both hold Germany and Canada too); once asked which."""
+    answer = ask(question, chinook_rules, mode="rules")
+    assert answer.ok, answer.error
+    assert answer.understood == understood

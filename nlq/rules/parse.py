@@ -25,6 +25,7 @@ from nlq.rules.subjects import (
     qualify_measure,
     scoped_by_the_value_after,
     value_and_its_column,
+    values_of_their_rows,
 )
 from nlq.rules.thresholds import comparison, take_thresholds
 from nlq.rules.timeframes import find_periods
@@ -153,7 +154,7 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
         i += length
     if grouping and connector:
         raise hand_over(f"“{connector}” is not followed by what to group by")
-    return items
+    return values_of_their_rows(items)
 
 
 def _one_thing(before: Item, item: Item) -> list[Concept] | None:
