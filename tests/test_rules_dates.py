@@ -48,3 +48,13 @@ def test_a_span_of_days_on_real_dates(chinook_rules: Engine) -> None:
     assert answer.ok, answer.error
     assert answer.understood == "number of invoices · from 2024-03-01 to 2024-03-31"
     assert "'2024-03-01'" in answer.sql and "'2024-04-01'" in answer.sql
+
+
+@pytest.mark.parametrize(("question", "value"), [
+    ("how many arsons happened in SQL City in 2018", 1),  # two values of one table; "happened" only says so
+    ("how many robberies in Murfreesboro", 1),
+])
+def test_counting_the_rows_of_several_values(city_reports: Engine, question: str, value: int) -> None:
+    answer = ask(question, city_reports, mode="rules")
+    assert answer.ok, answer.error
+    assert answer.frame.iloc[0, -1] == value

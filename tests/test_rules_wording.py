@@ -162,3 +162,32 @@ def test_a_value_beside_its_rows_is_their_own(chinook_rules: Engine, question: s
     answer = ask(question, chinook_rules, mode="rules")
     assert answer.ok, answer.error
     assert answer.understood == understood
+
+
+GYM = """
+    CREATE TABLE member (id TEXT PRIMARY KEY, name TEXT, membership_status TEXT);
+    CREATE TABLE check_in (membership_id TEXT REFERENCES member(id), check_in_date INTEGER, check_in_time INTEGER,
+                           check_out_time INTEGER);
+    CREATE TABLE driver (id INTEGER PRIMARY KEY, eye_color TEXT, age INTEGER);
+    CREATE TABLE income (ssn INTEGER PRIMARY KEY, annual_income INTEGER);
+    INSERT INTO member VALUES ('a', 'Ann', 'gold'), ('b', 'Bo', 'silver');
+    INSERT INTO check_in VALUES ('a', 20180109, 1600, 1700), ('a', 20180110, 900, 1000), ('b', 20180109, 800, 900);
+    INSERT INTO driver VALUES (1, 'blue', 30), (2, 'brown', 40), (3, 'blue', 50);
+    INSERT INTO income VALUES (1, 30000), (2, 50000);
+"""
+
+
+@pytest.mark.parametrize(("question", "value"), [
+    ("number of check-ins per membership status", {("gold", 2), ("silver", 1)}),  # "check-ins": the rows
+    ("How many drivers have blue eyes?", {(2,)}),  # "blue eyes": the eye color
+    ("What is the average income?", {(40000,)}),  # the income table's one number
+])
+def test_murder_mystery_wording(rules_on: Callable[[str], Engine], question: str, value: set[tuple]) -> None:
+    answer = ask(question, rules_on(GYM), mode="rules")
+    assert answer.ok, answer.error
+    assert set(answer.frame.itertuples(index=False, name=None)) == value
+
+
+def test_a_total_of_rows_is_not_read_as_money(chinook_rules: Engine) -> None:
+    """"total invoices": the number of invoices or their amount? Only the average reads the one number."""
+    assert not ask("total invoices", chinook_rules, mode="rules").ok

@@ -17,6 +17,7 @@ from datetime import date
 from sqlglot import exp
 
 from nlq.lexicon import english
+from nlq.rules.columns import is_date, is_measure, is_number_date, is_summary, is_text
 from nlq.rules.concepts import Attribute, Concept, Edge, Entity, Measure, Value
 from nlq.rules.hierarchy import SelfReference, self_reference
 from nlq.rules.semantic_model import SemanticModel, TableNotes
@@ -32,16 +33,11 @@ from nlq.rules.words import (
     name_words,
     value_words,
 )
-from nlq.schema import ColumnInfo, SchemaInfo, TableInfo, base_table, inferred_references
+from nlq.schema import SchemaInfo, TableInfo, base_table, inferred_references
 
 EXACT, ALIAS = 2, 1  # how strongly a phrase names a concept: its own name, or a synonym / shortened form
 CALENDAR_KEYS = {"time", "date", "day", "calendar"}
 SUMMARY_WEIGHT = 0.25  # a summary table's names count for less than any other table's synonyms
-SUMMARY_WORDS = {"summary", "summaries", "rollup", "archive", "backup", "bak", "snapshot", "aggregate"}
-NUMERIC_TYPES = ("INT", "NUMERIC", "DECIMAL", "REAL", "FLOAT", "DOUBLE", "MONEY", "SMALLINT", "BIGINT")
-TEXT_TYPES = ("CHAR", "TEXT", "STRING", "CLOB")
-IDENTIFIER_WORDS = {"id", "date", "code", "zip", "postal", "phone", "fax", "number", "no", "key", "uuid", "year",
-                    "month", "day", "quarter", "week", "latitude", "longitude", "lat", "lon", "lng"}
 LABEL_NAMES = ("name", "title")
 AUDIT_WORDS = {"update", "updated", "modified", "modification", "changed", "synced", "sync", "loaded", "ingested",
                "etl", "deleted"}
@@ -110,6 +106,11 @@ class Catalog:
                     best[edge.target] = (known[0], known[1] + count, known[2])
         found = best.get(goal)
         return found[2] if found and found[1] == 1 else None
+
+    def measures_of(self, table_name: str) -> list[Measure]:
+        """The numbers a table's own columns hold (not metrics, not worked out)."""
+        return list(dict.fromkeys(c for found in self.phrases.values() for c, _ in found if isinstance(c, Measure)
+                                  and c.table == table_name and not c.aggregated and not c.derived))
 
     def paths(self, start: str, goal: str, limit: int = 3) -> list[list[Edge]]:
         """Every shortest many-to-one path, when there are two to ``limit`` of them (an order line reaches a
@@ -375,30 +376,3 @@ def _label_columns(info: TableInfo) -> tuple[str, ...]:
             return (col.name,)
     named = [c.name for c in text if name_words(c.name)[-1] in LABEL_NAMES]
     return (named[0],) if len(named) == 1 else ()
-
-
-def is_summary(table_name: str) -> bool:
-    """A table that sums up or keeps old copies of others (``agg_c_10_sales_fact_1997``,
-    ``customer_sales_summary``, ``sales_archive_2019``): its numbers are only reached when no other table has them."""
-    words = name_words(table_name)
-    return bool(words) and (words[0] in {"agg", "aggregate"} or bool(set(words) & SUMMARY_WORDS))
-
-
-def is_measure(col: ColumnInfo) -> bool:
-    words = name_words(col.name)
-    return (col.type.upper().startswith(NUMERIC_TYPES) and not col.primary_key and not col.references
-            and not (set(words) & IDENTIFIER_WORDS) and not col.name.lower().endswith("id"))
-
-
-def is_text(col: ColumnInfo) -> bool:
-    return any(kind in col.type.upper() for kind in TEXT_TYPES) and not col.references
-
-
-def is_date(col: ColumnInfo) -> bool:
-    return col.type.upper().startswith(("DATE", "TIMESTAMP")) or is_number_date(col)
-
-
-def is_number_date(col: ColumnInfo) -> bool:
-    """An integer column named a date (``date``, ``check_in_date``): days kept as numbers like 20180115, read as
-    dates only once its values prove to be (``Catalog.latest``)."""
-    return col.type.upper().startswith(("INT", "BIGINT")) and "date" in name_words(col.name)

@@ -269,8 +269,14 @@ def _roles(items: list[Item], catalog: Catalog) -> Intent:
                 intent.filters.append([c for c in item.candidates if isinstance(c, Value)])
             elif item.grouped and kinds & {Attribute, Entity}:
                 intent.dimensions.append([c for c in item.candidates if not isinstance(c, (Measure, Value))])
+            elif Measure in kinds and Entity in kinds and previous is not None and previous.kind == "count" \
+                    and counted is None:  # "number of check-ins": the rows, though "check" names times too
+                counted = [c for c in item.candidates if isinstance(c, Entity)]
             elif Measure in kinds:
                 measures.append([c for c in item.candidates if isinstance(c, Measure)])
+            elif Entity in kinds and previous is not None and previous.value == "avg" and (
+                    single := _single_measure(item, catalog)):
+                measures.append(single)  # "the average income": the income table's one number
             elif kinds & {Attribute, Entity} and names_the_value_before(items, position):
                 continue  # "Washington state", "the Deli department": the column the value was found in
             elif Entity in kinds and scoped_by_the_value_after(items, position, catalog):
@@ -308,6 +314,12 @@ def _roles(items: list[Item], catalog: Catalog) -> Intent:
         # "revenue per customer": a total for each customer, or the average customer's revenue?
         raise hand_over(f"“per {' '.join(per_entity[0].words)}” may mean for each one or on average")
     return intent
+
+
+def _single_measure(item: Item, catalog: Catalog) -> list[Concept] | None:
+    tables = {c.table for c in item.candidates if isinstance(c, Entity)}
+    found = [catalog.measures_of(table) for table in tables]
+    return [m for ms in found for m in ms] if found and all(len(ms) == 1 for ms in found) else None
 
 
 def _count_follows(items: list[Item], position: int) -> bool:

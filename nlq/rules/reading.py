@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.expression import ColumnClause
 
 from nlq.database import Database
-from nlq.rules.catalog import is_text
+from nlq.rules.columns import is_text
 from nlq.schema import SchemaInfo
 
 VALUE_SCAN_ROWS = 50_000  # rows read per column when indexing values

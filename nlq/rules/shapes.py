@@ -29,10 +29,10 @@ def when_intent(items: list[Item], catalog: Catalog) -> Intent:
 
 
 def rows_of_the_value(intent: Intent) -> list[Concept] | None:
-    """The rows counted when a question counts a value ("how many arsons in 2017"): its table's, when the
-    question's values all lie in one table."""
+    """The rows counted when a question counts a value ("how many arsons in 2017", "how many murders in SQL
+    City"): its table's, when the question's values all lie in one table."""
     tables = {v.table for values in intent.filters for v in values}
-    if len(intent.filters) != 1 or len(tables) != 1:
+    if not intent.filters or len(tables) != 1:  # "how many murders in SQL City": both values of one table
         return None
     table = next(iter(tables))
     return [Entity(table, display_name(table), (), ())]

@@ -28,8 +28,9 @@ def value_and_its_column(before: Item, item: Item) -> list[Concept] | None:
     where its word also names a measure (the revenue "sales" stands for)."""
     if before.kind != "concept" or item.grouped:
         return None
-    words = item.words
-    values = [c for c in before.candidates if isinstance(c, Value) and tuple(c.label.split()[-len(words):]) == words]
+    words = item.words  # "the Deli department" (product department), "blue eyes" (eye color)
+    values = [c for c in before.candidates if isinstance(c, Value)
+              and words in {tuple(c.label.split()[-len(words):]), tuple(c.label.split()[:len(words)])}]
     return list(values) or None
 
 

@@ -76,16 +76,17 @@ def measured_by(word: str, catalog: Catalog) -> tuple[bool | None, list[Concept]
 
 def event_verb(word: str, named: list[list[Concept]]) -> bool:
     """A verb that only says the event of the table just named happened ("orders placed")."""
-    verbs = {word, *lemma_forms(word)}
-    return bool(verbs & EVENT_FILLER_VERBS) and any(isinstance(c, Entity) for found in named for c in found)
+    verbs = {word, *lemma_forms(word)}  # "orders placed", and "murders happened" (rows of a value)
+    return bool(verbs & EVENT_FILLER_VERBS) and any(isinstance(c, (Entity, Value)) for found in named for c in found)
 
 
 def beyond_the_names(word: str, items: list[Item], catalog: Catalog) -> tuple[Item | None, list[Concept], int]:
     """A word that is no name nor grammar, read through English, surest first: its lemma or a value it names
     ("rented", "German", "the US"), a measure its superlative ranks by ("tallest"), a date it names ("hired"),
     an event verb after its table ("placed"), and last a value spelled nearly the same ("Brasil")."""
-    candidates = ([c for form in lemma_forms(word) for c in catalog.lookup((form,))]
-                  or pertaining(word, catalog) or synonym_values(word, catalog))
+    named: list[Concept] = [c for form in lemma_forms(word) for c in catalog.lookup((form,))
+                            if not isinstance(c, Value)]
+    candidates = named or pertaining(word, catalog) or synonym_values(word, catalog)  # a value is spelt as it is
     if candidates:
         return None, candidates, 1
     if word == "headcount":  # the number of people on staff

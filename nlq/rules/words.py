@@ -83,7 +83,8 @@ IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "wo
              "news": "news", "series": "series", "status": "status", "address": "address", "business": "business",
              "analysis": "analysis", "bus": "bus", "gas": "gas", "sms": "sms", "was": "was", "is": "is",
              "has": "has", "does": "does", "this": "this", "us": "us", "its": "its", "plus": "plus",
-             "campus": "campus", "virus": "virus", "bonus": "bonus", "radius": "radius", "previous": "previous"}
+             "campus": "campus", "virus": "virus", "bonus": "bonus", "radius": "radius", "previous": "previous",
+             "ins": "in", "ons": "on", "ups": "up", "outs": "out"}  # "check-ins", "add-ons", "sign-ups"
 
 
 def singular(word: str) -> str:

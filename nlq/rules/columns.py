@@ -1,0 +1,40 @@
+"""What kind of thing a column or table is, from its name and type alone: a number to measure, text to
+group by, a date (or a day kept as a number), a summary of other tables."""
+
+from __future__ import annotations
+
+from nlq.rules.words import name_words
+from nlq.schema import ColumnInfo
+
+NUMERIC_TYPES = ("INT", "NUMERIC", "DECIMAL", "REAL", "FLOAT", "DOUBLE", "MONEY", "SMALLINT", "BIGINT")
+TEXT_TYPES = ("CHAR", "TEXT", "STRING", "CLOB")
+IDENTIFIER_WORDS = {"id", "date", "code", "zip", "postal", "phone", "fax", "number", "no", "key", "uuid", "year",
+                    "month", "day", "quarter", "week", "latitude", "longitude", "lat", "lon", "lng"}
+SUMMARY_WORDS = {"summary", "summaries", "rollup", "archive", "backup", "bak", "snapshot", "aggregate"}
+
+
+def is_summary(table_name: str) -> bool:
+    """A table that sums up or keeps old copies of others (``agg_c_10_sales_fact_1997``,
+    ``customer_sales_summary``, ``sales_archive_2019``): its numbers are only reached when no other table has them."""
+    words = name_words(table_name)
+    return bool(words) and (words[0] in {"agg", "aggregate"} or bool(set(words) & SUMMARY_WORDS))
+
+
+def is_measure(col: ColumnInfo) -> bool:
+    words = name_words(col.name)
+    return (col.type.upper().startswith(NUMERIC_TYPES) and not col.primary_key and not col.references
+            and not (set(words) & IDENTIFIER_WORDS) and not col.name.lower().endswith("id"))
+
+
+def is_text(col: ColumnInfo) -> bool:
+    return any(kind in col.type.upper() for kind in TEXT_TYPES) and not col.references
+
+
+def is_date(col: ColumnInfo) -> bool:
+    return col.type.upper().startswith(("DATE", "TIMESTAMP")) or is_number_date(col)
+
+
+def is_number_date(col: ColumnInfo) -> bool:
+    """An integer column named a date (``date``, ``check_in_date``): days kept as numbers like 20180115, read as
+    dates only once its values prove to be (``Catalog.latest``)."""
+    return col.type.upper().startswith(("INT", "BIGINT")) and "date" in name_words(col.name)
