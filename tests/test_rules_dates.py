@@ -58,3 +58,16 @@ def test_counting_the_rows_of_several_values(city_reports: Engine, question: str
     answer = ask(question, city_reports, mode="rules")
     assert answer.ok, answer.error
     assert answer.frame.iloc[0, -1] == value
+
+
+@pytest.mark.parametrize(("question", "understood", "count"), [
+    ("invoices after 2024", "list of invoices · after 2024", 80),  # from the next year on
+    ("number of invoices before March 2021", "number of invoices · before March 2021", 13),
+    ("number of invoices until 2021", "number of invoices · until 2021", 83),
+    ("number of invoices since January 9, 2025", "number of invoices · since 2025-01-09", 78),
+])
+def test_periods_open_at_one_end(chinook_rules: Engine, question: str, understood: str, count: int) -> None:
+    answer = ask(question, chinook_rules, mode="rules")
+    assert answer.ok, answer.error
+    assert answer.understood == understood
+    assert len(answer.frame) == count or answer.frame.iloc[0, -1] == count

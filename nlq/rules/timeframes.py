@@ -22,6 +22,7 @@ MONTHS["sept"] = 9
 UNITS = {"day": "days", "week": "weeks", "month": "months", "year": "years", "quarter": "quarters"}
 RELATIVE_STARTS = {"this", "last", "previous", "past", "current", "prior"}
 QUARTERS = {"q1": 1, "q2": 2, "q3": 3, "q4": 4}
+OPEN_ENDS = {"since", "after", "before", "until", "through", "till"}
 
 
 @dataclass(frozen=True)
@@ -88,12 +89,8 @@ def resolve(match: TimeMatch, latest: date | None) -> Period | None:
         if end <= start:
             return None
         return Period(start, end, f"from {start:%Y-%m-%d} to {end - timedelta(days=1):%Y-%m-%d}")
-    if kind == "since":
-        (year,) = args
-        return Period(date(year, 1, 1), None, f"since {year}")
-    if kind == "before":
-        (year,) = args
-        return Period(None, date(year, 1, 1), f"before {year}")
+    if kind == "open":
+        return _open_period(*args)
     assert latest is not None
     if kind == "calendar":
         offset, unit = args
@@ -107,6 +104,25 @@ def resolve(match: TimeMatch, latest: date | None) -> Period | None:
     if kind == "to_date":
         return Period(date(latest.year, 1, 1), latest + timedelta(days=1), f"year to date ({latest.year})")
     raise ValueError(kind)
+
+
+def _open_period(word: str, point: tuple[int, int | None, int | None]) -> Period | None:
+    """"since 2020" (from its first day), "after 2020" (from the next year), "before 2020" and "until 2020"
+    (up to its first day, or its last): a year, a month or a day."""
+    year, month, day = point
+    try:
+        first = date(year, month or 1, day or 1)
+    except ValueError:
+        return None
+    following = first + (timedelta(days=1) if day else relativedelta(months=1) if month else relativedelta(years=1))
+    said = first.isoformat() if day else f"{first:%B %Y}" if month else str(year)
+    if word == "since":
+        return Period(first, None, f"since {said}")
+    if word == "after":
+        return Period(following, None, f"after {said}")
+    if word == "before":
+        return Period(None, first, f"before {said}")
+    return Period(None, following, f"until {said}")
 
 
 def _calendar(latest: date, offset: int, unit: str) -> Period:
@@ -215,10 +231,12 @@ def _plain_at(words: list[str], i: int) -> TimeMatch | None:
         return TimeMatch(i, i + 4, False, ("between", int(following), int(_at(words, i + 3))))
     if word == "from" and _is_year(following) and after in {"to", "through", "until"} and _is_year(_at(words, i + 3)):
         return TimeMatch(i, i + 4, False, ("between", int(following), int(_at(words, i + 3))))
-    if word == "since" and _is_year(following):
-        return TimeMatch(i, i + 2, False, ("since", int(following)))
-    if word == "before" and _is_year(following):
-        return TimeMatch(i, i + 2, False, ("before", int(following)))
+    if word in OPEN_ENDS:  # "since 2020", "after March 2024", "before January 9, 2018", "until 2019"
+        point, used = _point(words, i + 1)
+        if point is not None and point[0] is not None:
+            return TimeMatch(i, i + 1 + used, False, ("open", word, point))
+        if _is_year(following):
+            return TimeMatch(i, i + 2, False, ("open", word, (int(following), None, None)))
     if _is_year(word):
         return TimeMatch(i, i + 1, False, ("year", int(word)))
     if word in {"ytd"} or (word, following, after) == ("year", "to", "date"):
