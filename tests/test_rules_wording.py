@@ -153,7 +153,8 @@ def test_pay_is_a_salary(staff: Engine) -> None:
 
 
 @pytest.mark.parametrize(("question", "understood"), [
-    ("How many invoices did we issue to German customers in 2024?", "number of invoices · country is Germany · in 2024"),
+    ("How many invoices did we issue to German customers in 2024?",
+     "number of invoices · country is Germany · in 2024"),
     ("List the customers from Canada", "list of customers · country is Canada"),
 ])
 def test_a_value_beside_its_rows_is_their_own(chinook_rules: Engine, question: str, understood: str) -> None:

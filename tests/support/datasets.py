@@ -24,7 +24,8 @@ DATA = Path(__file__).parent.parent / "data"
 UNPACKED = Path(__file__).parent.parent / "artifacts" / "datasets"
 QUESTIONS = DATA / "questions"
 PACKED = ("lahman", "foodmart", "oracle_hr_co", "murder_mystery")
-HALVES = ("tuning", "heldout", "final", "final2", "final3", "final4")  # the question sets, in the order written
+# The question sets, in the order they were written.
+HALVES = ("tuning", "heldout", "final", "final2", "final3", "final4", "final5")
 SEARCH_PATH = {"oracle_hr_co": "hr,co"}
 
 
