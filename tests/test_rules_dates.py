@@ -10,6 +10,7 @@ import pytest
 
 from nlq.engine import Engine
 from nlq.pipeline import ask
+from tests.support.rules import rules_answer
 
 
 @pytest.fixture
@@ -32,8 +33,7 @@ def city_reports(rules_on: Callable[[str], Engine]) -> Engine:
     ("number of crime scene reports from January to March 2018", 3),
 ])
 def test_days_kept_as_numbers(city_reports: Engine, question: str, value: int) -> None:
-    answer = ask(question, city_reports, mode="rules")
-    assert answer.ok, answer.error
+    answer = rules_answer(question, city_reports)
     assert answer.frame.iloc[0, -1] == value
 
 
@@ -44,9 +44,8 @@ def test_a_number_that_is_no_date_is_not_read_as_one(city_reports: Engine) -> No
 
 
 def test_a_span_of_days_on_real_dates(chinook_rules: Engine) -> None:
-    answer = ask("number of invoices between March 1 and March 31, 2024", chinook_rules, mode="rules")
-    assert answer.ok, answer.error
-    assert answer.understood == "number of invoices · from 2024-03-01 to 2024-03-31"
+    answer = rules_answer("number of invoices between March 1 and March 31, 2024", chinook_rules,
+                          "number of invoices · from 2024-03-01 to 2024-03-31")
     assert "'2024-03-01'" in answer.sql and "'2024-04-01'" in answer.sql
 
 
@@ -55,8 +54,7 @@ def test_a_span_of_days_on_real_dates(chinook_rules: Engine) -> None:
     ("how many robberies in Murfreesboro", 1),
 ])
 def test_counting_the_rows_of_several_values(city_reports: Engine, question: str, value: int) -> None:
-    answer = ask(question, city_reports, mode="rules")
-    assert answer.ok, answer.error
+    answer = rules_answer(question, city_reports)
     assert answer.frame.iloc[0, -1] == value
 
 
@@ -67,7 +65,5 @@ def test_counting_the_rows_of_several_values(city_reports: Engine, question: str
     ("number of invoices since January 9, 2025", "number of invoices · since 2025-01-09", 78),
 ])
 def test_periods_open_at_one_end(chinook_rules: Engine, question: str, understood: str, count: int) -> None:
-    answer = ask(question, chinook_rules, mode="rules")
-    assert answer.ok, answer.error
-    assert answer.understood == understood
+    answer = rules_answer(question, chinook_rules, understood)
     assert len(answer.frame) == count or answer.frame.iloc[0, -1] == count

@@ -11,6 +11,7 @@ import pytest
 
 from nlq.engine import Engine
 from nlq.pipeline import ask
+from tests.support.rules import rules_answer
 
 
 @pytest.fixture
@@ -25,8 +26,7 @@ def company(rules_on: Callable[[str], Engine]) -> Engine:
 
 
 def _names(engine: Engine, question: str, first: str, last: str) -> set[tuple[str, str]]:
-    answer = ask(question, engine, mode="rules")
-    assert answer.ok, answer.error
+    answer = rules_answer(question, engine)
     return set(answer.frame[[first, last]].itertuples(index=False, name=None))
 
 
@@ -40,9 +40,8 @@ def test_who_reports_to_whom_on_chinook(chinook_rules: Engine, question: str, na
 
 
 def test_counting_the_people_below_someone(chinook_rules: Engine) -> None:
-    answer = ask("How many employees report to Michael Mitchell?", chinook_rules, mode="rules")
-    assert answer.ok, answer.error
-    assert answer.understood == "number of employees · reports to Michael Mitchell"
+    answer = rules_answer("How many employees report to Michael Mitchell?", chinook_rules,
+                          "number of employees · reports to Michael Mitchell")
     assert answer.frame.iloc[0, 0] == 2
 
 

@@ -11,6 +11,7 @@ import pytest
 from nlq.engine import Engine
 from nlq.evaluate import run_gold, same_result
 from nlq.pipeline import ask
+from tests.support.rules import rules_answer
 
 
 @pytest.mark.parametrize(("question", "gold"), [
@@ -21,16 +22,14 @@ from nlq.pipeline import ask
      "il.InvoiceId WHERE i.InvoiceDate >= '2024-01-01' AND i.InvoiceDate < '2025-01-01' GROUP BY m.MediaTypeId"),
 ])
 def test_revenue_by_what_only_the_lines_reach(chinook_rules: Engine, question: str, gold: str) -> None:
-    answer = ask(question, chinook_rules, mode="rules")
-    assert answer.ok, answer.error
+    answer = rules_answer(question, chinook_rules)
     assert "revenue as unit price × quantity of each invoice line" in answer.understood
     expected = run_gold(chinook_rules.database, gold, chinook_rules)
     assert same_result(expected, answer.frame, ordered="Top" in question), (answer.sql, expected.head())
 
 
 def test_a_stated_amount_comes_first(chinook_rules: Engine) -> None:
-    answer = ask("total sales in 2023", chinook_rules, mode="rules")
-    assert answer.ok, answer.error
+    answer = rules_answer("total sales in 2023", chinook_rules)
     assert answer.understood == "total · in 2023" and "Invoice.Total" in answer.sql
 
 
@@ -66,15 +65,13 @@ def retailer(rules_on: Callable[[str], Engine]) -> Engine:
 
 def test_two_names_of_one_measure_are_one_measure(retailer: Engine) -> None:
     """"sales revenue": "sales" is also a department's name, but both words name the lines' revenue."""
-    answer = ask("Top 5 products by sales revenue", retailer, mode="rules")
-    assert answer.ok, answer.error
+    answer = rules_answer("Top 5 products by sales revenue", retailer)
     assert set(answer.frame.itertuples(index=False, name=None)) == {("Coat", 30), ("Hat", 15)}
 
 
 def test_a_value_of_the_row_that_leads_to_the_answer(retailer: Engine) -> None:
     """The department's row leads to its city, though the city's table cannot reach the department."""
-    answer = ask("Which city is the Human Resources department located in?", retailer, mode="rules")
-    assert answer.ok, answer.error
+    answer = rules_answer("Which city is the Human Resources department located in?", retailer)
     assert answer.frame.iloc[:, 0].tolist() == ["Seattle"]
 
 

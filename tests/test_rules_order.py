@@ -9,6 +9,7 @@ import pytest
 
 from nlq.engine import Engine
 from nlq.pipeline import ask
+from tests.support.rules import rules_answer
 
 
 @pytest.mark.parametrize(("question", "rows"), [
@@ -19,8 +20,7 @@ from nlq.pipeline import ask
     ("the earliest hired employee", [("Jane", "Peacock")]),
 ])
 def test_the_oldest_and_the_latest_rows(chinook_rules: Engine, question: str, rows: list[tuple[str, str]]) -> None:
-    answer = ask(question, chinook_rules, mode="rules")
-    assert answer.ok, answer.error
+    answer = rules_answer(question, chinook_rules)
     assert [tuple(r[:2]) for r in answer.frame.itertuples(index=False, name=None)] == rows
 
 
@@ -30,8 +30,7 @@ def test_the_oldest_and_the_latest_rows(chinook_rules: Engine, question: str, ro
     ("when was the most recent invoice", "2025-12-22"),
 ])
 def test_the_first_or_last_date_itself(chinook_rules: Engine, question: str, value: str) -> None:
-    answer = ask(question, chinook_rules, mode="rules")
-    assert answer.ok, answer.error
+    answer = rules_answer(question, chinook_rules)
     assert answer.frame.shape == (1, 1)
     assert str(answer.frame.iloc[0, 0]).startswith(value)
 
@@ -44,15 +43,12 @@ def test_the_first_or_last_date_itself(chinook_rules: Engine, question: str, val
     ("total sales from invoices between 10 and 15", "total · total between 10 and 15", 727.81),
 ])
 def test_a_number_a_column_must_pass(chinook_rules: Engine, question: str, understood: str, value: float) -> None:
-    answer = ask(question, chinook_rules, mode="rules")
-    assert answer.ok, answer.error
-    assert answer.understood == understood
+    answer = rules_answer(question, chinook_rules, understood)
     assert answer.frame.iloc[0, -1] == pytest.approx(value)
 
 
 def test_a_list_passing_a_number_holds_only_those_rows(chinook_rules: Engine) -> None:
-    answer = ask("list the invoices with a total of at least 23.86", chinook_rules, mode="rules")
-    assert answer.ok, answer.error
+    answer = rules_answer("list the invoices with a total of at least 23.86", chinook_rules)
     assert sorted(answer.frame["Total"].tolist()) == [23.86, 25.86]
 
 
@@ -69,8 +65,7 @@ def test_a_list_in_the_order_asked_for(chinook_rules: Engine, question: str, fir
 
 
 def test_a_grouping_from_lowest_to_highest(chinook_rules: Engine) -> None:
-    answer = ask("number of tracks by genre from lowest to highest", chinook_rules, mode="rules")
-    assert answer.ok, answer.error
+    answer = rules_answer("number of tracks by genre from lowest to highest", chinook_rules)
     counts = answer.frame.iloc[:, -1].tolist()
     assert counts == sorted(counts) and counts[0] < counts[-1]
 

@@ -11,6 +11,7 @@ import pytest
 
 from nlq.engine import Engine
 from nlq.pipeline import ask
+from tests.support.rules import rules_answer
 
 
 @pytest.fixture
@@ -50,8 +51,7 @@ def warehouse(rules_on: Callable[[str], Engine]) -> Engine:
     ("sales in 2023", {(16.5,)}),
 ])
 def test_one_years_table_answers_for_that_year(warehouse: Engine, question: str, rows: set[tuple]) -> None:
-    answer = ask(question, warehouse, mode="rules")
-    assert answer.ok, answer.error
+    answer = rules_answer(question, warehouse)
     assert "agg_" not in answer.sql and "store_ragged" not in answer.sql
     assert set(answer.frame.itertuples(index=False, name=None)) == rows
 

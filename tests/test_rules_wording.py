@@ -11,27 +11,25 @@ import pytest
 
 from nlq.engine import Engine
 from nlq.pipeline import ask
+from tests.support.rules import rules_answer
 
 RULES = {"NLQ_RULES": "true"}
 
 
 
 def test_a_column_of_the_rows_named(chinook_rules: Engine) -> None:
-    answer = ask("Which countries are our customers from?", chinook_rules, mode="rules")
-    assert answer.ok, answer.error
+    answer = rules_answer("Which countries are our customers from?", chinook_rules)
     assert len(answer.frame) == 24 and "Brazil" in answer.frame.iloc[:, 0].tolist()
 
 
 def test_the_rows_named_first_are_listed_with_their_column(chinook_rules: Engine) -> None:
     """"customers and their countries" once listed the countries alone: the rows come first, so they are listed."""
-    answer = ask("list customers and their countries", chinook_rules, mode="rules")
-    assert answer.ok, answer.error
+    answer = rules_answer("list customers and their countries", chinook_rules)
     assert len(answer.frame) == 59 and {"FirstName", "Country"} <= set(answer.frame.columns)
 
 
 def test_a_column_of_the_rows_named_with_a_value(chinook_rules: Engine) -> None:
-    answer = ask("In which US cities do we have customers?", chinook_rules, mode="rules")
-    assert answer.ok, answer.error
+    answer = rules_answer("In which US cities do we have customers?", chinook_rules)
     assert answer.frame.iloc[:, 0].tolist()[:3] == ["Boston", "Chicago", "Cupertino"] and len(answer.frame) == 12
 
 
@@ -40,8 +38,7 @@ def test_a_column_of_the_rows_named_with_a_value(chinook_rules: Engine) -> None:
     ("the 3 most common genres among tracks", [("Rock", 1297), ("Latin", 579), ("Metal", 374)]),
 ])
 def test_the_most_common_value(chinook_rules: Engine, question: str, rows: list[tuple[str, int]]) -> None:
-    answer = ask(question, chinook_rules, mode="rules")
-    assert answer.ok, answer.error
+    answer = rules_answer(question, chinook_rules)
     assert [tuple(r[-2:]) for r in answer.frame.itertuples(index=False, name=None)] == rows
 
 
@@ -51,9 +48,7 @@ def test_the_most_common_of_what_it_does_not_say_is_handed_over(chinook_rules: E
 
 
 def test_headcount_counts_the_staff(chinook_rules: Engine) -> None:
-    answer = ask("headcount by title", chinook_rules, mode="rules")
-    assert answer.ok, answer.error
-    assert answer.understood == "number of employees · by title"
+    answer = rules_answer("headcount by title", chinook_rules, "number of employees · by title")
     assert dict(answer.frame.itertuples(index=False, name=None))["Sales Support Agent"] == 3
 
 
@@ -64,8 +59,7 @@ def test_a_value_then_the_last_word_of_its_column(rules_on: Callable[[str], Engi
         INSERT INTO department VALUES (1, 'HQ Finance');
         INSERT INTO product VALUES (1, 'Ham', 'Deli'), (2, 'Brie', 'Deli'), (3, 'Kale', 'Produce');
     """)
-    answer = ask("how many products in the Deli department", engine, mode="rules")
-    assert answer.ok, answer.error
+    answer = rules_answer("how many products in the Deli department", engine)
     assert answer.frame.iloc[0, -1] == 2
 
 
@@ -75,8 +69,7 @@ def test_a_value_then_the_last_word_of_its_column(rules_on: Callable[[str], Engi
     ("total quantity sold by genre", "total quantity · by genre", None),  # "sold" only says what quantity
 ])
 def test_other_words_for_a_column(chinook_rules: Engine, question: str, understood: str, last: int | None) -> None:
-    answer = ask(question, chinook_rules, mode="rules")
-    assert answer.ok, answer.error
+    answer = rules_answer(question, chinook_rules)
     assert answer.understood.startswith(understood)
     if last is not None:
         assert answer.frame.iloc[0, -1] == last
@@ -89,8 +82,7 @@ def test_selling_rows_is_not_counting_them(chinook_rules: Engine) -> None:
 
 
 def test_a_phrasal_verb_names_its_date(make_engine: Callable[..., Engine]) -> None:
-    answer = ask("How many customers signed up in 2024?", make_engine(**RULES), mode="rules")
-    assert answer.ok, answer.error
+    answer = rules_answer("How many customers signed up in 2024?", make_engine(**RULES))
     assert answer.frame.iloc[0, -1] == 474
 
 
@@ -117,15 +109,13 @@ def staff(rules_on: Callable[[str], Engine]) -> Engine:
     ("average salary by job title", {("Sales Representative", 8000), ("Shipping Clerk", 3000)}),
 ])
 def test_wording_on_a_staff_schema(staff: Engine, question: str, rows: set[tuple[str, int]]) -> None:
-    answer = ask(question, staff, mode="rules")
-    assert answer.ok, answer.error
+    answer = rules_answer(question, staff)
     assert {tuple(r[-2:]) for r in answer.frame.itertuples(index=False, name=None)} == rows
 
 
 def test_a_value_and_its_column_word_outweigh_a_measure_of_that_name(staff: Engine) -> None:
     """"the Sales department": the department, though "sales" also names the order lines' revenue."""
-    answer = ask("employees in the Sales department", staff, mode="rules")
-    assert answer.ok, answer.error
+    answer = rules_answer("employees in the Sales department", staff)
     assert sorted(answer.frame["first_name"]) == ["Ann", "Bo"]
 
 
@@ -134,8 +124,7 @@ def test_a_value_and_its_column_word_outweigh_a_measure_of_that_name(staff: Engi
     ("how many employees started in 2002", 3),
 ])
 def test_other_verbs_for_a_date(chinook_rules: Engine, question: str, count: int) -> None:
-    answer = ask(question, chinook_rules, mode="rules")
-    assert answer.ok, answer.error
+    answer = rules_answer(question, chinook_rules)
     assert len(answer.frame) == count or answer.frame.iloc[0, -1] == count
 
 
@@ -147,9 +136,7 @@ def test_a_date_of_other_rows_never_filters_a_list(chinook_rules: Engine) -> Non
 
 
 def test_pay_is_a_salary(staff: Engine) -> None:
-    answer = ask("average pay by department", staff, mode="rules")
-    assert answer.ok, answer.error
-    assert answer.understood == "average salary · by department"
+    rules_answer("average pay by department", staff, "average salary · by department")
 
 
 @pytest.mark.parametrize(("question", "understood"), [
@@ -160,9 +147,7 @@ def test_pay_is_a_salary(staff: Engine) -> None:
 def test_a_value_beside_its_rows_is_their_own(chinook_rules: Engine, question: str, understood: str) -> None:
     """"German customers": the customers' own country, not the invoice's billing country nor their support
     agent's (both hold Germany and Canada too); once asked which."""
-    answer = ask(question, chinook_rules, mode="rules")
-    assert answer.ok, answer.error
-    assert answer.understood == understood
+    rules_answer(question, chinook_rules, understood)
 
 
 GYM = """
@@ -184,8 +169,7 @@ GYM = """
     ("What is the average income?", {(40000,)}),  # the income table's one number
 ])
 def test_murder_mystery_wording(rules_on: Callable[[str], Engine], question: str, value: set[tuple]) -> None:
-    answer = ask(question, rules_on(GYM), mode="rules")
-    assert answer.ok, answer.error
+    answer = rules_answer(question, rules_on(GYM))
     assert set(answer.frame.itertuples(index=False, name=None)) == value
 
 
