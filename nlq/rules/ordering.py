@@ -11,7 +11,7 @@ from __future__ import annotations
 from nlq.rules.catalog import Catalog
 from nlq.rules.concepts import Entity, Value
 from nlq.rules.intent import Intent, Item, Rank, Sort, hand_over
-from nlq.rules.words import name_words
+from nlq.rules.words import name_words, word_at
 
 EARLY = frozenset({"earliest", "oldest", "eldest", "first"})
 LATE = frozenset({"latest", "newest", "youngest", "last"})
@@ -35,7 +35,7 @@ def find_order(words: list[str], taken: set[int]) -> tuple[Sort | None, set[int]
         raise hand_over("it names more than one order")
     sort, used = (directions[0][0], set(range(directions[0][1], directions[0][2]))) if directions else (None, set())
     verbs = [i for i, word in enumerate(words) if word in SORT_VERBS and i not in taken
-             and _at(words, i + 1) in {"by", "on"}]
+             and word_at(words, i + 1) in {"by", "on"}]
     if not verbs:
         return sort, used
     start = verbs[0]
@@ -49,7 +49,7 @@ def find_order(words: list[str], taken: set[int]) -> tuple[Sort | None, set[int]
 
 def _direction(words: list[str], i: int) -> tuple[Sort, int, int] | None:
     """A phrase at ``i`` that says which way: the order, where it starts and where it ends."""
-    word, following, after = _at(words, i), _at(words, i + 1), _at(words, i + 2)
+    word, following, after = word_at(words, i), word_at(words, i + 1), word_at(words, i + 2)
     if word == "in" and after == "order" and following in ASCENDING | DESCENDING | {"alphabetical"}:
         return Sort(descending=following in DESCENDING, by_label=following == "alphabetical"), i, i + 3
     if word in ASCENDING | DESCENDING:
@@ -57,7 +57,7 @@ def _direction(words: list[str], i: int) -> tuple[Sort, int, int] | None:
     if word == "alphabetically":
         return Sort(by_label=True), i, i + 1
     start = i + 1 if word == "from" else i
-    first, to, second = _at(words, start), _at(words, start + 1), _at(words, start + 2)
+    first, to, second = word_at(words, start), word_at(words, start + 1), word_at(words, start + 2)
     if to == "to" and {first, second} in ({"a", "z"}, {"highest", "lowest"}, {"largest", "smallest"},
                                           {"most", "least"}, {"biggest", "smallest"}, {"oldest", "newest"},
                                           {"earliest", "latest"}):
@@ -73,9 +73,6 @@ def _direction(words: list[str], i: int) -> tuple[Sort, int, int] | None:
                 return Sort(tuple(words[begin:end]), recent or word in LATE, by_date=True), i, end + 1
     return None
 
-
-def _at(words: list[str], i: int) -> str:
-    return words[i] if 0 <= i < len(words) else ""
 
 
 def time_superlative(word: str) -> Item | None:

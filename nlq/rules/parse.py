@@ -55,12 +55,14 @@ from nlq.rules.words import (
     number,
     ordinal,
     tokens,
+    word_at,
 )
 
 DEFAULT_TOP = 10
 FILLER_PHRASES = {("in", "chronological", "order"), ("of", "all", "time"), ("in", "the", "world"),
                   ("at", "the", "moment"), ("right", "now", "")}
 WHICH_WORDS = {"which", "who", "whose", "whom"}
+MOST_COMMON, MOST_RECENT = frozenset({"common", "frequent"}), frozenset({"recent", "recently"})
 THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 MAX_DIMENSIONS = 2
 
@@ -199,9 +201,9 @@ def _grammar(words: list[str], i: int, grouping: bool) -> tuple[Item | None, int
     phrase = (word, following, words[i + 2] if i + 2 < len(words) else "")
     if phrase in FILLER_PHRASES:  # "in chronological order", "of all time"
         return Item("filler", phrase), 3
-    if word == "most" and following in {"common", "frequent"}:  # "the most common billing country"
+    if word == "most" and following in MOST_COMMON:  # "the most common billing country"
         return Item("mode", (word, following)), 2
-    if word == "most" and following in {"recent", "recently"}:  # "the most recent invoice", "hired most recently"
+    if word == "most" and following in MOST_RECENT:  # "the most recent invoice", "hired most recently"
         return Item("datemost", (word, following), value=(True, False)), 2
     if word in {"top", "bottom"}:
         return Item("top", (word,), value=(word == "top", None)), 1
@@ -220,7 +222,7 @@ def _grammar(words: list[str], i: int, grouping: bool) -> tuple[Item | None, int
 
 def _most_of_a_kind(words: list[str], i: int) -> bool:
     """"most common", "most recent": one item of their own, not "most" ranking a measure."""
-    return words[i] == "most" and i + 1 < len(words) and words[i + 1] in {"common", "frequent", "recent", "recently"}
+    return words[i] == "most" and word_at(words, i + 1) in MOST_COMMON | MOST_RECENT
 
 
 def _longest_name(words: list[str], i: int, taken: set[int], catalog: Catalog) -> tuple[int, list[Concept]]:

@@ -49,7 +49,7 @@ def common_intent(items: list[Item], catalog: Catalog) -> Intent:
     columns = [item for item in concepts if item not in values and not any(isinstance(c, Entity)
                                                                            for c in item.candidates)]
     rows = [item for item in concepts if item not in values and item not in columns]
-    if len(columns) + len(rows) == 2 and len(rows) == 2:  # "genres among tracks": genre is a table too
+    if not columns and len(rows) == 2:  # "genres among tracks": genre is a table too
         columns, rows = rows[:1], rows[1:]
     if len(columns) != 1 or len(rows) > 1:
         raise hand_over("it asks for the most common without one column and whose rows to count")

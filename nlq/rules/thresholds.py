@@ -16,7 +16,7 @@ from sqlglot import exp
 from nlq.rules.catalog import Catalog
 from nlq.rules.concepts import Concept, Entity, Measure
 from nlq.rules.intent import Item, Threshold, hand_over
-from nlq.rules.words import GRAINS
+from nlq.rules.words import GRAINS, word_at
 
 ABOVE = frozenset({"over", "above", "exceeding", "exceed", "beyond"})
 BELOW = frozenset({"under", "below"})
@@ -35,10 +35,10 @@ OPERATORS = {"gt": (exp.GT, "over"), "gte": (exp.GTE, "at least"), "lt": (exp.LT
 
 def comparison(words: list[str], i: int) -> tuple[Item, int] | None:
     """The comparison starting at word ``i`` and how many words it takes, or None when there is none."""
-    word, following = words[i], _at(words, i + 1)
+    word, following = words[i], word_at(words, i + 1)
     if word == "between":
         low, used = _number(words, i + 1)
-        if low is not None and _at(words, i + 1 + used) == "and":
+        if low is not None and word_at(words, i + 1 + used) == "and":
             high, more = _number(words, i + 2 + used)
             if high is not None:
                 _in_units(words, i + 2 + used + more)
@@ -54,8 +54,10 @@ def comparison(words: list[str], i: int) -> tuple[Item, int] | None:
         operator, skip = ("gte" if following == "least" else "lte"), 2
     if operator is None:
         value, used = _number(words, i)
-        trailing = AFTER_NUMBER.get((_at(words, i + used), _at(words, i + used + 1))) if value is not None else None
-        if value is None or trailing is None:
+        if value is None:
+            return None
+        trailing = AFTER_NUMBER.get((word_at(words, i + used), word_at(words, i + used + 1)))
+        if trailing is None:
             return None
         _in_units(words, i + used + 2)
         return Item("compare", tuple(words[i:i + used + 2]), value=(trailing, value, None)), used + 2
@@ -67,25 +69,22 @@ def comparison(words: list[str], i: int) -> tuple[Item, int] | None:
 
 
 def _in_units(words: list[str], i: int) -> None:
-    if _at(words, i) in UNITS:
-        raise hand_over(f"it compares with a number of {_at(words, i)}s, and the rules never convert units")
+    if word_at(words, i) in UNITS:
+        raise hand_over(f"it compares with a number of {word_at(words, i)}s, and the rules never convert units")
 
 
 def _number(words: list[str], i: int) -> tuple[float | None, int]:
     """"20", "23.86", "10k", "20 million", "5 dollars": the number and how many words it takes."""
-    match = NUMBER_RE.fullmatch(_at(words, i))
+    match = NUMBER_RE.fullmatch(word_at(words, i))
     if match is None:
         return None, 0
     value, used = float(match.group(1)) * (1e3 if match.group(2) else 1), 1
-    if _at(words, i + used) in MULTIPLIERS:
-        value, used = value * MULTIPLIERS[_at(words, i + used)], used + 1
-    if _at(words, i + used) in CURRENCY:
+    if word_at(words, i + used) in MULTIPLIERS:
+        value, used = value * MULTIPLIERS[word_at(words, i + used)], used + 1
+    if word_at(words, i + used) in CURRENCY:
         used += 1
     return value, used
 
-
-def _at(words: list[str], i: int) -> str:
-    return words[i] if 0 <= i < len(words) else ""
 
 
 def take_thresholds(items: list[Item], catalog: Catalog) -> tuple[list[Item], list[Threshold]]:

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 
 from nlq.lexicon import number_words
+from nlq.rules.words import word_at
 
 MONTHS = {name: number for number, name in enumerate(
     ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -44,7 +45,7 @@ def find_periods(words: list[str]) -> list[TimeMatch]:
     """Every time expression in the question's words, leftmost-longest, without overlaps."""
     found, position = [], 0
     while position < len(words):
-        match = _match_at(words, position)
+        match = _matchword_at(words, position)
         if match:
             found.append(match)
             position = match.end
@@ -144,17 +145,17 @@ def _calendar(latest: date, offset: int, unit: str) -> Period:
     return Period(day, day + timedelta(days=1), f"on {day:%Y-%m-%d}")
 
 
-def _match_at(words: list[str], i: int) -> TimeMatch | None:
-    return _span_at(words, i) or _day_at(words, i) or _quarter_at(words, i) or _plain_at(words, i)
+def _matchword_at(words: list[str], i: int) -> TimeMatch | None:
+    return _spanword_at(words, i) or _dayword_at(words, i) or _quarterword_at(words, i) or _plainword_at(words, i)
 
 
-def _span_at(words: list[str], i: int) -> TimeMatch | None:
+def _spanword_at(words: list[str], i: int) -> TimeMatch | None:
     """"between March 1 and March 31, 2018", "from January to March 2018": days or months, the first one's year
     taken from the last when it has none."""
-    if _at(words, i) not in {"between", "from"}:
+    if word_at(words, i) not in {"between", "from"}:
         return None
     first, used = _point(words, i + 1)
-    if first is None or _at(words, i + 1 + used) not in {"and", "to", "through", "until", "till"}:
+    if first is None or word_at(words, i + 1 + used) not in {"and", "to", "through", "until", "till"}:
         return None
     last, more = _point(words, i + 2 + used)
     if last is None or last[0] is None or (first[2] is None) != (last[2] is None):
@@ -170,7 +171,7 @@ def _span_at(words: list[str], i: int) -> TimeMatch | None:
 
 def _point(words: list[str], i: int) -> tuple[tuple[int | None, int, int | None] | None, int]:
     """A day or a month, with or without its year: ((year, month, day), words used)."""
-    word, following, after = _at(words, i), _at(words, i + 1), _at(words, i + 2)
+    word, following, after = word_at(words, i), word_at(words, i + 1), word_at(words, i + 2)
     if word in MONTHS and _day(following):
         return ((int(after), MONTHS[word], _day(following)), 3) if _is_year(after) else \
             ((None, MONTHS[word], _day(following)), 2)
@@ -182,9 +183,9 @@ def _point(words: list[str], i: int) -> tuple[tuple[int | None, int, int | None]
     return None, 0
 
 
-def _day_at(words: list[str], i: int) -> TimeMatch | None:
+def _dayword_at(words: list[str], i: int) -> TimeMatch | None:
     """"September 14, 2012", "14 September 2012", "January 9th 2018", "2012-09-14"."""
-    word, following, after = _at(words, i), _at(words, i + 1), _at(words, i + 2)
+    word, following, after = word_at(words, i), word_at(words, i + 1), word_at(words, i + 2)
     if word in MONTHS and _day(following) and _is_year(after):
         return TimeMatch(i, i + 3, False, ("day", int(after), MONTHS[word], _day(following)))
     if _day(word) and following in MONTHS and _is_year(after):
@@ -195,19 +196,19 @@ def _day_at(words: list[str], i: int) -> TimeMatch | None:
     return None
 
 
-def _quarter_at(words: list[str], i: int) -> TimeMatch | None:
+def _quarterword_at(words: list[str], i: int) -> TimeMatch | None:
     """"the fourth quarter of 2024", "4th quarter 2024", "Q4 of 2024", "the month of March 2025"."""
-    word, following, after = _at(words, i), _at(words, i + 1), _at(words, i + 2)
+    word, following, after = word_at(words, i), word_at(words, i + 1), word_at(words, i + 2)
     skip = 1 if after == "of" else 0
-    year = _at(words, i + 2 + skip)
+    year = word_at(words, i + 2 + skip)
     quarter = number_words().get(word) or (int(word[0]) if word[:1].isdigit() and word[1:] in {"st", "nd", "rd", "th"}
                                            else None)
     if following == "quarter" and quarter in {1, 2, 3, 4} and _is_year(year):
         return TimeMatch(i, i + 3 + skip, False, ("quarter", quarter, int(year)))
     if word in QUARTERS and following == "of" and _is_year(after):
         return TimeMatch(i, i + 3, False, ("quarter", QUARTERS[word], int(after)))
-    if (word, following) == ("month", "of") and after in MONTHS and _is_year(_at(words, i + 3)):
-        return TimeMatch(i, i + 4, False, ("month", MONTHS[after], int(_at(words, i + 3))))
+    if (word, following) == ("month", "of") and after in MONTHS and _is_year(word_at(words, i + 3)):
+        return TimeMatch(i, i + 4, False, ("month", MONTHS[after], int(word_at(words, i + 3))))
     return None
 
 
@@ -219,7 +220,7 @@ def _day(word: str) -> int | None:
     return found if found and word not in {"one", "two", "three"} and found <= 31 and not word.isdigit() else None
 
 
-def _plain_at(words: list[str], i: int) -> TimeMatch | None:
+def _plainword_at(words: list[str], i: int) -> TimeMatch | None:
     word = words[i]
     following = words[i + 1] if i + 1 < len(words) else ""
     after = words[i + 2] if i + 2 < len(words) else ""
@@ -227,10 +228,11 @@ def _plain_at(words: list[str], i: int) -> TimeMatch | None:
         return TimeMatch(i, i + 2, False, ("quarter", QUARTERS[word], int(following)))
     if word in MONTHS and _is_year(following):
         return TimeMatch(i, i + 2, False, ("month", MONTHS[word], int(following)))
-    if word == "between" and _is_year(following) and after == "and" and _is_year(_at(words, i + 3)):
-        return TimeMatch(i, i + 4, False, ("between", int(following), int(_at(words, i + 3))))
-    if word == "from" and _is_year(following) and after in {"to", "through", "until"} and _is_year(_at(words, i + 3)):
-        return TimeMatch(i, i + 4, False, ("between", int(following), int(_at(words, i + 3))))
+    last = word_at(words, i + 3)
+    if word == "between" and _is_year(following) and after == "and" and _is_year(last):
+        return TimeMatch(i, i + 4, False, ("between", int(following), int(last)))
+    if word == "from" and _is_year(following) and after in {"to", "through", "until"} and _is_year(last):
+        return TimeMatch(i, i + 4, False, ("between", int(following), int(last)))
     if word in OPEN_ENDS:  # "since 2020", "after March 2024", "before January 9, 2018", "until 2019"
         point, used = _point(words, i + 1)
         if point is not None and point[0] is not None:
@@ -252,9 +254,6 @@ def _plain_at(words: list[str], i: int) -> TimeMatch | None:
             return TimeMatch(i, i + 3, True, ("rolling", int(following), after))
     return None
 
-
-def _at(words: list[str], i: int) -> str:
-    return words[i] if i < len(words) else ""
 
 
 def _is_year(word: str) -> bool:

@@ -137,6 +137,11 @@ def lemma_forms(word: str) -> list[str]:
     return [f for f in dict.fromkeys(forms) if f and f != word]
 
 
+def word_at(words: list[str], i: int) -> str:
+    """The question's word at ``i``, or "" past either end: look-ahead without index checks."""
+    return words[i] if 0 <= i < len(words) else ""
+
+
 def ordinal(word: str) -> bool:
     """"first", "fourth", "21st": a position, not a number of rows."""
     return not word.isdigit() and word.endswith(("first", "second", "third", "th", "st", "nd", "rd"))
