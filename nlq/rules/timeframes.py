@@ -258,3 +258,18 @@ def _plainword_at(words: list[str], i: int) -> TimeMatch | None:
 
 def _is_year(word: str) -> bool:
     return len(word) == 4 and word.isdigit() and 1900 <= int(word) <= 2100
+
+
+CYCLES = {("day", "of", "the", "week"): "day of the week", ("day", "of", "week"): "day of the week",
+          ("weekday",): "day of the week", ("hour", "of", "the", "day"): "hour of the day",
+          ("hour", "of", "day"): "hour of the day", ("month", "of", "the", "year"): "month of the year"}
+
+
+def cyclic_grouping(words: list[str]) -> str | None:
+    """"Each day of the week", "by weekday": a cycle across periods, which the rules never group by (they
+    would answer by each day and week instead)."""
+    for start in range(len(words)):
+        for phrase, name in CYCLES.items():
+            if tuple(words[start:start + len(phrase)]) == phrase:
+                return name
+    return None

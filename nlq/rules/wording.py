@@ -16,7 +16,16 @@ from nlq.rules.hierarchy import relation_word
 from nlq.rules.intent import Item
 from nlq.rules.ordering import AGES as AGE_WORDS
 from nlq.rules.ordering import time_superlative
-from nlq.rules.words import EVENT_FILLER_VERBS, REVENUE_WORDS, SALE_VERBS, TOKEN_RE, lemma_forms, name_words, tokens
+from nlq.rules.words import (
+    EVENT_FILLER_VERBS,
+    MONEY_VERBS,
+    REVENUE_WORDS,
+    SALE_VERBS,
+    TOKEN_RE,
+    lemma_forms,
+    name_words,
+    tokens,
+)
 
 NEAR_MIN_LETTERS = 5
 NEAR_CUTOFF = 0.85
@@ -115,6 +124,9 @@ def beyond_the_names(word: str, items: list[Item], catalog: Catalog) -> tuple[It
     if (items and items[-1].kind == "concept" and {word, *lemma_forms(word)} & SALE_VERBS
             and all(isinstance(c, Measure) for c in items[-1].candidates)):
         return Item("filler", (word,)), [], 1  # "quantity sold": the measure already says what was sold
+    money = next((form for form in (word, *lemma_forms(word)) if form in MONEY_VERBS), None)
+    if money is not None:  # "sold", "spent": read once the whole question is known (rules.verbs)
+        return Item("money", (word,), value=money), [], 1
     if ranked_by_date is not None:
         return ranked_by_date, [], 1
     if word == "date" and any(i.kind in {"datemost", "when"} for i in items):  # "the earliest invoice date"

@@ -28,6 +28,7 @@ FILLER = frozenset({
     "i'd", "we'd", "let's", "thanks", "thank", "database", "here",
     "exactly", "actually", "really", "ok", "okay", "hey", "hi", "hello", "quick", "quickly", "got", "who's",
     "where's", "that's", "still", "chronologically", "among", "amongst", "up",
+    "dollar", "dollars", "usd", "euro", "euros", "eur",  # "in dollars": money is what measures already hold
 })
 # Verbs that only place rows somewhere, before "in", "on" or "at": "stores located in Washington".
 LOCATION_VERBS = frozenset({"located", "based", "live", "living", "situated", "reside", "residing", "headquartered",
@@ -40,6 +41,8 @@ CONTRACTED = frozenset({"what", "who", "that", "there", "it", "he", "she", "wher
 # Verbs that only say a table's event happened, right after the table's name: "orders placed", "bookings made".
 # Verbs of a sale, which only say what a measure counts when they follow it: "quantity sold", "amount paid".
 SALE_VERBS = frozenset({"sell", "buy", "purchase", "pay", "spend", "order"})
+# Verbs that, with nothing else measured, say the money a sale brings in is: "which store sold the most".
+MONEY_VERBS = frozenset({"sell", "spend", "earn"})
 EVENT_FILLER_VERBS = frozenset({"place", "make", "issue", "record", "create", "receive", "submit", "log", "register",
                                 "generate", "raise", "file", "take", "happen", "occur", "do"})
 # Words that make a count distinct: "how many different countries".

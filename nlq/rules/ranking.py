@@ -1,0 +1,70 @@
+"""What a question measures and how it ranks, once its words have found their roles: one measure or one
+count, the rows it is about ("which customer …"), and the top or bottom of them. Anything it cannot settle
+without guessing is handed over."""
+
+from __future__ import annotations
+
+from nlq.rules.concepts import Attribute, Concept
+from nlq.rules.intent import Intent, Item, Rank, hand_over
+from nlq.rules.subjects import attribute_of_entity, qualify_measure
+
+DEFAULT_TOP = 10
+
+
+def measure_and_rank(intent: Intent, items: list[Item], measures: list[list[Concept]],
+                     subjects: list[tuple[Item, list[Concept]]], counted: list[Concept] | None,
+                      ranked: bool) -> None:
+    has_count = any(item.kind == "count" for item in items)
+    if len(measures) + (counted is not None) > 1:
+        raise hand_over("it names more than one thing to measure")
+    if has_count and counted is None:
+        raise hand_over("it asks to count something other than the rows of a table")
+    top = next((item for item in items if item.kind == "top"), None)
+    most = [item for item in items if item.kind == "most"]
+    if measures and not ranked:
+        subjects = qualify_measure(measures, subjects)
+    if counted is not None:
+        if intent.aggregation not in (None, "count", "sum"):  # "average number of lines per order"
+            raise hand_over("it asks for an aggregate of a count")
+        distinct_values = all(isinstance(c, Attribute) for c in counted)
+        intent.measure, intent.aggregation = counted, "count_distinct" if distinct_values else "count"
+    elif measures:
+        intent.measure = measures[0]
+    if (len(subjects) == 2 and not intent.measure and not ranked and not intent.dimensions
+            and not intent.aggregation and (own := attribute_of_entity(subjects))):
+        intent.listing = own  # "which countries are our customers from"
+        return
+    if len(subjects) > 1:
+        raise hand_over("it names several things without saying how they relate")
+    if subjects:
+        subject_item, subject = subjects[0]
+        if not intent.measure:
+            if ranked or intent.dimensions or intent.aggregation:
+                raise hand_over(f"it does not say what to measure about “{' '.join(subject_item.words)}”")
+            intent.listing = subject
+            return
+        if not ranked:
+            raise hand_over(f"it does not say how “{' '.join(subject_item.words)}” relates to the measure")
+        if intent.dimensions:  # "top 2 reps in each region" is a top list per group: not a rules shape
+            raise hand_over("it asks for a ranking within groups")
+        intent.dimensions.insert(0, subject)
+        limit = None if subject_item.plural else 1
+        if top is not None:
+            assert isinstance(top.value, tuple)  # _grammar gives a "top" item (descending, number)
+            descending, number = top.value
+            intent.rank = Rank(descending, number or (DEFAULT_TOP if subject_item.plural else 1))
+        elif most and intent.rank is None:
+            intent.rank = Rank(bool(most[0].value), limit)
+        elif intent.rank is not None:
+            intent.rank = Rank(intent.rank.descending, limit)
+        return
+    if not intent.measure:
+        raise hand_over("it does not name anything to measure or list")
+    if top is not None:
+        raise hand_over("it asks for a top list without saying of what")
+    if most and counted is None:
+        if intent.aggregation or len(most) > 1:
+            raise hand_over("it asks for two different aggregations")
+        intent.aggregation = "max" if most[0].value else "min"
+    elif most:
+        raise hand_over("it asks for the most of something without saying of what")
