@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from nlq.lexicon import Lexicon, english
-from nlq.schema import SchemaInfo, TableInfo, inferred_references, render_table
+from nlq.schema import PERSON_COLUMNS, SchemaInfo, TableInfo, inferred_references, render_table
 
 CHARS_PER_TOKEN = 4  # no tokenizer offline; a conservative, consistent estimate for code-like text
 MAX_BRIDGE_HOPS = 4
@@ -54,8 +54,6 @@ TIME_WORDS = frozenset({"year", "quarter", "month", "week", "day", "date", "when
                         "july", "august", "september", "october", "november", "december", "q1", "q2", "q3", "q4"})
 # Words that ask about people: tables whose rows have a person's name answer to them ("who earns most?").
 PERSON_WORDS = frozenset({"who", "whom", "whose", "people", "person", "headcount", "staff", "anyone", "someone"})
-PERSON_COLUMNS = frozenset({"first_name", "firstname", "last_name", "lastname", "full_name", "fullname", "fname",
-                            "lname", "surname", "given_name", "name_first", "name_last", "namefirst", "namelast"})
 ISOLATED_PENALTY = 0.6  # a table nothing joins to, in a schema whose tables are joined
 WORD_RE = re.compile(r"[a-z]+|[0-9]+")
 CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")

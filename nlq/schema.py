@@ -23,6 +23,9 @@ SAMPLE_ROWS = 5000  # rows scanned per table when looking for sample values
 MAX_SAMPLE_VALUES = 10  # a column with more distinct values than this gets none listed
 MAX_SAMPLE_LENGTH = 40
 SCHEMA_TIMEOUT_S = 20.0
+# Columns that hold a person's name: their table's rows are people ("who earns most?", "how many people").
+PERSON_COLUMNS = frozenset({"first_name", "firstname", "last_name", "lastname", "full_name", "fullname", "fname",
+                            "lname", "surname", "given_name", "name_first", "name_last", "namefirst", "namelast"})
 
 
 @dataclass(frozen=True)

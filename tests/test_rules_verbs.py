@@ -64,3 +64,30 @@ def test_a_currency_is_not_a_value(rules_on: Callable[[str], Engine]) -> None:
         INSERT INTO sales VALUES (1, 5), (2, 7);
     """)
     assert rules_answer("What were our store sales in dollars?", engine).frame.iloc[0, 0] == 12
+
+
+PEOPLE = """
+    CREATE TABLE departments (department_id INTEGER PRIMARY KEY, department_name TEXT);
+    CREATE TABLE employees (employee_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT, hire_date DATE,
+                            department_id INTEGER REFERENCES departments (department_id));
+    CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, full_name TEXT, signup_date DATE);
+    INSERT INTO departments VALUES (1, 'Sales'), (2, 'Shipping');
+    INSERT INTO employees VALUES (1, 'Ann', 'Lee', '2016-03-01', 1), (2, 'Bo', 'Wu', '2016-07-09', 2),
+        (3, 'Cy', 'Ng', '2017-01-05', 2);
+    INSERT INTO customers VALUES (1, 'Di Ode', '2016-05-05');
+"""
+
+
+@pytest.mark.parametrize(("question", "value"), [
+    ("How many people did we hire in 2016?", 2),  # hired: only staff have that date
+    ("Which department has the most people?", "Shipping"),  # only staff belong to departments
+])
+def test_people_are_the_one_table_of_persons_the_question_fits(rules_on: Callable[[str], Engine], question: str,
+                                                               value: object) -> None:
+    answer = rules_answer(question, rules_on(PEOPLE))
+    assert answer.frame.iloc[0, 0] == value
+
+
+def test_people_who_could_be_two_tables_are_handed_over(rules_on: Callable[[str], Engine]) -> None:
+    answer = ask("How many people are there?", rules_on(PEOPLE), mode="rules")
+    assert not answer.ok and "could mean customer or employee" in answer.error.message

@@ -233,3 +233,12 @@ def test_different_things_each_row_names_are_not_its_rows(rules_on: Callable[[st
     answer = ask("How many different Facebook events are there?", engine, mode="rules")
     assert not answer.ok and "different" in answer.error.message
     assert rules_answer("how many facebook event checkins", engine).frame.iloc[0, 0] == 3
+
+
+@pytest.mark.parametrize(("question", "understood"), [
+    ("How many tracks are in the catalogue?", "number of tracks"),  # the whole catalogue: no filter
+    ("What were total sales during 2023?", "total · in 2023"),
+    ("How many invoices came in during 2024?", "number of invoices · in 2024"),  # the event happened
+])
+def test_words_that_add_nothing(chinook_rules: Engine, question: str, understood: str) -> None:
+    rules_answer(question, chinook_rules, understood)

@@ -28,7 +28,7 @@ from nlq.rules.subjects import (
 )
 from nlq.rules.thresholds import comparison, take_thresholds
 from nlq.rules.timeframes import cyclic_grouping, find_periods
-from nlq.rules.verbs import read_money_verbs
+from nlq.rules.verbs import read_money_verbs, read_people
 from nlq.rules.wording import (
     MEASURED_SUPERLATIVES,
     acronyms,
@@ -59,7 +59,8 @@ from nlq.rules.words import (
 )
 
 FILLER_PHRASES = {("in", "chronological", "order"), ("of", "all", "time"), ("in", "the", "world"),
-                  ("at", "the", "moment"), ("right", "now", "")}
+                  ("at", "the", "moment"), ("right", "now", ""), ("in", "the", "catalogue"), ("in", "the", "catalog"),
+                  ("in", "our", "catalogue"), ("in", "our", "catalog")}  # the catalogue: all of the table's rows
 WHICH_WORDS = {"which", "who", "whose", "whom"}
 MOST_COMMON, MOST_RECENT = frozenset({"common", "frequent"}), frozenset({"recent", "recently"})
 THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
@@ -78,7 +79,8 @@ def parse(question: str, catalog: Catalog) -> Intent:
         raise hand_over("it names more than one period of time")
     taken = {i for p in periods for i in range(p.begin, p.end)}
     order, ordered = find_order(words, taken)
-    items = read_money_verbs(_items(words, plurals, taken | ordered, catalog, acronyms(question)), words, catalog)
+    items = _items(words, plurals, taken | ordered, catalog, acronyms(question))
+    items = read_people(read_money_verbs(items, words, catalog), catalog)
     items, thresholds = take_thresholds(items, catalog)
     if any(item.kind == "mode" for item in items):
         intent = common_intent(items, catalog)

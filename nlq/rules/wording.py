@@ -19,6 +19,7 @@ from nlq.rules.ordering import time_superlative
 from nlq.rules.words import (
     EVENT_FILLER_VERBS,
     MONEY_VERBS,
+    PEOPLE_WORDS,
     REVENUE_WORDS,
     SALE_VERBS,
     TOKEN_RE,
@@ -98,6 +99,8 @@ def beyond_the_names(word: str, items: list[Item], catalog: Catalog) -> tuple[It
     candidates = named or pertaining(word, catalog) or synonym_values(word, catalog)  # a value is spelt as it is
     if candidates:
         return None, candidates, 1
+    if word in PEOPLE_WORDS:  # whichever table of persons the whole question fits (rules.verbs)
+        return Item("people", (word,)), [], 1
     if word == "headcount":  # the number of people on staff
         staff = [c for name in ("employee", "staff") for c in catalog.lookup((name,)) if isinstance(c, Entity)]
         if len({c.table for c in staff}) == 1:

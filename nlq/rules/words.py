@@ -27,7 +27,7 @@ FILLER = frozenset({
     "them", "they", "any", "altogether", "ever", "entire", "whole", "kindly", "just", "also",
     "i'd", "we'd", "let's", "thanks", "thank", "database", "here",
     "exactly", "actually", "really", "ok", "okay", "hey", "hi", "hello", "quick", "quickly", "got", "who's",
-    "where's", "that's", "still", "chronologically", "among", "amongst", "up",
+    "where's", "that's", "still", "chronologically", "among", "amongst", "up", "during",
     "dollar", "dollars", "usd", "euro", "euros", "eur",  # "in dollars": money is what measures already hold
 })
 # Verbs that only place rows somewhere, before "in", "on" or "at": "stores located in Washington".
@@ -43,8 +43,10 @@ CONTRACTED = frozenset({"what", "who", "that", "there", "it", "he", "she", "wher
 SALE_VERBS = frozenset({"sell", "buy", "purchase", "pay", "spend", "order"})
 # Verbs that, with nothing else measured, say the money a sale brings in is: "which store sold the most".
 MONEY_VERBS = frozenset({"sell", "spend", "earn"})
+# Words for persons in general, which name whichever table of persons the question fits.
+PEOPLE_WORDS = frozenset({"people", "person", "persons", "everyone", "everybody", "personnel"})
 EVENT_FILLER_VERBS = frozenset({"place", "make", "issue", "record", "create", "receive", "submit", "log", "register",
-                                "generate", "raise", "file", "take", "happen", "occur", "do"})
+                                "generate", "raise", "file", "take", "happen", "occur", "do", "come"})
 # Words that make a count distinct: "how many different countries".
 DISTINCT_WORDS = frozenset({"different", "distinct", "unique", "separate"})
 # Words that open a grouping: the next names are dimensions ("by region and year").
