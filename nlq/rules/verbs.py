@@ -51,7 +51,7 @@ def read_people(items: list[Item], catalog: Catalog) -> list[Item]:
         return items
     tables = [table for table, columns in catalog.columns.items()
               if {c.lower() for c in columns} & PERSON_COLUMNS and catalog.entity_of(table) is not None]
-    dated = {table for item in items if item.kind == "dated" for table, _ in item.value}  # type: ignore[union-attr]
+    dated = {table for item in items if item.kind == "dated" for table, _ in item.value}  # type: ignore[attr-defined]
     if dated:
         tables = [table for table in tables if table in dated]
     for item in items:
