@@ -106,3 +106,34 @@ def test_two_ways_to_a_table_ask_which(rules_on: Callable[[str], Engine]) -> Non
     through_orders = ask("revenue by store", engine, mode="rules", choices=["order_items.order_id"])
     assert through_orders.ok, through_orders.error
     assert through_orders.frame.iloc[0, 0] == "Seattle"
+
+
+@pytest.mark.parametrize(("question", "total"), [
+    ("how many units did we sell in 2024", 3),  # units counted are their sum
+    ("Total number of units shipped across all shipments", 10),
+    ("Units shipped from each warehouse", 10),  # "units shipped" adds up
+])
+def test_a_number_of_units_is_their_sum(rules_on: Callable[[str], Engine], question: str, total: int) -> None:
+    engine = rules_on("""
+        CREATE TABLE warehouse (warehouse_id INTEGER PRIMARY KEY, warehouse_name TEXT);
+        CREATE TABLE shipment (shipment_id INTEGER PRIMARY KEY, warehouse_id INTEGER REFERENCES warehouse,
+                               units_shipped INTEGER);
+        CREATE TABLE sale (sale_id INTEGER PRIMARY KEY, sold_on DATE, unit_sales INTEGER, amount NUMERIC);
+        INSERT INTO warehouse VALUES (1, 'North'), (2, 'South');
+        INSERT INTO shipment VALUES (1, 1, 4), (2, 2, 6);
+        INSERT INTO sale VALUES (1, '2024-02-01', 2, 10), (2, '2024-03-01', 1, 5), (3, '2023-03-01', 9, 50);
+    """)
+    answer = rules_answer(question, engine)
+    assert answer.frame.iloc[:, -1].sum() == total
+
+
+def test_two_words_for_one_measure_are_one(chinook_rules: Engine) -> None:
+    """"the three most expensive tracks by unit price": the price said twice, not two measures (held-out)."""
+    answer = rules_answer("What are the three most expensive tracks by unit price?", chinook_rules)
+    assert len(answer.frame) == 3 and answer.frame.iloc[0, -1] == 1.99
+
+
+def test_how_much_of_a_table_with_one_amount(chinook_rules: Engine) -> None:
+    """"How much did we invoice": the invoices' one amount, added up."""
+    answer = rules_answer("How much did we invoice in 2023?", chinook_rules, "total · in 2023")
+    assert round(float(answer.frame.iloc[0, 0]), 2) > 0

@@ -27,6 +27,7 @@ from nlq.rules.words import (
     GROUPING,
     REVENUE_WORDS,
     SYNONYMS,
+    counts_units,
     date_verbs,
     display_name,
     earns,
@@ -292,7 +293,8 @@ def _index_table(index: _PhraseIndex, info: TableInfo, notes: TableNotes, labels
         words = name_words(col.name)
         qualified = words if words[: len(table_words)] == table_words else (*table_words, *words)
         if is_measure(col):
-            additive = earns(col.name, words) or words[-1] in {"quantity", "amount", "cost", "revenue", "sale"}
+            additive = (earns(col.name, words) or words[-1] in {"quantity", "amount", "cost", "revenue", "sale"}
+                        or counts_units(words))
             measure = Measure(" ".join(words), info.name, exp.column(col.name, table=info.name), additive=additive)
             index.add_with_synonyms(words, measure, EXACT)
             index.add_words(qualified, measure, EXACT)

@@ -283,9 +283,9 @@ def _roles(items: list[Item], catalog: Catalog, listed: bool = False) -> Intent:
                 counted = [c for c in item.candidates if isinstance(c, Entity)]
             elif Measure in kinds:
                 measures.append([c for c in item.candidates if isinstance(c, Measure)])
-            elif Entity in kinds and previous is not None and previous.value == "avg" and (
-                    single := _single_measure(item, catalog)):
-                measures.append(single)  # "the average income": the income table's one number
+            elif Entity in kinds and previous is not None and (previous.value == "avg" or previous.words == ("much",)) \
+                    and (single := _single_measure(item, catalog)):
+                measures.append(single)  # "the average income", "how much did we invoice": the table's one number
             elif kinds & {Attribute, Entity} and names_the_value_before(items, position):
                 continue  # "Washington state", "the Deli department": the column the value was found in
             elif Entity in kinds and scoped_by_the_value_after(items, position, catalog):
@@ -308,6 +308,8 @@ def _roles(items: list[Item], catalog: Catalog, listed: bool = False) -> Intent:
                 subjects.append((item, [c for c in item.candidates if not isinstance(c, (Measure, Value))]))
             else:
                 raise hand_over(f"it cannot tell what “{' '.join(item.words)}” refers to")
+    if len(measures) == 2 and (same := [m for m in measures[1] if m in measures[0]]):
+        measures = [same]  # "the most expensive tracks by unit price": one measure named twice
     if (not measures and counted is None and not ranked and not listed and intent.aggregation is None
             and len(subjects) == 1 and _per_group(items)):  # "total payments by method" adds their amounts
         # "list customers by country" asks for rows, grouped or sorted: not a count

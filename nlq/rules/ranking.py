@@ -4,9 +4,10 @@ without guessing is handed over."""
 
 from __future__ import annotations
 
-from nlq.rules.concepts import Attribute, Concept
+from nlq.rules.concepts import Attribute, Concept, Measure
 from nlq.rules.intent import Intent, Item, Rank, hand_over
 from nlq.rules.subjects import attribute_of_entity, qualify_measure
+from nlq.rules.words import counts_units
 
 DEFAULT_TOP = 10
 
@@ -17,6 +18,10 @@ def measure_and_rank(intent: Intent, items: list[Item], measures: list[list[Conc
     has_count = any(item.kind == "count" for item in items)
     if len(measures) + (counted is not None) > 1:
         raise hand_over("it names more than one thing to measure")
+    if has_count and counted is None and len(measures) == 1 and intent.aggregation in (None, "sum") and all(
+            isinstance(m, Measure) and m.additive and counts_units(tuple(m.label.split())) for m in measures[0]):
+        intent.aggregation = "sum"  # "how many units did we sell": the units added up
+        has_count = False
     if has_count and counted is None:
         raise hand_over("it asks to count something other than the rows of a table")
     top = next((item for item in items if item.kind == "top"), None)

@@ -182,6 +182,7 @@ def value_words(value: str) -> tuple[str, ...]:
 
 
 UNIT_WORDS = {"unit", "units", "count", "qty", "quantity", "number", "num", "volume", "item", "items"}
+RATE_WORDS = {"price", "cost", "rate", "weight", "size", "value", "margin", "discount", "percent", "pct", "ratio"}
 # Words that make a table's or column's money go out, not come in.
 COST_WORDS = {"expense", "cost", "spend", "spending", "budget", "salary", "payroll", "wage", "tax", "refund",
               "purchase", "procurement", "supplier", "vendor", "fee", "commission", "bonus", "loss", "debt", "fine"}
@@ -216,3 +217,9 @@ def date_verbs(name: str) -> set[str]:
             found.add(phrasal)
         found |= lexicon.event_verbs(lexicon.noun(word) or word)
     return found
+
+
+def counts_units(words: tuple[str, ...]) -> bool:
+    """``units_shipped``, ``quantity``, ``items_sold``: a number of things, which adds up and which "how many"
+    asks for the sum of (not ``unit_price``, a rate)."""
+    return bool(set(words) & UNIT_WORDS - {"count", "number", "num"}) and not set(words) & RATE_WORDS
