@@ -67,3 +67,16 @@ def test_counting_the_rows_of_several_values(city_reports: Engine, question: str
 def test_periods_open_at_one_end(chinook_rules: Engine, question: str, understood: str, count: int) -> None:
     answer = rules_answer(question, chinook_rules, understood)
     assert len(answer.frame) == count or answer.frame.iloc[0, -1] == count
+
+
+@pytest.mark.parametrize(("question", "understood", "first"), [
+    ("In which month of 2023 did we have the highest sales?", "total · by month · in 2023 · top 1", "2023-"),
+    ("Which single day in 2023 brought in the most sales?", "total · by day · in 2023 · top 1", "2023-"),
+    ("which year had the most invoices", "number of invoices · by year · top 1", None),
+    ("Sales month by month during 2023", "total · by month · in 2023", "2023-01"),
+])
+def test_periods_asked_for_by_which(chinook_rules: Engine, question: str, understood: str,
+                                    first: str | None) -> None:
+    """Held-out wording: a period after "which" is what is ranked, and "month by month" groups by month."""
+    answer = rules_answer(question, chinook_rules, understood)
+    assert first is None or str(answer.frame.iloc[0, 0]).startswith(first)

@@ -65,3 +65,18 @@ def test_a_manager_key(company: Engine, question: str, names: set[tuple[str, str
 def test_what_it_cannot_place_is_handed_over(chinook_rules: Engine, question: str) -> None:
     answer = ask(question, chinook_rules, mode="rules")
     assert not answer.ok, (answer.understood, answer.sql)
+
+
+@pytest.mark.parametrize("question", [
+    "Who reports directly to Ann Boss?",  # held-out: a manager key is reported to, as a reports_to key is
+    "which employees report to Ann Boss",
+])
+def test_reporting_to_the_one_a_manager_key_names(rules_on: Callable[[str], Engine], question: str) -> None:
+    engine = rules_on("""
+        CREATE TABLE employee (employee_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT,
+                               supervisor_id INTEGER REFERENCES employee (employee_id));
+        INSERT INTO employee VALUES (1, 'Ann', 'Boss', NULL), (2, 'Bo', 'Wu', 1), (3, 'Cy', 'Ng', 1),
+            (4, 'Di', 'Li', 2);
+    """)
+    answer = rules_answer(question, engine)
+    assert sorted(answer.frame["first_name"]) == ["Bo", "Cy"]

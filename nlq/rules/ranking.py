@@ -67,7 +67,11 @@ def measure_and_rank(intent: Intent, items: list[Item], measures: list[list[Conc
         raise hand_over("it does not name anything to measure or list")
     if top is not None:
         raise hand_over("it asks for a top list without saying of what")
-    if most and counted is None:
+    asked = [item for item in items if item.kind == "grain" and item.connector == "which"]
+    if most and asked and len(most) == 1 and len(intent.dimensions) == 1 and intent.aggregation in (None, "sum",
+                                                                                                   "count"):
+        intent.rank = Rank(bool(most[0].value), 1)  # "which month had the most orders": the month ranked first
+    elif most and counted is None:
         if intent.aggregation or len(most) > 1:
             raise hand_over("it asks for two different aggregations")
         intent.aggregation = "max" if most[0].value else "min"

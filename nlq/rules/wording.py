@@ -134,7 +134,9 @@ def beyond_the_names(word: str, items: list[Item], catalog: Catalog) -> tuple[It
         return ranked_by_date, [], 1
     if word == "date" and any(i.kind in {"datemost", "when"} for i in items):  # "the earliest invoice date"
         return Item("datename", (word,)), [], 1
-    return None, near_values(word, catalog), 1
+    inflected: list[Concept] = [c for form in lemma_forms(word) for c in catalog.lookup((form,))
+                                if isinstance(c, Value)]
+    return None, inflected or near_values(word, catalog), 1  # "completed" orders: status COMPLETE
 
 
 def revenue_reading(words: tuple[str, ...], candidates: list[Concept], catalog: Catalog) -> list[Concept]:

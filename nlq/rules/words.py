@@ -83,7 +83,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 # Column names that mean money coming in; they answer to these words when the schema has no semantic model.
 REVENUE_COLUMNS = frozenset({"revenue", "sales", "total", "amount", "total_amount", "sales_amount",
                              "total_price", "order_total", "invoice_total", "grand_total", "sale_amount"})
-REVENUE_WORDS = ("revenue", "sales", "income", "turnover", "amount", "money")
+REVENUE_WORDS = ("revenue", "sales", "income", "turnover", "amount", "money", "value")
 IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman", "data": "data",
              "news": "news", "series": "series", "status": "status", "address": "address", "business": "business",
              "analysis": "analysis", "bus": "bus", "gas": "gas", "sms": "sms", "was": "was", "is": "is",
