@@ -20,8 +20,10 @@ from nlq.errors import StoreUnavailable
 from nlq.examples import Example
 from nlq.logs import answer_fields
 from nlq.settings import Settings
-from nlq.store import AppStore, open_store
+from nlq.store import CONNECT_TIMEOUT_S, AppStore, open_store, store_file_identity
 from nlq.store.examples import APPROVED
+from nlq.store.journal import Journal
+from nlq.store.log import answer_row
 
 log = logging.getLogger("nlq")
 RETRY_AFTER_S = 30.0  # a store that failed to open is not tried again sooner: it must not slow every answer
@@ -30,26 +32,40 @@ RETRY_AFTER_S = 30.0  # a store that failed to open is not tried again sooner: i
 class StoreHandle:
     """nlq's store, opened and migrated on first use and shared by every session."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, connect_timeout_s: float = CONNECT_TIMEOUT_S) -> None:
         self.url = url
+        self.connect_timeout_s = connect_timeout_s
         self._store: AppStore | None = None
         self._failed: tuple[float, StoreUnavailable] | None = None
+        self._identity: tuple[int, int] | None = None
         self._lock = threading.Lock()
 
     def get(self) -> AppStore:
         """The open store, or ``StoreUnavailable`` saying why not and which setting to check."""
         with self._lock:
+            if self._store is not None and self._file_replaced():
+                self._store.close()  # its pooled connections would write on into a deleted file
+                self._store = None
             if self._store is not None:
                 return self._store
             if self._failed is not None and time.monotonic() - self._failed[0] < RETRY_AFTER_S:
                 raise self._failed[1]
             try:
-                self._store = open_store(self.url)
+                self._store = open_store(self.url, self.connect_timeout_s)
             except StoreUnavailable as error:
                 self._failed = (time.monotonic(), error)
                 raise
             self._failed = None
+            self._identity = store_file_identity(self.url)
             return self._store
+
+    def _file_replaced(self) -> bool:
+        """A SQLite store file deleted or replaced while nlq runs is created again, with a warning."""
+        if self._identity is None or self._identity == (now := store_file_identity(self.url)):
+            return False
+        log.warning("nlq's store file was %s while nlq ran; starting a new one (%s)",
+                    "deleted" if now is None else "replaced", self.url)
+        return True
 
     def close(self) -> None:
         with self._lock:
@@ -101,14 +117,25 @@ class StoreCache:
 
 @dataclass(frozen=True)
 class Recorded:
-    """Where an answer went in the log: its id, or why it could not be recorded."""
+    """Where an answer went in the log: its id, or why it could not be recorded and whether it waits in the
+    journal to be added when the store is back."""
 
     id: int | None
     problem: StoreUnavailable | None = None
+    journaled: bool = False
 
     @property
     def ok(self) -> bool:
         return self.id is not None
+
+    @property
+    def notice(self) -> str:
+        """What the answer says when it was not recorded (a line in the app, ``not_recorded`` in ``--json``)."""
+        if self.problem is None:
+            return ""
+        kept = ("It is kept in a local journal and will be added to History when the store is back."
+                if self.journaled else "It could not be kept in the local journal either (check NLQ_DATA_DIR).")
+        return f"This answer was not recorded in History yet: {self.problem.message}. {kept} {self.problem.hint}"
 
 
 @dataclass(frozen=True)
@@ -117,18 +144,24 @@ class App:
 
     engine: Engine
     store: StoreHandle
+    journal: Journal
 
     @property
     def settings(self) -> Settings:
         return self.engine.settings
 
     def record(self, answer: Answer, source: str, user: str = LOCAL_USER_ID) -> Recorded:
-        """Every answer goes into the log, from the app and the CLI alike, and out as one JSON log line."""
+        """Every answer goes into the log, from the app and the CLI alike, and out as one JSON log line; when
+        the store cannot take it, into the journal, replayed (first, in order) once the store is back."""
+        row = answer_row(answer, user, source)
         try:
-            recorded = Recorded(self.store.get().log.record(answer, user, source))
+            log_table = self.store.get().log
+            if replayed := self.journal.replay(log_table.insert):
+                log.warning("added %d answers from the journal to the app store", replayed)
+            recorded = Recorded(log_table.insert(row))
         except StoreUnavailable as error:
             log.warning("could not record the answer in the app store (%s)", error.message)
-            recorded = Recorded(None, error)
+            recorded = Recorded(None, error, journaled=self.journal.append(row))
         log.info("answer", extra={"fields": answer_fields(answer, recorded.id, self.settings.log_questions)})
         return recorded
 
@@ -141,4 +174,4 @@ def open_app(settings: Settings) -> App:
     """The engine for the configured database, its examples and cache wired to nlq's store."""
     store = StoreHandle(settings.effective_app_db_url)
     engine = open_engine(settings, taught=StoreExamples(store), cache=StoreCache(store))
-    return App(engine, store)
+    return App(engine, store, Journal(settings.data_dir))

@@ -159,9 +159,7 @@ def _save_default(app: App, reading: str) -> None:
 
 
 def _why_not(recorded: Recorded) -> str | None:
-    if recorded.problem is None:
-        return None
-    return f"This answer was not recorded in History: {recorded.problem.message}. {recorded.problem.hint}"
+    return recorded.notice or None
 
 
 def _feedback(app: App, message: dict, key: str) -> None:

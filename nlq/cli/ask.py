@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_answer(answer)
     if not recorded.ok:
-        print("note: this answer was not recorded in History; check NLQ_APP_DB_URL.", file=sys.stderr)
+        print(f"note: {recorded.notice}", file=sys.stderr)
     if answer.ok:
         return EXIT_DONE
     return EXIT_CLARIFY if answer.clarify else EXIT_UNANSWERED
@@ -58,7 +58,7 @@ def history_from(handle: TextIO) -> tuple[Turn, ...]:
 
 def _record_fields(recorded: Recorded) -> dict[str, object]:
     """Whether the answer reached the answer log: its id there, or why not."""
-    return {"answer_id": recorded.id, "not_recorded": None if recorded.problem is None else recorded.problem.message}
+    return {"answer_id": recorded.id, "not_recorded": recorded.notice or None, "journaled": recorded.journaled}
 
 
 def _print_answer(answer: Answer) -> None:

@@ -48,29 +48,42 @@ def verdict_of(answer: Answer) -> str | None:
     return None
 
 
+def answer_row(answer: Answer, user: str, source: str) -> dict[str, Any]:
+    """The log's entry for an answer: what the store keeps, and what the journal keeps while it cannot."""
+    model_ms = answer.timings_ms.get("model")
+    return {
+        "asked_at": answer.asked_at.astimezone(UTC).replace(tzinfo=None), "user": user, "source": source,
+        "database": answer.database, "question": answer.question,
+        "route": None if answer.route is None else answer.route.value,
+        "route_reason": answer.route_reason, "model": answer.model, "prompt_tokens": answer.prompt_tokens,
+        "completion_tokens": answer.completion_tokens,
+        "model_seconds": None if model_ms is None else model_ms / 1000, "sql": answer.sql,
+        "verdict": verdict_of(answer), "status": answer.status,
+        "error_kind": answer.error.kind.value if answer.error else None,
+        "error_message": answer.error.message if answer.error else None,
+        "row_count": answer.row_count if answer.ok else None, "total_ms": answer.timings_ms.get("total"),
+        "timings": json.dumps({k: round(v, 1) for k, v in answer.timings_ms.items()}),
+        "sent_to": answer.sent_to,
+    }
+
+
 class AnswerLog:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    @store_operation("written")
     def record(self, answer: Answer, user: str, source: str) -> int:
         """Append one answer; returns its id (feedback refers to it)."""
-        model_ms = answer.timings_ms.get("model")
-        row = {
-            "asked_at": answer.asked_at.astimezone(UTC).replace(tzinfo=None), "user": user, "source": source,
-            "database": answer.database, "question": answer.question,
-            "route": None if answer.route is None else answer.route.value,
-            "route_reason": answer.route_reason, "model": answer.model, "prompt_tokens": answer.prompt_tokens,
-            "completion_tokens": answer.completion_tokens,
-            "model_seconds": None if model_ms is None else model_ms / 1000, "sql": answer.sql,
-            "verdict": verdict_of(answer), "status": answer.status,
-            "error_kind": answer.error.kind.value if answer.error else None,
-            "error_message": answer.error.message if answer.error else None,
-            "row_count": answer.row_count if answer.ok else None, "total_ms": answer.timings_ms.get("total"),
-            "timings": json.dumps({k: round(v, 1) for k, v in answer.timings_ms.items()}),
-            "sent_to": answer.sent_to,
-        }
+        return self.insert(answer_row(answer, user, source))
+
+    @store_operation("written")
+    def insert(self, row: dict[str, Any]) -> int:
+        """One entry as ``answer_row`` made it; an entry replayed from the journal whose key is already in the
+        store is not added again (its id is returned)."""
         with self.engine.begin() as connection:
+            if row.get("entry_key"):
+                found = connection.execute(select(answers.c.id).where(answers.c.entry_key == row["entry_key"]))
+                if (existing := found.scalar()) is not None:
+                    return int(existing)
             return inserted_id(connection, insert(answers).values(**row), "answer")
 
     @store_operation("written")

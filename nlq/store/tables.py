@@ -31,6 +31,7 @@ answers = Table(
     Column("total_ms", Float),
     Column("timings", Text),  # JSON: milliseconds per step
     Column("sent_to", Text),  # what left the machine for this answer, and to where (migration 0002)
+    Column("entry_key", String(32), unique=True),  # an entry replayed from the journal, added once (0004)
 )
 
 feedback = Table(
