@@ -46,10 +46,11 @@ def session(app: App, questions: int, offset: int, results: list[dict], think_s:
         route = "rules" if number % 2 == 0 else "model"
         started = time.perf_counter()
         answer = ask(question, app.engine, mode=route)
-        app.record(answer, source="app")
+        recorded = app.record(answer, source="app")
         wall = (time.perf_counter() - started) * 1000
         outside = answer.timings_ms.get("model", 0.0) + answer.timings_ms.get("database", 0.0)
-        results.append({"route": route, "ok": answer.ok, "wall_ms": wall, "overhead_ms": wall - outside})
+        results.append({"route": route, "ok": answer.ok, "wall_ms": wall, "overhead_ms": wall - outside,
+                        "journaled": recorded.journaled})
 
 
 def run(app: App, sessions: int, questions: int, think_s: float) -> dict:
