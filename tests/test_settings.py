@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
+from nlq.cli.settings import settings_markdown, settings_table
 from nlq.errors import SettingsError
-from nlq.settings import Settings, load_settings, settings_markdown, settings_table
+from nlq.settings import Settings, load_settings
 from tests.support.common import ROOT
 
 
