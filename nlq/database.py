@@ -16,9 +16,9 @@ from pathlib import Path
 
 from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import NoSuchModuleError, SQLAlchemyError
 
-from nlq.errors import DatabaseUnreachable
+from nlq.errors import DatabaseUnreachable, SettingsError
 
 # SQLAlchemy dialect name -> sqlglot dialect name.
 SQLGLOT_DIALECTS = {
@@ -34,6 +34,17 @@ SQLGLOT_DIALECTS = {
     "redshift": "redshift",
     "trino": "trino",
 }
+# The pip package behind each SQLAlchemy driver, per backend, SQLAlchemy's default first; and the packages that
+# add whole dialects. Only for "install it" messages: a driver missing here is still used when installed.
+DRIVER_PACKAGES = {
+    "postgresql": {"psycopg": "'psycopg[binary]'", "psycopg2": "psycopg2-binary", "pg8000": "pg8000"},
+    "mysql": {"mysqldb": "mysqlclient", "pymysql": "pymysql", "mysqlconnector": "mysql-connector-python"},
+    "mariadb": {"mysqldb": "mysqlclient", "pymysql": "pymysql", "mariadbconnector": "mariadb"},
+    "mssql": {"pyodbc": "pyodbc", "pymssql": "pymssql"},
+    "oracle": {"oracledb": "oracledb", "cx_oracle": "cx_Oracle"},
+}
+DIALECT_PACKAGES = {"snowflake": "snowflake-sqlalchemy", "bigquery": "sqlalchemy-bigquery", "duckdb": "duckdb-engine",
+                    "redshift": "sqlalchemy-redshift", "trino": "'trino[sqlalchemy]'"}
 SQLITE_PROGRESS_STEPS = 10_000  # VM instructions between deadline checks: cheap, yet a check every ~ms
 
 
@@ -166,3 +177,40 @@ def _sqlite_defensive(dbapi_connection: object, _record: object) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
         dbapi_connection.execute("PRAGMA query_only = ON")
+
+def require_driver(url: str | URL, setting: str) -> None:
+    """Load the URL's dialect and driver as ``create_engine`` would (nothing connects), so that a driver that
+    is not installed stops nlq at start as a settings error naming ``setting`` and the package to install,
+    instead of a traceback at the first connection. The password is never part of the message."""
+    parsed = make_url(url)
+    backend, driver = parsed.get_backend_name(), parsed.drivername.partition("+")[2]
+    shown = parsed.render_as_string(hide_password=True)
+    try:
+        create_engine(parsed).dispose()
+    except NoSuchModuleError:
+        known = DRIVER_PACKAGES.get(backend)
+        if known is None:
+            package = DIALECT_PACKAGES.get(backend)
+            raise SettingsError(
+                f"{setting} ({shown}) names the database kind {backend!r}, which SQLAlchemy has no dialect for here.",
+                f"Install its dialect: pip install {package}, then start nlq again." if package else
+                "Install the SQLAlchemy dialect package for that database, or fix the URL's scheme.",
+            ) from None
+        raise SettingsError(
+            f"{setting} ({shown}) asks for the {backend} driver {driver!r}, which SQLAlchemy does not know.",
+            f"Name one it knows: {_alternatives(backend, known)}.",
+        ) from None
+    except ImportError as error:
+        driver = parsed.get_driver_name()  # the dialect loaded, so its default driver is known
+        package = DRIVER_PACKAGES.get(backend, {}).get(driver)
+        others = {name: pkg for name, pkg in DRIVER_PACKAGES.get(backend, {}).items() if name != driver}
+        install = f"pip install {package}" if package else f"install the Python package of the {driver} driver"
+        raise SettingsError(
+            f"The {backend} driver {driver} that {setting} ({shown}) asks for is not installed ({error}).",
+            f"Install it ({install}), then start nlq again"
+            + (f"; or name another driver in {setting}: {_alternatives(backend, others)}." if others else "."),
+        ) from None
+
+
+def _alternatives(backend: str, drivers: dict[str, str]) -> str:
+    return ", ".join(f"{backend}+{name}://… (pip install {package})" for name, package in drivers.items())

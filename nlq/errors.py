@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 EXIT_DONE, EXIT_UNANSWERED, EXIT_USAGE, EXIT_CLARIFY = 0, 1, 2, 3
 
@@ -225,3 +226,11 @@ def model_timeout(seconds: float) -> ModelTimeout:
         "The model server may be busy or the model too large for its hardware. Try again, ask a simpler "
         "question, or raise NLQ_MODEL_TIMEOUT_S.",
     )
+
+def not_utf8(path: Path, error: UnicodeDecodeError, setting: str = "") -> SettingsError:
+    """A file nlq reads (secrets.toml, a semantic model, examples) saved in another encoding: named with its
+    path and the first byte that is not UTF-8, so its owner can find and re-save it."""
+    where = f"byte {error.object[error.start]:#04x} at position {error.start}"
+    check = f" (or point {setting} at another file)" if setting else ""
+    return SettingsError(f"{path} is not UTF-8 text ({where}); nlq reads every settings file as UTF-8.",
+                         f"Save it with the UTF-8 encoding{check}, then start nlq again.")

@@ -14,7 +14,7 @@ from pathlib import Path
 import sqlglot
 from sqlglot.errors import SqlglotError
 
-from nlq.errors import SettingsError
+from nlq.errors import SettingsError, not_utf8
 from nlq.linking import words
 
 DEMO_EXAMPLES = Path(__file__).parent / "demo" / "examples.jsonl"
@@ -31,6 +31,8 @@ def load_examples(path: Path, dialect: str) -> tuple[Example, ...]:
     """Read and (where needed) translate the examples; a broken file stops start-up with its line number."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as error:
+        raise not_utf8(path, error, "NLQ_EXAMPLES_FILE") from None
     except OSError as error:
         raise SettingsError(f"Could not read the examples file {path}: {error}.", "Check NLQ_EXAMPLES_FILE.") from None
     examples = []

@@ -3,6 +3,8 @@
 Values come from ``NLQ_*`` environment variables and, below them in priority, from the same names as
 top-level keys of ``.streamlit/secrets.toml``. A misspelt or malformed setting stops nlq at start with a
 message naming the variable: silently falling back to a default would point a user at the wrong database.
+Numbers are finite and bounded, because a timeout of ``inf`` or 1e12 seconds passes as a number and then fails
+every answer; a database URL's driver must be installed, or the first connection ends in a traceback.
 """
 
 from __future__ import annotations
@@ -13,20 +15,28 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+from annotated_types import Ge, Gt, Le
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
-from nlq.errors import SettingsError
+from nlq.database import require_driver
+from nlq.errors import SettingsError, not_utf8
 
 ENV_PREFIX = "NLQ_"
 MODEL_PROVIDERS = ("ollama", "openai")
 FALLBACK_PROVIDERS = ("bedrock",)
 DEFAULT_SECRETS_PATH = Path(".streamlit/secrets.toml")
+# A day: any longer wait is a typo, and it fits PostgreSQL's statement_timeout (at most 2147483647 ms).
+MAX_TIMEOUT_S = 86_400
+MAX_COST = 1e15  # EXPLAIN's units; far beyond any plan worth running, yet a finite comparison
+MAX_PRICE_USD = 1_000.0  # per 1,000 tokens or per GPU hour: a larger price is a misplaced decimal point
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid")
+    # No inf or nan in any float: they pass "greater than 0" and then break every answer that uses them.
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid", allow_inf_nan=False)
 
     database_url: str = Field(
         "",
@@ -68,14 +78,23 @@ class Settings(BaseSettings):
         True, description="Answer simple questions with rules, without a model, when every word is understood."
     )
     cache: bool = Field(True, description="Reuse the vetted SQL of a question asked before, until the schema changes.")
-    model_timeout_s: float = Field(120, gt=0, description="Seconds to wait for the model's whole reply.")
+    model_timeout_s: float = Field(
+        120, gt=0, le=MAX_TIMEOUT_S, description="Seconds to wait for the model's whole reply."
+    )
     model_max_tokens: int = Field(1024, ge=64, le=32768, description="Longest model reply, in tokens.")
     max_rows: int = Field(10000, ge=1, le=1_000_000, description="Most rows fetched for one answer.")
-    query_timeout_s: float = Field(30, gt=0, description="Seconds a query may run on the database.")
-    lock_timeout_s: float = Field(5, gt=0, description="Seconds a query may wait for a lock (PostgreSQL).")
-    idle_timeout_s: float = Field(60, gt=0, description="Seconds a transaction may sit idle (PostgreSQL).")
+    query_timeout_s: float = Field(
+        30, gt=0, le=MAX_TIMEOUT_S, description="Seconds a query may run on the database."
+    )
+    lock_timeout_s: float = Field(
+        5, gt=0, le=MAX_TIMEOUT_S, description="Seconds a query may wait for a lock (PostgreSQL)."
+    )
+    idle_timeout_s: float = Field(
+        60, gt=0, le=MAX_TIMEOUT_S, description="Seconds a transaction may sit idle (PostgreSQL)."
+    )
     max_cost: float = Field(
-        10_000_000, ge=0, description="Refuse PostgreSQL queries whose EXPLAIN cost estimate is higher; 0 = no limit."
+        10_000_000, ge=0, le=MAX_COST,
+        description="Refuse PostgreSQL queries whose EXPLAIN cost estimate is higher; 0 = no limit."
     )
     exclude_tables: str = Field(
         "", description="Comma-separated table names or globs (e.g. users,audit_*) no question may read."
@@ -105,9 +124,11 @@ class Settings(BaseSettings):
     )
     gpu_instance: str = Field("g4dn.xlarge on demand", description="Which of NLQ_GPU_PRICES the model server runs on.")
     api_input_price: float = Field(
-        0.003, ge=0, description="A hosted API's price per 1,000 prompt tokens, USD, for comparison."
+        0.003, ge=0, le=MAX_PRICE_USD, description="A hosted API's price per 1,000 prompt tokens, USD, for comparison."
     )
-    api_output_price: float = Field(0.015, ge=0, description="A hosted API's price per 1,000 completion tokens, USD.")
+    api_output_price: float = Field(
+        0.015, ge=0, le=MAX_PRICE_USD, description="A hosted API's price per 1,000 completion tokens, USD."
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -147,7 +168,7 @@ class Settings(BaseSettings):
             raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
         return value.rstrip("/")
 
-    @field_validator("database_url")
+    @field_validator("database_url", "app_db_url")
     @classmethod
     def _database_url_parses(cls, value: str) -> str:
         if value:
@@ -237,12 +258,14 @@ def parse_prices(text: str) -> dict[str, float]:
     prices = {}
     for part in (p.strip() for p in text.split(",") if p.strip()):
         name, sep, price = part.rpartition("=")
+        wanted = (f"expected name=price pairs such as 'g5.xlarge on demand=1.006', each price from 0 to "
+                  f"{_number(MAX_PRICE_USD)} USD per hour, got {part!r}")
         try:
             prices[name.strip()] = float(price)
         except ValueError:
-            raise ValueError(f"expected name=price pairs such as 'g5.xlarge on demand=1.006', got {part!r}") from None
-        if not sep or not name.strip() or prices[name.strip()] < 0:
-            raise ValueError(f"expected name=price pairs such as 'g5.xlarge on demand=1.006', got {part!r}")
+            raise ValueError(wanted) from None
+        if not sep or not name.strip() or not 0 <= prices[name.strip()] <= MAX_PRICE_USD:  # nan fails too
+            raise ValueError(wanted)
     return prices
 
 
@@ -266,16 +289,48 @@ def load_settings(
         )
     merged = {**from_secrets, **from_env}
     try:
-        return Settings(**{key[len(ENV_PREFIX) :].lower(): value for key, value in merged.items()})
+        settings = Settings(**{key[len(ENV_PREFIX) :].lower(): value for key, value in merged.items()})
     except ValidationError as error:
-        problems = "; ".join(
-            f"{env_name(str(issue['loc'][0]))}: {issue['msg']} (got {issue['input']!r})" if issue["loc"]
-            else str(issue["msg"]).removeprefix("Value error, ")
-            for issue in error.errors()
-        )
+        problems = "; ".join(_problem(issue) for issue in error.errors())
         raise SettingsError(
             f"Invalid setting — {problems}.", "Fix the value in your environment or .streamlit/secrets.toml."
         ) from None
+    for variable, url in (("NLQ_DATABASE_URL", settings.database_url), ("NLQ_APP_DB_URL", settings.app_db_url)):
+        if url:
+            require_driver(url, variable)
+    return settings
+
+
+def _problem(issue: ErrorDetails) -> str:
+    """One invalid value, named by its variable; a number is told its allowed range, whatever was wrong."""
+    if not issue["loc"]:
+        return str(issue["msg"]).removeprefix("Value error, ")
+    name = str(issue["loc"][0])
+    bounds = allowed_range(name)
+    if bounds:
+        return f"{env_name(name)} is {issue['input']!r}; it must be {bounds}"
+    return f"{env_name(name)}: {issue['msg']} (got {issue['input']!r})"
+
+
+def allowed_range(name: str) -> str | None:
+    """A numeric setting's bounds as a message says them ("a number above 0 and at most 86400"); None for the
+    others. Read from the declaration, so the message cannot drift from the check."""
+    field = Settings.model_fields[name]
+    if field.annotation not in (int, float):
+        return None
+    kind = "a whole number" if field.annotation is int else "a number"
+    low = next((rule for rule in field.metadata if isinstance(rule, Ge | Gt)), None)
+    high = next((rule.le for rule in field.metadata if isinstance(rule, Le)), None)
+    if isinstance(low, Ge) and high is not None:
+        return f"{kind} from {_number(low.ge)} to {_number(high)}"
+    parts = [f"above {_number(low.gt)}" if isinstance(low, Gt) else f"at least {_number(low.ge)}" if low else "",
+             f"at most {_number(high)}" if high is not None else ""]
+    return f"{kind} {' and '.join(part for part in parts if part)}"
+
+
+def _number(value: Any) -> str:
+    """1e15 as 1000000000000000 and 0.5 as 0.5: as the value would be typed into the variable."""
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _read_secrets(path: Path | None) -> dict[str, Any]:
@@ -283,7 +338,8 @@ def _read_secrets(path: Path | None) -> dict[str, Any]:
         return {}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise not_utf8(path, error) from None
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise SettingsError(f"Could not read {path}: {error}.", "Fix the TOML syntax of that file.") from None
     return {key: value for key, value in data.items() if key.startswith(ENV_PREFIX)}
-

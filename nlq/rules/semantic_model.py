@@ -18,7 +18,7 @@ import sqlglot
 import yaml
 from sqlglot import exp
 
-from nlq.errors import SettingsError
+from nlq.errors import SettingsError, not_utf8
 from nlq.schema import SchemaInfo
 
 
@@ -64,6 +64,8 @@ def load_semantic_model(path: Path, schema: SchemaInfo) -> SemanticModel:
     """Read and check the file; every problem names the file, the entry and what to change."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError as error:
+        raise not_utf8(path, error, "NLQ_SEMANTIC_MODEL") from None
     except (OSError, yaml.YAMLError) as error:
         raise _problem(path, f"it could not be read as YAML ({error})") from None
     if not isinstance(raw, dict):

@@ -1,0 +1,1 @@
+"""Fault injection: real processes and servers failing for real, and what nlq says and does then."""
