@@ -212,6 +212,16 @@ def test_the_cli_names_an_owner_file_that_is_not_utf8(quiet_env: dict[str, str],
     assert done.returncode == 2
 
 
+@pytest.mark.parametrize(("url", "said"), [("mysql://nlq:s3cret@127.0.0.1/shop", "pip install mysqlclient"),
+                                           ("postgresql+nosuchdriver://nlq@127.0.0.1/shop", "nosuchdriver"),
+                                           ("not a url", "not a database URL")])
+def test_demo_names_a_url_it_cannot_use(quiet_env: dict[str, str], url: str, said: str) -> None:
+    done = _nlq("demo", "--url", url, env=quiet_env)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "--url" in done.stderr and said in done.stderr and "s3cret" not in done.stderr, done.stderr
+    assert done.returncode == 2
+
+
 # --- the app's start ---------------------------------------------------------------------------------------------
 
 
