@@ -3,7 +3,9 @@
 It speaks Ollama's ``/api/chat`` (NDJSON streaming, final line with ``prompt_eval_count``/``eval_count``),
 ``/api/tags`` and ``/api/version``, and the OpenAI protocol's ``/v1/chat/completions`` (server-sent events,
 a final usage chunk) and ``/v1/models``. It answers from a script: the first rule whose ``match`` occurs
-in the last user message decides the reply, its delay, or an HTTP error.
+in the last user message decides the reply, its delay, or an HTTP error. The faults a real server shows are
+rules too: a reply that trickles (``piece_delay_s``), a stream that stalls before its end (``stall_s``), a
+runaway reply of any size made as it is sent (``size``), and a 404 for a model the server lists (``status``).
 
 Run alone (for the browser test, the benchmark or a demo without a GPU):
     python -m tests.support.standin_model --port 11500 --script tests/support/demo_script.json
@@ -12,10 +14,13 @@ Run alone (for the browser test, the benchmark or a demo without a GPU):
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import json
 import threading
 import time
 import urllib.parse
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +35,9 @@ class Rule:
     match: str = ""
     reply: str = ""
     delay_s: float = 0.0  # before the first byte
+    piece_delay_s: float = 0.0  # between streamed pieces: a model that trickles
+    stall_s: float = 0.0  # after the last piece, before the end of the stream: a server that stalls mid-reply
+    size: int = 0  # > 0: the reply repeated to this many characters, made as it is sent (a runaway model)
     status: int = 200
     error: str = ""
     protocol: str = ""  # "ollama", "openai" or "bedrock": answer only that protocol ("" = any)
@@ -59,6 +67,7 @@ class StandinModelServer:
     def __init__(self, script: Script | None = None, port: int = 0) -> None:
         self.script = script or Script()
         self.requests: list[dict[str, Any]] = []  # every /api/chat body, for tests to inspect the prompt
+        self.stopping = threading.Event()  # ends the stalls of handlers still running when the server stops
         handler = type("Handler", (_Handler,), {"owner": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
@@ -74,6 +83,7 @@ class StandinModelServer:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -84,6 +94,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         return
+
+    def handle(self) -> None:
+        # The client hung up mid-reply (a deadline or a size cap): no traceback on the test's stderr.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            super().handle()
 
     def _send_json(self, status: int, body: dict[str, Any]) -> None:
         data = json.dumps(body).encode()
@@ -137,34 +152,53 @@ class _Handler(BaseHTTPRequestHandler):
                                           else error})
             return
         prompt_tokens = sum(len(str(m.get("content", ""))) for m in messages) // 4
-        pieces = _pieces(rule.reply)
         if openai_protocol:
-            self._openai(model, rule.reply, pieces, prompt_tokens, body)
+            self._openai(model, rule, prompt_tokens, body)
             return
         final = {"model": model, "created_at": _now(), "done": True, "done_reason": "stop",
                  "total_duration": 1_000_000, "load_duration": 1000, "prompt_eval_count": prompt_tokens,
-                 "prompt_eval_duration": 1000, "eval_count": len(pieces), "eval_duration": 1000}
+                 "prompt_eval_duration": 1000, "eval_duration": 1000}
         if body.get("stream", True):
-            self._stream(model, pieces, final)
+            self._stream(model, rule, final)
         else:
-            self._send_json(200, {**final, "message": {"role": "assistant", "content": rule.reply}})
+            text = "".join(_reply_pieces(rule))
+            self._send_json(200, {**final, "eval_count": len(_pieces(text)),
+                                  "message": {"role": "assistant", "content": text}})
 
-    def _stream(self, model: str, pieces: list[str], final: dict[str, Any]) -> None:
+    def _stream(self, model: str, rule: Rule, final: dict[str, Any]) -> None:
+        def lines() -> Iterator[dict[str, Any]]:
+            count = 0
+            for piece in self._paced(rule):
+                count += 1
+                yield {"model": model, "created_at": _now(), "message": {"role": "assistant", "content": piece},
+                       "done": False}
+            yield {**final, "eval_count": count, "message": {"role": "assistant", "content": ""}}
+
+        self._send_chunked("application/x-ndjson", (json.dumps(line) + "\n" for line in lines()))
+
+    def _paced(self, rule: Rule) -> Iterator[str]:
+        """The reply's pieces as the rule paces them: a trickle between pieces, a stall before the end."""
+        for index, piece in enumerate(_reply_pieces(rule)):
+            if index and rule.piece_delay_s:
+                time.sleep(rule.piece_delay_s)
+            yield piece
+        if rule.stall_s:
+            self.owner.stopping.wait(rule.stall_s)
+
+    def _send_chunked(self, content_type: str, payloads: Iterable[str]) -> None:
+        """One HTTP chunk per payload, sent as it is made, so pacing and size reach the client as they are."""
         self.send_response(200)
-        self.send_header("Content-Type", "application/x-ndjson")
+        self.send_header("Content-Type", content_type)
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        lines = [{"model": model, "created_at": _now(), "message": {"role": "assistant", "content": p},
-                  "done": False} for p in pieces]
-        lines.append({**final, "message": {"role": "assistant", "content": ""}})
         try:
-            for line in lines:
-                data = (json.dumps(line) + "\n").encode()
+            for payload in payloads:
+                data = payload.encode()
                 self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                self.wfile.flush()
             self.wfile.write(b"0\r\n\r\n")
         except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (a timeout test); nothing to tell it
-
+            pass  # the client gave up (a timeout or size test); nothing to tell it
 
     def _bedrock(self) -> None:
         """Bedrock's Converse API (one JSON reply), as the optional hosted fallback's client sends it."""
@@ -179,31 +213,47 @@ class _Handler(BaseHTTPRequestHandler):
                               "usage": {"inputTokens": len(json.dumps(body)) // 4, "outputTokens": len(_pieces(reply)),
                                         "totalTokens": len(json.dumps(body)) // 4 + len(_pieces(reply))}})
 
-    def _openai(self, model: str, reply: str, pieces: list[str], prompt_tokens: int, body: dict[str, Any]) -> None:
-        usage = {"prompt_tokens": prompt_tokens, "completion_tokens": len(pieces),
-                 "total_tokens": prompt_tokens + len(pieces)}
+    def _openai(self, model: str, rule: Rule, prompt_tokens: int, body: dict[str, Any]) -> None:
+        def usage(completion_tokens: int) -> dict[str, int]:
+            return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                    "total_tokens": prompt_tokens + completion_tokens}
+
         base = {"id": "chatcmpl-standin", "object": "chat.completion.chunk", "created": int(time.time()),
                 "model": model}
         if not body.get("stream"):
-            self._send_json(200, {**base, "object": "chat.completion", "usage": usage, "choices": [
-                {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": reply}}]})
+            reply = "".join(_reply_pieces(rule))
+            self._send_json(200, {**base, "object": "chat.completion", "usage": usage(len(_pieces(reply))),
+                                  "choices": [{"index": 0, "finish_reason": "stop",
+                                               "message": {"role": "assistant", "content": reply}}]})
             return
-        events = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}]
-        events += [{**base, "choices": [{"index": 0, "delta": {"content": p}, "finish_reason": None}]} for p in pieces]
-        events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
-        if (body.get("stream_options") or {}).get("include_usage"):
-            events.append({**base, "choices": [], "usage": usage})
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
-        try:
-            for data in [json.dumps(e) for e in events] + ["[DONE]"]:
-                payload = f"data: {data}\n\n".encode()
-                self.wfile.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
-            self.wfile.write(b"0\r\n\r\n")
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+
+        def events() -> Iterator[dict[str, Any]]:
+            yield {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}
+            count = 0
+            for piece in self._paced(rule):
+                count += 1
+                yield {**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+            yield {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+            if (body.get("stream_options") or {}).get("include_usage"):
+                yield {**base, "choices": [], "usage": usage(count)}
+
+        data = itertools.chain((json.dumps(event) for event in events()), ["[DONE]"])
+        self._send_chunked("text/event-stream", (f"data: {d}\n\n" for d in data))
+
+
+def _reply_pieces(rule: Rule) -> Iterator[str]:
+    """The reply in token-like pieces; with ``size``, the reply over and over to that many characters, made
+    as it is sent so that a 10 MB reply costs the stand-in no memory."""
+    if not rule.size:
+        yield from _pieces(rule.reply)
+        return
+    left = rule.size
+    while left > 0:
+        for piece in _pieces(rule.reply or "x "):
+            yield piece[:left]
+            left -= len(piece)
+            if left <= 0:
+                return
 
 
 def _pieces(text: str) -> list[str]:
