@@ -220,12 +220,25 @@ def model_not_found(url: str, model: str, provider: str = "ollama") -> ModelNotF
     return ModelNotFound(f"The model server at {url} is running but does not have the model '{model}'.", hint)
 
 
-def model_timeout(seconds: float) -> ModelTimeout:
+def model_timeout(seconds: float, calls: int = 1) -> ModelTimeout:
+    """``calls``: how many model calls shared the answer's ``seconds`` (the first reply and repair rounds)."""
+    rounds = calls - 1
+    shared = f", the time it has for one answer, its {rounds} repair round{'s' if rounds > 1 else ''} included" \
+        if rounds > 0 else ""
     return ModelTimeout(
-        f"The model did not finish its reply within {seconds:g} seconds.",
+        f"The model did not finish its reply within {seconds:g} seconds{shared}.",
         "The model server may be busy or the model too large for its hardware. Try again, ask a simpler "
         "question, or raise NLQ_MODEL_TIMEOUT_S.",
     )
+
+
+def model_reply_too_long(max_chars: int) -> ModelFailed:
+    return ModelFailed(
+        f"The model's reply was too long: nlq stopped reading it after {max_chars:,} characters.",
+        "The model may be repeating itself, or its server ignores NLQ_MODEL_MAX_TOKENS. Try again or ask a "
+        "narrower question; raise NLQ_MODEL_MAX_REPLY_CHARS only if replies this long are expected.",
+    )
+
 
 def not_utf8(path: Path, error: UnicodeDecodeError, setting: str = "") -> SettingsError:
     """A file nlq reads (secrets.toml, a semantic model, examples) saved in another encoding: named with its

@@ -21,7 +21,7 @@ from nlq.route import Mode
 from nlq.routes import ORDER, Candidate, Declined, Failed, Request, RouteContext, RouteStep, Settled, by_hand
 from nlq.routes.candidate import Attempt
 from nlq.rules import NeedsChoice
-from nlq.steps import StepCallback, StepClock, TokenCallback
+from nlq.steps import ModelBudget, StepCallback, StepClock, TokenCallback
 from nlq.vet import vet
 
 __all__ = ["MAX_QUESTION_CHARS", "ask", "check_question", "run_sql"]
@@ -73,9 +73,10 @@ def _first_that_answers(request: Request, steps: Sequence[RouteStep], engine: En
                         on_token: TokenCallback | None) -> Answer:
     tried: list[Attempt] = []
     step = steps[0]
+    model_budget = ModelBudget(engine.settings.model_timeout_s)  # one per answer: repair rounds share it
     try:
         for step in steps:
-            context = RouteContext(engine, clock, on_token, tuple(tried))
+            context = RouteContext(engine, clock, on_token, tuple(tried), model_budget)
             outcome = _propose(step, request, context)
             if isinstance(outcome, Declined):
                 tried.append(outcome)

@@ -28,6 +28,7 @@ ENV_PREFIX = "NLQ_"
 MODEL_PROVIDERS = ("ollama", "openai")
 FALLBACK_PROVIDERS = ("bedrock",)
 DEFAULT_SECRETS_PATH = Path(".streamlit/secrets.toml")
+CHARS_PER_TOKEN_CAP = 8  # a token is about 4 characters of English or SQL; runs of spaces make some longer
 # A day: any longer wait is a typo, and it fits PostgreSQL's statement_timeout (at most 2147483647 ms).
 MAX_TIMEOUT_S = 86_400
 MAX_COST = 1e15  # EXPLAIN's units; far beyond any plan worth running, yet a finite comparison
@@ -79,9 +80,15 @@ class Settings(BaseSettings):
     )
     cache: bool = Field(True, description="Reuse the vetted SQL of a question asked before, until the schema changes.")
     model_timeout_s: float = Field(
-        120, gt=0, le=MAX_TIMEOUT_S, description="Seconds to wait for the model's whole reply."
+        120, gt=0, le=MAX_TIMEOUT_S, description="Seconds the model may take for one answer, all its calls together: "
+        "the first reply and every repair round share this one deadline, however the server streams or stalls."
     )
     model_max_tokens: int = Field(1024, ge=64, le=32768, description="Longest model reply, in tokens.")
+    model_max_reply_chars: int | None = Field(
+        None, gt=0, description="Most characters of a model reply nlq reads: past them it stops reading and says "
+        "the reply was too long (NLQ_MODEL_MAX_TOKENS is only a request, which some servers ignore). Empty: "
+        "8 characters per token of NLQ_MODEL_MAX_TOKENS."
+    )
     max_rows: int = Field(10000, ge=1, le=1_000_000, description="Most rows fetched for one answer.")
     query_timeout_s: float = Field(
         30, gt=0, le=MAX_TIMEOUT_S, description="Seconds a query may run on the database."
@@ -214,6 +221,12 @@ class Settings(BaseSettings):
         if self.app_db_url:
             return self.app_db_url
         return URL.create("sqlite", database=str(self.data_dir / "app.sqlite")).render_as_string()
+
+    @property
+    def reply_char_cap(self) -> int:
+        """NLQ_MODEL_MAX_REPLY_CHARS, or 8 characters per requested token: more than a reply the server stopped
+        at NLQ_MODEL_MAX_TOKENS can hold, so only a runaway reply meets it."""
+        return self.model_max_reply_chars or self.model_max_tokens * CHARS_PER_TOKEN_CAP
 
     @property
     def model_provider(self) -> str:

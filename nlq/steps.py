@@ -2,7 +2,8 @@
 
 Front ends pass an ``on_step`` callback to show progress ("Writing SQL…") and an ``on_token`` callback to
 show the model's reply arriving; the clock adds up each step's time, since steps repeat when the model
-repairs its SQL.
+repairs its SQL. The model's own time for one answer is a budget of its own (``ModelBudget``), so that repair
+rounds cannot each start a fresh timeout.
 """
 
 from __future__ import annotations
@@ -47,3 +48,26 @@ class StepClock:
     def finish(self) -> dict[str, float]:
         """Every step's time plus the total since the clock started."""
         return {**self._times, "total": (time.perf_counter() - self.started) * 1000}
+
+
+class ModelBudget:
+    """The model's time for one answer (``NLQ_MODEL_TIMEOUT_S``): its first reply, every repair round and the
+    fallback's calls draw on the same seconds, so a server that trickles or stalls cannot make one answer wait
+    longer than the setting says. Only time spent waiting on the model counts, not the database's time
+    between repair rounds, which has its own limit."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.spent = 0.0
+        self.calls = 0
+        self.reached = 0  # calls whose request reached the server: only those sent the question anywhere
+
+    def remaining(self) -> float:
+        return max(self.seconds - self.spent, 0.0)
+
+    def charge(self, seconds: float, reached: bool = True) -> None:
+        """One model call is over (replied, failed or given up on): what it took is gone from the budget.
+        ``reached``: False when the connection failed, so nothing left this machine."""
+        self.spent += seconds
+        self.calls += 1
+        self.reached += reached

@@ -18,11 +18,11 @@ from nlq.answer import Turn
 from nlq.backends import build_chat_model
 from nlq.examples import Example
 from nlq.extract import extract_sql
-from nlq.model import generate
+from nlq.model import DEFAULT_MAX_REPLY_CHARS, generate
 from nlq.prompt import REPAIR_TEMPLATE, SYSTEM_TEMPLATE, Prompt
 from nlq.routes.candidate import ModelUse
 from nlq.settings import Settings
-from nlq.steps import TokenCallback
+from nlq.steps import ModelBudget, TokenCallback
 from nlq.targets import ModelTarget
 
 PROMPT = ChatPromptTemplate.from_messages([
@@ -45,27 +45,35 @@ class Draft:
 
 
 class SqlWriter:
-    """One model on one server, ready to write SQL; built once per engine and shared by sessions."""
+    """One model on one server, ready to write SQL; built once per engine and shared by sessions.
 
-    def __init__(self, target: ModelTarget, chat_model: BaseChatModel, timeout_s: float) -> None:
+    Each call takes the answer's ``ModelBudget`` (one per answer, shared by its repair rounds); without one,
+    a call has ``timeout_s`` to itself."""
+
+    def __init__(self, target: ModelTarget, chat_model: BaseChatModel, timeout_s: float,
+                 max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS) -> None:
         self.target = target
         self.chat_model = chat_model
         self.timeout_s = timeout_s
+        self.max_reply_chars = max_reply_chars
 
     @classmethod
     def for_target(cls, target: ModelTarget, settings: Settings, structured: str = "off") -> SqlWriter:
         chat_model = build_chat_model(target, settings.model_timeout_s, settings.model_max_tokens, structured)
-        return cls(target, chat_model, settings.model_timeout_s)
+        return cls(target, chat_model, settings.model_timeout_s, settings.reply_char_cap)
 
-    def write(self, prompt: Prompt, on_token: TokenCallback | None = None) -> Draft:
-        return self._call(messages_for(prompt), ModelUse(), on_token)
+    def write(self, prompt: Prompt, on_token: TokenCallback | None = None, budget: ModelBudget | None = None) -> Draft:
+        return self._call(messages_for(prompt), ModelUse(), on_token, budget)
 
-    def rewrite(self, draft: Draft, problem: str, on_token: TokenCallback | None = None) -> Draft:
+    def rewrite(self, draft: Draft, problem: str, on_token: TokenCallback | None = None,
+                budget: ModelBudget | None = None) -> Draft:
         """A repair round: the model sees its own reply and what went wrong with it."""
-        return self._call((*draft.messages, *repair_messages(draft.reply, problem)), draft.use, on_token)
+        return self._call((*draft.messages, *repair_messages(draft.reply, problem)), draft.use, on_token, budget)
 
-    def _call(self, messages: Sequence[BaseMessage], used: ModelUse, on_token: TokenCallback | None) -> Draft:
-        reply = generate(self.chat_model, messages, self.target, self.timeout_s, on_token)
+    def _call(self, messages: Sequence[BaseMessage], used: ModelUse, on_token: TokenCallback | None,
+              budget: ModelBudget | None) -> Draft:
+        reply = generate(self.chat_model, messages, self.target, budget or self.timeout_s, on_token,
+                         self.max_reply_chars)
         use = used + ModelUse(reply.prompt_tokens or 0, reply.completion_tokens or 0, reply.seconds)
         return Draft(tuple(messages), reply.text, extract_sql(reply.text), use)
 

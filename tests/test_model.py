@@ -8,7 +8,7 @@ import pytest
 
 from nlq.backends import build_chat_model, check_server
 from nlq.engine import Engine
-from nlq.errors import ModelFailed, ModelNotFound, ModelTimeout, ModelUnreachable
+from nlq.errors import ModelFailed, ModelNotFound, ModelTimeout, ModelUnreachable, SettingsError
 from nlq.model import generate
 from nlq.pipeline import ask
 from nlq.settings import Settings
@@ -157,3 +157,22 @@ def test_a_server_that_refuses_the_key_says_which_setting_to_fix(make_settings: 
     assert not status.reachable and status.problem is not None
     assert status.problem.message == "The model server refused nlq's API key."
     assert "NLQ_MODEL_API_KEY" in status.problem.hint
+
+
+def test_the_reply_cap_defaults_to_eight_characters_a_token(make_settings: Callable[..., Settings]) -> None:
+    assert make_settings().reply_char_cap == 8 * 1024
+    assert make_settings(NLQ_MODEL_MAX_TOKENS="2048").reply_char_cap == 16_384
+    assert make_settings(NLQ_MODEL_MAX_REPLY_CHARS="500").reply_char_cap == 500
+    with pytest.raises(SettingsError, match="NLQ_MODEL_MAX_REPLY_CHARS"):
+        make_settings(NLQ_MODEL_MAX_REPLY_CHARS="0")
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_reply_past_the_cap_is_cut_off_and_shown_only_up_to_it(make_engine: Callable[..., Engine],
+                                                                 provider: str) -> None:
+    shown: list[str] = []
+    answer = ask("Total revenue", make_engine(NLQ_MODEL=f"{provider}:qwen2.5-coder:7b",
+                                              NLQ_MODEL_MAX_REPLY_CHARS="40"), on_token=shown.append)
+    assert answer.error is not None and answer.error.kind == "model_error"
+    assert answer.error.message == "The model's reply was too long: nlq stopped reading it after 40 characters."
+    assert 0 < sum(map(len, shown)) <= 40

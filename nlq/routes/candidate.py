@@ -11,7 +11,7 @@ from nlq.answer import Turn
 from nlq.charts import ChartSpec
 from nlq.errors import NlqError
 from nlq.route import Mode, Route
-from nlq.steps import StepClock, TokenCallback
+from nlq.steps import ModelBudget, StepClock, TokenCallback
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -105,12 +105,15 @@ Attempt = Declined | Failed
 
 @dataclass(frozen=True)
 class RouteContext:
-    """What a route may use: the engine, the step clock, the token callback, and the attempts before it."""
+    """What a route may use: the engine, the step clock, the token callback, the attempts before it, and the
+    model's time for the whole answer, which every model call of every route draws on (None: each call has
+    NLQ_MODEL_TIMEOUT_S to itself)."""
 
     engine: Engine
     clock: StepClock
     on_token: TokenCallback | None = None
     tried: tuple[Attempt, ...] = ()
+    model_budget: ModelBudget | None = None
 
 
 Propose = Callable[[Request, RouteContext], Candidate | Declined]

@@ -18,6 +18,7 @@ from nlq.prompt import Prompt
 from nlq.route import Route
 from nlq.routes.candidate import Candidate, Declined, Failed, Request, RouteContext
 from nlq.rules.semantic_model import glossary
+from nlq.steps import ModelBudget
 from nlq.targets import ModelTarget
 from nlq.vet import vet
 
@@ -87,35 +88,37 @@ def sent_to_model(prompt: Prompt, target: ModelTarget) -> str:
 def _write(route: Route, reason: str, prompt: Prompt, target: ModelTarget, writer: Callable[[], SqlWriter],
            context: RouteContext, notice: str | None = None) -> Candidate:
     """The model's first draft as a candidate; a model that cannot be reached is the candidate's problem,
-    so the answer still says what was sent where."""
+    so the answer still says what was sent where. Its calls draw on the answer's model budget."""
+    budget = context.model_budget or ModelBudget(context.engine.settings.model_timeout_s)
     base = Candidate(route, reason, model=target.name, notice=notice, sent_to=sent_to_model(prompt, target),
                      tables_in_prompt=prompt.tables)
     try:
         chosen = writer()
         with context.clock("generate"):
-            draft = chosen.write(prompt, context.on_token)
+            draft = chosen.write(prompt, context.on_token, budget)
     except NlqError as error:
         return replace(base, problem=error)
-    return _drafted(base, draft, chosen, context, rounds=0)
+    return _drafted(base, draft, chosen, context, budget, rounds=0)
 
 
-def _drafted(base: Candidate, draft: Draft, writer: SqlWriter, context: RouteContext, rounds: int) -> Candidate:
+def _drafted(base: Candidate, draft: Draft, writer: SqlWriter, context: RouteContext, budget: ModelBudget,
+             rounds: int) -> Candidate:
     candidate = replace(base, sql=draft.sql, problem=None if draft.sql else _no_sql(draft.reply), use=draft.use,
                         reply=draft.reply, repair_rounds=rounds)
 
     def revise(error: NlqError) -> Candidate | None:
         """Up to NLQ_REPAIR_ROUNDS more drafts for SQL that failed to parse, named a missing table or failed
-        on the database. Security refusals are never repaired."""
+        on the database, within the model time the answer has left. Security refusals are never repaired."""
         if not isinstance(error, REPAIRABLE) or refused_for_security(error):
             return None
         if rounds >= context.engine.settings.repair_rounds:
             return None
         try:
             with context.clock("generate"):
-                redraft = writer.rewrite(draft, error.message, context.on_token)
+                redraft = writer.rewrite(draft, error.message, context.on_token, budget)
         except NlqError as model_error:
             return replace(candidate, sql=None, problem=model_error, repair_rounds=rounds + 1, revise=None)
-        return _drafted(base, redraft, writer, context, rounds + 1)
+        return _drafted(base, redraft, writer, context, budget, rounds + 1)
 
     return replace(candidate, revise=revise)
 
