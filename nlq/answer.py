@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 FILENAME_WORDS = 8
 NOTHING_SENT = "nothing: answered on this machine, without a model"
+NOTHING_REACHED = "nothing: the model server could not be reached"  # a model was tried, no request left
 
 
 @dataclass(frozen=True)

@@ -26,12 +26,14 @@ from nlq.errors import (
     NlqError,
     SettingsError,
     model_not_found,
+    model_path_not_found,
     model_timeout,
     model_unreachable,
 )
 from nlq.targets import ModelTarget, require_client_package
 
 STATUS_TIMEOUT_S = 3.0
+HTTP_LIBRARIES = ("httpx", "httpx2", "httpcore", "httpcore2")
 
 
 @dataclass(frozen=True)
@@ -88,15 +90,23 @@ def _bedrock(target: ModelTarget, timeout_s: float, max_tokens: int) -> BaseChat
                                max_tokens=max_tokens, endpoint_url=target.url or None, disable_streaming=True)
 
 
-def as_model_error(error: Exception, target: ModelTarget, timeout_s: float) -> NlqError:
-    """Every client library's failure, as one of nlq's errors with the fix for this provider."""
-    if isinstance(error, openai.APITimeoutError | httpx.TimeoutException):
-        return model_timeout(timeout_s)
-    if isinstance(error, ConnectionError | httpx.ConnectError | openai.APIConnectionError):
+def as_model_error(error: Exception, target: ModelTarget, timeout_s: float, listing: bool = False) -> NlqError:
+    """Every client library's failure, as one of nlq's errors with the fix for this provider. ``listing``: the
+    error came from reading the server's list of models, not from a chat request.
+
+    ``ModelUnreachable`` means the connection was never made, so nothing left this machine; a connection
+    dropped mid-reply is a failure of the server, not a server that could not be reached."""
+    if _never_connected(error):
         return model_unreachable(target.url, target.name, target.provider)
+    if isinstance(error, openai.APITimeoutError) or _is_http(error, "TimeoutException"):
+        return model_timeout(timeout_s)
+    if isinstance(error, openai.APIConnectionError) or _is_http(error, "TransportError"):
+        return ModelFailed(f"The model server at {target.url} closed the connection before its reply was complete.",
+                           "Check the model server's log (it may have crashed or run out of memory), and any proxy "
+                           "between nlq and it; then try again.")
     status = getattr(error, "status_code", None)
     if status == 404 and isinstance(error, ollama.ResponseError | openai.NotFoundError):
-        return model_not_found(target.url, target.name, target.provider)
+        return _not_found(target, listing)
     if isinstance(error, openai.AuthenticationError) or (
             isinstance(error, httpx.HTTPStatusError) and error.response.status_code == 401):
         return ModelFailed("The model server refused nlq's API key.", "Set NLQ_MODEL_API_KEY to the server's key.")
@@ -111,12 +121,47 @@ def as_model_error(error: Exception, target: ModelTarget, timeout_s: float) -> N
                        "Check that NLQ_MODEL_URL points at a model server of the kind NLQ_MODEL names.")
 
 
+def _never_connected(error: BaseException) -> bool:
+    """Refused, or no answer to the connection attempt: the request never left. The clients wrap the HTTP
+    library's error (Ollama's client in a plain ConnectionError, OpenAI's in APIConnectionError or
+    APITimeoutError), so the whole chain of causes is read."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError) or type(seen) is ConnectionError \
+                or _is_http(seen, "ConnectError", "ConnectTimeout"):
+            return True
+        seen = seen.__cause__ or (None if seen.__suppress_context__ else seen.__context__)
+    return False
+
+
+def _is_http(error: BaseException, *names: str) -> bool:
+    """Is ``error`` one of the HTTP library's errors ``names`` (or of a subclass)? By name, because the
+    OpenAI client uses its own fork of httpx (httpx2), whose classes are not httpx's."""
+    return any(cls.__name__ in names and cls.__module__.split(".")[0] in HTTP_LIBRARIES for cls in type(error).__mro__)
+
+
+def _not_found(target: ModelTarget, listing: bool) -> NlqError:
+    """A 404 means "model not pulled" only when the server's list of models lacks it; a 404 for a model it
+    lists (or from a server whose list cannot be read) is a wrong URL path or a proxy in between."""
+    chat = "/api/chat" if target.provider == "ollama" else "/v1/chat/completions"
+    if listing:
+        return model_path_not_found(target.url, target.name, "/api/tags" if target.provider == "ollama"
+                                    else "/v1/models", listed=None)
+    try:
+        listed: bool | None = _has_model(_list_models(target), target.name, target.provider)
+    except Exception:  # the list could not be read either: say so rather than guess
+        listed = None
+    if listed is False:
+        return model_not_found(target.url, target.name, target.provider)
+    return model_path_not_found(target.url, target.name, chat, listed)
+
+
 def check_server(target: ModelTarget) -> ModelServerStatus:
     """Is the server up, and does it have the model? Ollama: /api/tags; OpenAI-compatible: /v1/models."""
     try:
         names = _list_models(target)
     except Exception as error:
-        failure = as_model_error(error, target, STATUS_TIMEOUT_S)
+        failure = as_model_error(error, target, STATUS_TIMEOUT_S, listing=True)
         return ModelServerStatus(target.url, target.name, reachable=False, model_present=False,
                                  problem=ErrorReport.from_exception(failure))
     present = _has_model(names, target.name, target.provider)

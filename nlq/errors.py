@@ -32,6 +32,7 @@ class ErrorKind(StrEnum):
     REFUSED = "refused"
     SQL_SYNTAX = "sql_syntax"
     DATABASE_UNREACHABLE = "database_unreachable"
+    DATABASE_LOST = "database_lost"  # the connection died mid-query: the database went away, not the SQL's fault
     DATABASE_ERROR = "database_error"
     QUERY_TIMEOUT = "query_timeout"
     TOO_EXPENSIVE = "too_expensive"
@@ -140,6 +141,13 @@ class DatabaseUnreachable(NlqError):
     kind = ErrorKind.DATABASE_UNREACHABLE
 
 
+class DatabaseLost(DatabaseUnreachable):
+    """The connection died under a query (server stopped, session terminated, network reset). Not the SQL's
+    fault: never sent to a model for repair, never a reason to try another route's SQL on the same database."""
+
+    kind = ErrorKind.DATABASE_LOST
+
+
 class QueryFailed(NlqError):
     kind = ErrorKind.DATABASE_ERROR
 
@@ -220,6 +228,16 @@ def model_not_found(url: str, model: str, provider: str = "ollama") -> ModelNotF
     return ModelNotFound(f"The model server at {url} is running but does not have the model '{model}'.", hint)
 
 
+def database_lost(where: str, detail: str) -> DatabaseLost:
+    return DatabaseLost(
+        f"The connection to the database {where} was lost while nlq was using it ({detail}). Nothing is wrong "
+        "with the question or its SQL.",
+        "The database server stopped, restarted or ended the session (an administrator, a crash, the network). "
+        "Check that it is running, then ask again.",
+        detail=detail,
+    )
+
+
 def model_timeout(seconds: float, calls: int = 1) -> ModelTimeout:
     """``calls``: how many model calls shared the answer's ``seconds`` (the first reply and repair rounds)."""
     rounds = calls - 1
@@ -237,6 +255,17 @@ def model_reply_too_long(max_chars: int) -> ModelFailed:
         f"The model's reply was too long: nlq stopped reading it after {max_chars:,} characters.",
         "The model may be repeating itself, or its server ignores NLQ_MODEL_MAX_TOKENS. Try again or ask a "
         "narrower question; raise NLQ_MODEL_MAX_REPLY_CHARS only if replies this long are expected.",
+    )
+
+
+def model_path_not_found(url: str, model: str, endpoint: str, listed: bool | None) -> ModelFailed:
+    """A 404 from the chat endpoint when the server lists the model (``listed``), or its list could not be
+    read (None): a URL with a path in it or a proxy in between, not a model to pull."""
+    why = f"although it lists the model '{model}'" if listed else "and its list of models could not be read"
+    return ModelFailed(
+        f"The model server at {url} answered 404 (not found) for {endpoint} {why}.",
+        "Check that NLQ_MODEL_URL is the server's own address with no extra path, and that no proxy in between "
+        f"rewrites or blocks {endpoint}; then try again.",
     )
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from nlq.answer import NOTHING_SENT, Answer, RouteNote, Turn
+from nlq.answer import NOTHING_REACHED, NOTHING_SENT, Answer, RouteNote, Turn
 from nlq.charts import TABLE_ONLY, choose_chart
 from nlq.engine import Engine
-from nlq.errors import ErrorReport, HandedOver, InputError, NlqError, QuestionError
+from nlq.errors import DatabaseUnreachable, ErrorReport, HandedOver, InputError, NlqError, QuestionError
 from nlq.execute import run_query
 from nlq.route import Mode
 from nlq.routes import ORDER, Candidate, Declined, Failed, Request, RouteContext, RouteStep, Settled, by_hand
@@ -87,6 +87,8 @@ def _first_that_answers(request: Request, steps: Sequence[RouteStep], engine: En
                     step.on_success(request, context, settled)
                 return _build(request, engine, clock, tried, settled.candidate, settled=settled)
             tried.append(settled)
+            if isinstance(settled.error, DatabaseUnreachable):
+                break  # no route's SQL can run now; and SQL that did nothing wrong is neither forgotten nor blamed
             if step.on_failure:
                 step.on_failure(request, context, settled)
             if not step.passes_on(settled.error):
@@ -106,7 +108,8 @@ def _propose(step: RouteStep, request: Request, context: RouteContext) -> Candid
 
 
 def _settle(candidate: Candidate, engine: Engine, clock: StepClock) -> Settled | Failed:
-    """Vet, run and chart the candidate's SQL; a model route may revise SQL that failed (its repair rounds)."""
+    """Vet, run and chart the candidate's SQL; a model route may revise SQL that failed (its repair rounds),
+    never SQL that failed because the database could not be reached or went away mid-query."""
     while True:
         failure = candidate.problem
         if failure is None:
@@ -114,6 +117,8 @@ def _settle(candidate: Candidate, engine: Engine, clock: StepClock) -> Settled |
                 return _vet_run_chart(candidate, engine, clock)
             except NlqError as error:
                 failure = error
+        if isinstance(failure, DatabaseUnreachable):
+            return Failed(candidate, failure)
         revised = candidate.revise(failure) if candidate.revise else None
         if revised is None:
             return Failed(candidate, failure)
@@ -158,6 +163,7 @@ def _build(request: Request, engine: Engine, clock: StepClock, tried: list[Attem
     if settled is not None:
         timings["database"] = settled.database_ms
     sent = list(dict.fromkeys(candidate.sent_to for candidate in used if candidate.sent_to))
+    nothing = NOTHING_REACHED if any(candidate.model for candidate in used) else NOTHING_SENT
     failed_sql = failure.sql if isinstance(failure, NlqError) else None
     return Answer(
         question=request.question,
@@ -179,7 +185,7 @@ def _build(request: Request, engine: Engine, clock: StepClock, tried: list[Attem
         repair_rounds=final.repair_rounds,
         tables_in_prompt=final.tables_in_prompt,
         notice=final.notice,
-        sent_to="; then the same to ".join(sent) if sent else NOTHING_SENT,
+        sent_to="; then the same to ".join(sent) if sent else nothing,
         history=request.history,
         error=None if failure is None else ErrorReport.from_exception(failure),
         clarify=failure.clarification if isinstance(failure, NeedsChoice) else None,

@@ -87,18 +87,20 @@ def sent_to_model(prompt: Prompt, target: ModelTarget) -> str:
 
 def _write(route: Route, reason: str, prompt: Prompt, target: ModelTarget, writer: Callable[[], SqlWriter],
            context: RouteContext, notice: str | None = None) -> Candidate:
-    """The model's first draft as a candidate; a model that cannot be reached is the candidate's problem,
-    so the answer still says what was sent where. Its calls draw on the answer's model budget."""
+    """The model's first draft as a candidate; a model that cannot be reached is the candidate's problem.
+    The answer says what was sent where only when the request reached the server: a refused connection, or
+    no model time left, sent nothing."""
     budget = context.model_budget or ModelBudget(context.engine.settings.model_timeout_s)
-    base = Candidate(route, reason, model=target.name, notice=notice, sent_to=sent_to_model(prompt, target),
-                     tables_in_prompt=prompt.tables)
+    reached_before = budget.reached
+    base = Candidate(route, reason, model=target.name, notice=notice, tables_in_prompt=prompt.tables)
+    sent = replace(base, sent_to=sent_to_model(prompt, target))
     try:
         chosen = writer()
         with context.clock("generate"):
             draft = chosen.write(prompt, context.on_token, budget)
     except NlqError as error:
-        return replace(base, problem=error)
-    return _drafted(base, draft, chosen, context, budget, rounds=0)
+        return replace(sent if budget.reached > reached_before else base, problem=error)
+    return _drafted(sent, draft, chosen, context, budget, rounds=0)
 
 
 def _drafted(base: Candidate, draft: Draft, writer: SqlWriter, context: RouteContext, budget: ModelBudget,

@@ -17,6 +17,7 @@ import pytest
 from nlq.answer import Answer
 from nlq.engine import Engine
 from nlq.pipeline import ask, run_sql
+from tests.support.postgres import free_port
 from tests.support.standin_model import Rule, StandinModelServer
 
 PROVIDERS = ["ollama", "openai"]
@@ -113,3 +114,48 @@ def test_sql_too_long_to_parse_is_refused_before_parsing(make_engine: Callable[.
     assert "characters long" in answer.error.message and answer.error.detail == "too_long"
     assert elapsed < 1, f"{elapsed:.2f} s: the SQL was parsed"
     assert run_sql("SELECT COUNT(*) AS n FROM orders", engine).ok
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_404_for_a_listed_model_is_not_called_a_missing_model(
+        make_engine: Callable[..., Engine], standin: StandinModelServer, provider: str) -> None:
+    """A proxy in front of the server, or a URL with a path, answers 404 for the chat endpoint although the
+    server's list of models has the model."""
+    engine = _engine(make_engine, provider)
+    standin.script.rules.insert(0, Rule(match="proxy", status=404, error="404 page not found"))
+    answer = ask("Revenue behind the proxy", engine)
+    assert answer.error is not None and answer.error.kind != "model_not_found", answer.error
+    assert "404" in answer.error.message and "lists the model" in answer.error.message
+    assert "NLQ_MODEL_URL" in answer.error.hint and "proxy" in answer.error.hint
+    assert "pull" not in answer.error.hint
+    _works(engine)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_server_that_hangs_up_mid_reply_is_not_called_unreachable(
+        make_engine: Callable[..., Engine], standin: StandinModelServer, provider: str) -> None:
+    """The request reached the server, which died mid-reply: a failure of the server, and the question left."""
+    engine = _engine(make_engine, provider)
+    standin.script.rules.insert(0, Rule(match="crash", reply=BAD_SQL, hang_up=True))
+    answer = ask("Crash the revenue please", engine)
+    assert answer.error is not None and answer.error.kind == "model_error", answer.error
+    assert "closed the connection before its reply was complete" in answer.error.message
+    assert "self-hosted model server" in answer.sent_to
+    _works(engine)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_refused_connection_sends_nothing(make_engine: Callable[..., Engine], provider: str) -> None:
+    port = free_port()
+    engine = make_engine(NLQ_MODEL=f"{provider}:qwen2.5-coder:7b", NLQ_MODEL_URL=f"http://127.0.0.1:{port}")
+    answer = ask("Total revenue", engine)
+    assert answer.error is not None and answer.error.kind == "model_unreachable", answer.error
+    assert answer.sent_to.startswith("nothing"), answer.sent_to
+    assert "schema" not in answer.sent_to
+    server = StandinModelServer(port=port).start()  # the server comes up: the next question reaches it
+    try:
+        standin_reply = ask("Total revenue", engine)
+        assert standin_reply.error is None or standin_reply.error.kind == "no_sql"
+        assert "self-hosted model server" in standin_reply.sent_to
+    finally:
+        server.stop()

@@ -5,7 +5,8 @@ It speaks Ollama's ``/api/chat`` (NDJSON streaming, final line with ``prompt_eva
 a final usage chunk) and ``/v1/models``. It answers from a script: the first rule whose ``match`` occurs
 in the last user message decides the reply, its delay, or an HTTP error. The faults a real server shows are
 rules too: a reply that trickles (``piece_delay_s``), a stream that stalls before its end (``stall_s``), a
-runaway reply of any size made as it is sent (``size``), and a 404 for a model the server lists (``status``).
+runaway reply of any size made as it is sent (``size``), a server that hangs up mid-reply (``hang_up``), and
+a 404 for a model the server lists (``status``).
 
 Run alone (for the browser test, the benchmark or a demo without a GPU):
     python -m tests.support.standin_model --port 11500 --script tests/support/demo_script.json
@@ -17,6 +18,7 @@ import argparse
 import contextlib
 import itertools
 import json
+import socket
 import threading
 import time
 import urllib.parse
@@ -38,6 +40,7 @@ class Rule:
     piece_delay_s: float = 0.0  # between streamed pieces: a model that trickles
     stall_s: float = 0.0  # after the last piece, before the end of the stream: a server that stalls mid-reply
     size: int = 0  # > 0: the reply repeated to this many characters, made as it is sent (a runaway model)
+    hang_up: bool = False  # close the connection after the last piece, without ending the stream (a crash)
     status: int = 200
     error: str = ""
     protocol: str = ""  # "ollama", "openai" or "bedrock": answer only that protocol ("" = any)
@@ -184,6 +187,10 @@ class _Handler(BaseHTTPRequestHandler):
             yield piece
         if rule.stall_s:
             self.owner.stopping.wait(rule.stall_s)
+        if rule.hang_up:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)  # mid-stream: the client never sees the stream's end
+            raise BrokenPipeError("the stand-in hung up, as its rule says")
 
     def _send_chunked(self, content_type: str, payloads: Iterable[str]) -> None:
         """One HTTP chunk per payload, sent as it is made, so pacing and size reach the client as they are."""
