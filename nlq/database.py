@@ -3,10 +3,15 @@
 SQLite files are opened with ``mode=ro`` (the engine itself refuses writes); PostgreSQL transactions are
 ``READ ONLY`` with a ``statement_timeout``. These guard behind the vetting step, never instead of it: the
 real barrier on PostgreSQL is a least-privilege role (``python -m nlq setup-role``; see docs/security.md).
+
+Nothing here waits without a bound: a server that accepts the connection and never answers is given up
+after the connect timeout (NLQ_CONNECT_TIMEOUT_S), and a connection that dies mid-query is told apart from
+a query the database refused (``connection_lost``), since only the latter is the SQL's fault.
 """
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -16,9 +21,9 @@ from pathlib import Path
 
 from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, NoSuchModuleError, SQLAlchemyError
 
-from nlq.errors import DatabaseUnreachable, SettingsError
+from nlq.errors import DatabaseUnreachable, SettingsError, database_lost
 
 # SQLAlchemy dialect name -> sqlglot dialect name.
 SQLGLOT_DIALECTS = {
@@ -46,6 +51,11 @@ DRIVER_PACKAGES = {
 DIALECT_PACKAGES = {"snowflake": "snowflake-sqlalchemy", "bigquery": "sqlalchemy-bigquery", "duckdb": "duckdb-engine",
                     "redshift": "sqlalchemy-redshift", "trino": "'trino[sqlalchemy]'"}
 SQLITE_PROGRESS_STEPS = 10_000  # VM instructions between deadline checks: cheap, yet a check every ~ms
+DEFAULT_CONNECT_TIMEOUT_S = 10.0  # NLQ_CONNECT_TIMEOUT_S's default; psycopg's own is 130 s
+LIBPQ_MIN_CONNECT_TIMEOUT_S = 2  # libpq reads 1 as 2, and 0 as "wait for ever"
+# SQLSTATEs of a session ended under the query, beside class 08 (connection exception): the server terminating
+# it (57P01: an administrator or a fast shutdown; 57P02: a crash) or not accepting it yet (57P03).
+LOST_SQLSTATES = ("57P01", "57P02", "57P03")
 
 
 @dataclass(frozen=True)
@@ -69,9 +79,10 @@ class DatabaseInfo:
 class Database:
     """One SQLAlchemy engine plus the knowledge of how to run a read-only, time-limited query on it."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S) -> None:
         self.url = make_url(url)
-        self.engine: Engine = _create_engine(self.url)
+        self.connect_timeout_s = connect_timeout_s
+        self.engine: Engine = _create_engine(self.url, connect_timeout_s)
         self.dialect_name = self.engine.dialect.name
         self.sqlglot_dialect = SQLGLOT_DIALECTS.get(self.dialect_name, self.dialect_name)
 
@@ -92,21 +103,61 @@ class Database:
         try:
             connection = self.engine.connect()
         except SQLAlchemyError as error:
-            raise DatabaseUnreachable(
-                f"Could not connect to the database {self.info.safe_url}: {first_line(error)}",
-                "Check NLQ_DATABASE_URL, that the database server is running, and the network path to it.",
-            ) from None
+            raise self._unreachable(error) from None
         transaction = connection.begin()
         try:
-            _limit_transaction(connection, self.dialect_name, limits)
+            try:
+                _limit_transaction(connection, self.dialect_name, limits)
+            except SQLAlchemyError as error:  # the first statement: the server may have gone since the pool's ping
+                if connection_lost(error):
+                    raise database_lost(self.info.safe_url, first_line(error)) from None
+                raise
             yield connection
         finally:
             transaction.rollback()  # nothing a query did may persist, even where writing were possible
             _clear_sqlite_deadline(connection)
             connection.close()
 
+    def limit_next_statements(self, connection: Connection, seconds: float) -> None:
+        """Give the statements that follow at most ``seconds`` (what is left of an answer's time budget), so
+        that a query, its fetches and its count stay within one budget together rather than one each."""
+        if self.dialect_name == "postgresql":
+            connection.execute(text("SELECT set_config('statement_timeout', :statement, true)"),
+                               {"statement": _ms(seconds)})
+        elif self.dialect_name == "sqlite":
+            _set_sqlite_deadline(connection, time.monotonic() + seconds)
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+    def _unreachable(self, error: SQLAlchemyError) -> DatabaseUnreachable:
+        hint = "Check NLQ_DATABASE_URL, that the database server is running, and the network path to it."
+        if _connect_timed_out(error):
+            return DatabaseUnreachable(
+                f"The database server at {self.url.host}:{self.url.port or 5432} did not answer within "
+                f"{_whole_seconds(self.connect_timeout_s)} seconds.",
+                hint + " A server that is up but overloaded may need a longer NLQ_CONNECT_TIMEOUT_S.",
+            )
+        return DatabaseUnreachable(f"Could not connect to the database {self.info.safe_url}: {first_line(error)}",
+                                   hint)
+
+
+def connect_args(url: URL, connect_timeout_s: float) -> dict[str, object]:
+    """The driver's connect timeout for this URL, for ``create_engine(connect_args=...)``: the questioned
+    database's and a PostgreSQL app store's. A ``connect_timeout`` written in the URL itself wins. SQLite has
+    nothing to connect to (its wait for a lock is sqlite3's own 5 s)."""
+    if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+        return {"connect_timeout": _whole_seconds(connect_timeout_s)}
+    return {}
+
+
+def connection_lost(error: BaseException) -> bool:
+    """The database went away under the statement (server stopped or crashed, session terminated, network
+    reset): not the SQL's fault, so never a reason to ask a model to rewrite it."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    state = getattr(getattr(error, "orig", None), "sqlstate", None) or ""
+    return state.startswith("08") or state in LOST_SQLSTATES
 
 
 def execute_sql(connection: Connection, sql: str, *, stream: bool = False) -> CursorResult:
@@ -122,7 +173,7 @@ def execute_sql(connection: Connection, sql: str, *, stream: bool = False) -> Cu
     return connection.exec_driver_sql(sql)
 
 
-def _create_engine(url: URL) -> Engine:
+def _create_engine(url: URL, connect_timeout_s: float) -> Engine:
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         path = Path(url.database).resolve()
         if not path.exists():
@@ -135,7 +186,8 @@ def _create_engine(url: URL) -> Engine:
         event.listen(engine, "connect", _sqlite_defensive)
         return engine
     if url.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True, execution_options={"postgresql_readonly": True})
+        return create_engine(url, pool_pre_ping=True, execution_options={"postgresql_readonly": True},
+                             connect_args=connect_args(url, connect_timeout_s))
     return create_engine(url, pool_pre_ping=True)
 
 
@@ -149,14 +201,30 @@ def _limit_transaction(connection: Connection, dialect: str, limits: Limits) -> 
             {"statement": _ms(limits.statement_s), "lock": _ms(limits.lock_s), "idle": _ms(limits.idle_s)},
         )
     elif dialect == "sqlite":
-        raw = connection.connection.driver_connection
-        if isinstance(raw, sqlite3.Connection):
-            deadline = time.monotonic() + limits.statement_s
-            raw.set_progress_handler(lambda: int(time.monotonic() > deadline), SQLITE_PROGRESS_STEPS)
+        _set_sqlite_deadline(connection, time.monotonic() + limits.statement_s)
+
+
+def _set_sqlite_deadline(connection: Connection, deadline: float) -> None:
+    raw = connection.connection.driver_connection
+    if isinstance(raw, sqlite3.Connection):
+        raw.set_progress_handler(lambda: int(time.monotonic() > deadline), SQLITE_PROGRESS_STEPS)
 
 
 def _ms(seconds: float) -> str:
     return str(max(1, int(seconds * 1000)))
+
+
+def _whole_seconds(seconds: float) -> int:
+    """What libpq waits: whole seconds, at least two."""
+    return max(LIBPQ_MIN_CONNECT_TIMEOUT_S, math.ceil(seconds))
+
+
+def _connect_timed_out(error: SQLAlchemyError) -> bool:
+    try:
+        from psycopg.errors import ConnectionTimeout  # only present, and only possible, with psycopg installed
+    except ImportError:
+        return False
+    return isinstance(getattr(error, "orig", None), ConnectionTimeout)
 
 
 def _clear_sqlite_deadline(connection: Connection) -> None:
@@ -177,6 +245,7 @@ def _sqlite_defensive(dbapi_connection: object, _record: object) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
         dbapi_connection.execute("PRAGMA query_only = ON")
+
 
 def require_driver(url: str | URL, setting: str) -> None:
     """Load the URL's dialect and driver as ``create_engine`` would (nothing connects), so that a driver that

@@ -74,7 +74,7 @@ def _database(settings: Settings) -> Check:
     if settings.uses_demo_database and not settings.demo_database_path.exists():
         return Check("database", True, f"demo database (built on first start at {settings.demo_database_path})")
     try:
-        database = Database(settings.effective_database_url)
+        database = Database(settings.effective_database_url, settings.connect_timeout_s)
         try:
             with database.read_only(10) as connection:
                 tables = inspect(connection).get_table_names()

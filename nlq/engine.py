@@ -184,7 +184,7 @@ def open_engine(settings: Settings, taught: ExampleSource | None = None, cache: 
     fallback = fallback_target(settings)
     if fallback is not None:
         require_client_package(fallback)
-    database = Database(settings.effective_database_url)
+    database = Database(settings.effective_database_url, settings.connect_timeout_s)
     try:
         path = settings.examples_file or (DEMO_EXAMPLES if settings.uses_demo_database else None)
         curated = load_examples(path, database.sqlglot_dialect) if path else ()

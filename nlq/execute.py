@@ -1,7 +1,12 @@
 """Run one vetted query and bring back at most ``max_rows`` rows as a DataFrame.
 
-One row more than the cap is fetched, so "truncated" is known without a second pass; only then is the
-full count asked for (with the same timeout), so the user reads "the first 10,000 of 48,211 rows".
+One row more than the cap is fetched, so "truncated" is known without a second pass; only when the cap was
+reached is the full count asked for, so the user reads "the first 10,000 of 48,211 rows".
+
+An answer has one database time budget (NLQ_QUERY_TIMEOUT_S), not one per statement: the plan check, the
+query, each FETCH of its rows and the count run in one transaction, and each statement is given what the
+ones before it left. The count's plan cost is checked like the query's, so counting a result nlq would never
+have run uncapped is skipped rather than run.
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -18,11 +23,12 @@ import pandas as pd
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from nlq.database import Database, Limits, execute_sql, first_line
-from nlq.errors import NlqError, QueryFailed, QueryTimeout, QueryTooExpensive
+from nlq.database import Database, Limits, connection_lost, execute_sql, first_line
+from nlq.errors import NlqError, QueryFailed, QueryTimeout, QueryTooExpensive, database_lost
 from nlq.vet import VettedQuery
 
 POSTGRES_QUERY_CANCELED = "57014"
+EXPLAIN_JSON = "EXPLAIN (FORMAT JSON) "  # put before the count's SQL, which vetting rendered from a checked tree
 
 
 @dataclass(frozen=True)
@@ -36,50 +42,71 @@ class QueryResult:
 
 def run_query(database: Database, query: VettedQuery, max_rows: int, limits: Limits | float,
               max_cost: float = 0) -> QueryResult:
-    """Run a vetted query; ``max_cost`` > 0 first asks PostgreSQL's planner and refuses runaway plans."""
+    """Run a vetted query; ``max_cost`` > 0 first asks PostgreSQL's planner and refuses runaway plans.
+
+    ``limits.statement_s`` is the answer's whole database time: the query, its fetches and its count share it."""
     limits = limits if isinstance(limits, Limits) else Limits(statement_s=limits)
     started = time.perf_counter()
     with database.read_only(limits) as connection:
+        deadline = time.monotonic() + limits.statement_s
+
+        def left() -> float:
+            return deadline - time.monotonic()
+
         try:
             if max_cost and query.explain_sql():
                 _check_cost(connection, query, max_cost)
-            result = execute_sql(connection, query.sql, stream=True)
+            database.limit_next_statements(connection, left())
+            result = execute_sql(connection, query.sql, stream=True)  # runs it up to its first row
             columns = list(result.keys())
-            rows = result.fetchmany(max_rows + 1)
+            database.limit_next_statements(connection, left())
+            rows = result.fetchmany(max_rows + 1)  # the next FETCH: the rest of the rows
             result.close()
         except SQLAlchemyError as error:
-            raise _as_query_error(error, query.sql, limits.statement_s) from None
-    seconds = time.perf_counter() - started
+            raise _as_query_error(error, query.sql, database, limits.statement_s) from None
+        seconds = time.perf_counter() - started
+        # nlq's own LIMIT equals the cap, so a full page may or may not be the whole result: count to know.
+        # Short of the cap, the rows fetched are all there are, and nothing is counted.
+        maybe_cut = len(rows) > max_rows or (query.limited and len(rows) >= max_rows)
+        total: int | None = min(len(rows), max_rows)
+        count_seconds = 0.0
+        if maybe_cut:
+            count_started = time.perf_counter()
+            total = _count_rows(connection, database, query, left, max_cost)
+            count_seconds = time.perf_counter() - count_started
     frame = _to_frame(rows[:max_rows], columns)
-    # nlq's own LIMIT equals the cap, so a full page may or may not be the whole result: count to know.
-    maybe_cut = len(rows) > max_rows or (query.limited and len(rows) >= max_rows)
-    total: int | None = len(frame)
-    count_seconds = 0.0
-    if maybe_cut:
-        count_started = time.perf_counter()
-        total = count_rows(database, query, limits)
-        count_seconds = time.perf_counter() - count_started
     truncated = maybe_cut and (total is None or total > len(frame))
     return QueryResult(frame=frame, truncated=truncated, total_rows=total, seconds=seconds,
                        count_seconds=count_seconds)
 
 
-def count_rows(database: Database, query: VettedQuery, limits: Limits) -> int | None:
-    """The full row count of a capped result, or None when counting itself fails or times out."""
+def _count_rows(connection: Connection, database: Database, query: VettedQuery, left: Callable[[], float],
+                max_cost: float) -> int | None:
+    """The full row count of a capped result, in its query's transaction and with what is left of its budget.
+    None (the rows are shown all the same, as "the first N") when the count's plan costs more than
+    NLQ_MAX_COST, when the budget runs out, or when counting fails."""
     counting = query.count_sql()
     if counting is None:
         return None
     try:
-        with database.read_only(limits) as connection:
-            return int(execute_sql(connection, counting).scalar_one())
-    except (SQLAlchemyError, NlqError):
+        database.limit_next_statements(connection, left())
+        if max_cost and query.explain_sql() and _plan_cost(connection, EXPLAIN_JSON + counting) > max_cost:
+            return None
+        database.limit_next_statements(connection, left())
+        return int(execute_sql(connection, counting).scalar_one())
+    except SQLAlchemyError:
         return None
 
 
-def _check_cost(connection: Connection, query: VettedQuery, max_cost: float) -> None:
-    plan = execute_sql(connection, query.explain_sql() or "").scalar_one()
+def _plan_cost(connection: Connection, explain_sql: str) -> float:
+    """The planner's estimate of a statement's total cost, from its ``EXPLAIN (FORMAT JSON)``."""
+    plan = execute_sql(connection, explain_sql).scalar_one()
     plan = json.loads(plan) if isinstance(plan, str) else plan
-    cost = float(plan[0]["Plan"]["Total Cost"])
+    return float(plan[0]["Plan"]["Total Cost"])
+
+
+def _check_cost(connection: Connection, query: VettedQuery, max_cost: float) -> None:
+    cost = _plan_cost(connection, query.explain_sql() or "")
     if cost > max_cost:
         raise QueryTooExpensive(
             f"The database estimates this query would be very expensive (cost {cost:,.0f}; the limit is "
@@ -110,14 +137,19 @@ def _unique(columns: list[str]) -> list[str]:
     return unique
 
 
-def _as_query_error(error: SQLAlchemyError, sql: str, timeout_s: float) -> NlqError:
+def _as_query_error(error: SQLAlchemyError, sql: str, database: Database, timeout_s: float) -> NlqError:
+    """A database that went away is said so (and is never the SQL's fault); a statement stopped by the budget
+    is a timeout; anything else the database refused is the SQL's failure, which a model may repair."""
+    if connection_lost(error):
+        return database_lost(database.info.safe_url, first_line(error))
     original = getattr(error, "orig", None)
     if getattr(original, "sqlstate", None) == POSTGRES_QUERY_CANCELED or (
         isinstance(original, sqlite3.OperationalError) and str(original) == "interrupted"
     ):
         return QueryTimeout(
             f"The query ran longer than {timeout_s:g} seconds and was stopped.",
-            "Ask for less (a shorter period, fewer groups), or raise NLQ_QUERY_TIMEOUT_S.",
+            "Ask for less (a shorter period, fewer groups), or raise NLQ_QUERY_TIMEOUT_S (one answer's database "
+            "time, its count included).",
             sql=sql,
         )
     message = first_line(error) if isinstance(error, DBAPIError) else str(error)

@@ -91,7 +91,14 @@ class Settings(BaseSettings):
     )
     max_rows: int = Field(10000, ge=1, le=1_000_000, description="Most rows fetched for one answer.")
     query_timeout_s: float = Field(
-        30, gt=0, le=MAX_TIMEOUT_S, description="Seconds a query may run on the database."
+        30, gt=0, le=MAX_TIMEOUT_S, description="Seconds of database time one answer may use: its query, every "
+        "fetch of its rows and the count of a capped result share this one budget (each statement gets what the "
+        "ones before it left)."
+    )
+    connect_timeout_s: float = Field(
+        10, gt=0, le=600, description="Seconds to wait for a database server to answer a new connection (the "
+        "questioned database, and a PostgreSQL app store) before saying it cannot be reached. PostgreSQL waits "
+        "whole seconds, rounded up and at least 2, for each address of the host."
     )
     lock_timeout_s: float = Field(
         5, gt=0, le=MAX_TIMEOUT_S, description="Seconds a query may wait for a lock (PostgreSQL)."
