@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from nlq.database import first_line
+from nlq.database import DEFAULT_CONNECT_TIMEOUT_S, connect_args, first_line
 from nlq.errors import DatabaseUnreachable, InputError
 from nlq.vet.policy import excluded
 
@@ -114,7 +114,7 @@ def _engine(url: str) -> Engine:
     if parsed.get_backend_name() != "postgresql":
         raise InputError("setup-role works on PostgreSQL only.",
                             "Other databases have their own privilege systems: give nlq a read-only user there.")
-    return create_engine(parsed)
+    return create_engine(parsed, connect_args=connect_args(parsed, DEFAULT_CONNECT_TIMEOUT_S))
 
 
 @contextmanager

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, inspect
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, make_url
 
+from nlq.database import DEFAULT_CONNECT_TIMEOUT_S, connect_args
 from nlq.demo.data import generate
 from nlq.demo.tables import TABLES_IN_ORDER, metadata
 
@@ -41,7 +42,7 @@ def build_demo(url: str) -> DemoBuild:
     """(Re)create the demo tables at ``url`` and fill them; existing demo tables there are replaced."""
     started = time.perf_counter()
     rows = generate()
-    engine = create_engine(url)
+    engine = create_engine(url, connect_args=connect_args(make_url(url), DEFAULT_CONNECT_TIMEOUT_S))
     try:
         with engine.begin() as connection:
             existing = set(inspect(connection).get_table_names())
