@@ -22,9 +22,11 @@ from sqlalchemy import inspect
 from nlq.access import PROVIDER_KEYS, sign_in_providers
 from nlq.backends import build_chat_model, check_server
 from nlq.database import Database
-from nlq.errors import NlqError
+from nlq.errors import NlqError, StoreUnavailable
 from nlq.model import generate
 from nlq.settings import DEFAULT_SECRETS_PATH, Settings, load_settings
+from nlq.store import open_store
+from nlq.store.journal import Journal
 from nlq.targets import primary_target
 
 PING_TIMEOUT_S = 60.0
@@ -51,7 +53,37 @@ def diagnose(environ: Mapping[str, str] | None = None, secrets_path: Path | None
 
 
 def check_setup(settings: Settings) -> list[Check]:
-    """Everything after the settings: used by the CLI and by the app's sidebar, which has its settings."""
+    """Everything after the settings: used by the CLI and by the app's sidebar, which has its settings. The
+    answer log (History) comes last: nlq answers without it."""
+    serving = _serving(settings)
+    checks = serving if not serving[-1].ok else [*serving, _app_store(settings)]
+    return [*checks, *_journal(settings)]  # answers waiting to be recorded are told whatever else failed
+
+
+def _app_store(settings: Settings) -> Check:
+    try:
+        store = open_store(settings.effective_app_db_url, settings.connect_timeout_s)
+    except StoreUnavailable as error:
+        return Check("app store", False, error.message, error.hint)
+    try:
+        return Check("app store", True, f"{store.log.count()} answers in History")
+    except StoreUnavailable as error:
+        return Check("app store", False, error.message, error.hint)
+    finally:
+        store.close()
+
+
+def _journal(settings: Settings) -> list[Check]:
+    checks: list[Check] = []
+    journal = Journal(settings.data_dir)
+    if waiting := journal.waiting():
+        checks.append(Check("answer journal", False, f"{waiting} answers wait in {journal.path} for the app store",
+                            "They are added to History, in order, with the next answer once the store can be "
+                            "reached; check NLQ_APP_DB_URL if it cannot."))
+    return checks
+
+
+def _serving(settings: Settings) -> list[Check]:
     checks = [_database(settings)]
     if not checks[-1].ok:
         return checks

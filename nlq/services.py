@@ -172,6 +172,6 @@ class App:
 
 def open_app(settings: Settings) -> App:
     """The engine for the configured database, its examples and cache wired to nlq's store."""
-    store = StoreHandle(settings.effective_app_db_url)
+    store = StoreHandle(settings.effective_app_db_url, settings.connect_timeout_s)
     engine = open_engine(settings, taught=StoreExamples(store), cache=StoreCache(store))
     return App(engine, store, Journal(settings.data_dir))

@@ -31,9 +31,10 @@ def _failure(environ: dict[str, str]):
 @pytest.mark.parametrize("provider", ["ollama", "openai"])
 def test_healthy_setup_passes_every_check(healthy: dict[str, str], provider: str) -> None:
     checks = diagnose({**healthy, "NLQ_MODEL": f"{provider}:qwen2.5-coder:7b"}, secrets_path=None)
-    assert [c.name for c in checks] == ["settings", "sign-in", "database", "model server", "model", "reply"]
+    assert [c.name for c in checks] == ["settings", "sign-in", "database", "model server", "model", "reply",
+                                        "app store"]
     assert all(c.ok for c in checks), checks
-    assert "replied" in checks[-1].detail and " s" in checks[-1].detail
+    assert "replied" in checks[-2].detail and " s" in checks[-2].detail and "answers in History" in checks[-1].detail
     assert "single-user local mode" in checks[1].detail
 
 

@@ -227,9 +227,9 @@ def test_a_store_that_failed_is_not_retried_on_every_answer(monkeypatch: pytest.
 
     attempts: list[str] = []
 
-    def counting_open(url: str) -> AppStore:
+    def counting_open(url: str, *timeout: float) -> AppStore:
         attempts.append(url)
-        return open_store(url)
+        return open_store(url, *timeout)
 
     monkeypatch.setattr(nlq.services, "open_store", counting_open)
     handle = StoreHandle(f"postgresql://nobody@127.0.0.1:{free_port()}/x")

@@ -10,7 +10,6 @@ reason not to answer.
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from sqlalchemy import Connection, Engine, NullPool, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from nlq.database import connect_args
 from nlq.store.boundary import unavailable
 from nlq.store.cache import CacheTable
 from nlq.store.examples import ExampleBook, StoredExample
@@ -107,11 +107,8 @@ def store_file_identity(url: str) -> tuple[int, int] | None:
 def shared_engine(url: str, connect_timeout_s: float = CONNECT_TIMEOUT_S) -> Engine:
     """An engine for a database several sessions write to at once (SQLite in WAL mode, or a server)."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
-        seconds = max(2, math.ceil(connect_timeout_s))  # libpq takes whole seconds, and treats 1 as 2
-        return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": seconds})
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args(parsed, connect_timeout_s))
     if parsed.database:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_S})
