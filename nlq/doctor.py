@@ -75,7 +75,7 @@ def _app_store(settings: Settings) -> Check:
 
 def _journal(settings: Settings) -> list[Check]:
     checks: list[Check] = []
-    journal = Journal(settings.data_dir)
+    journal = Journal(settings.data_dir, settings.effective_app_db_url)
     if waiting := journal.waiting():
         checks.append(Check("answer journal", False, f"{waiting} answers wait in {journal.path} for the app store",
                             "They are added to History, in order, with the next answer once the store can be "

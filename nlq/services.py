@@ -174,4 +174,4 @@ def open_app(settings: Settings) -> App:
     """The engine for the configured database, its examples and cache wired to nlq's store."""
     store = StoreHandle(settings.effective_app_db_url, settings.connect_timeout_s)
     engine = open_engine(settings, taught=StoreExamples(store), cache=StoreCache(store))
-    return App(engine, store, Journal(settings.data_dir))
+    return App(engine, store, Journal(settings.data_dir, settings.effective_app_db_url))

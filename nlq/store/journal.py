@@ -9,6 +9,7 @@ short is simply run again), and empties the journal only when every line is in.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import uuid
@@ -18,12 +19,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-JOURNAL_NAME = "answers-journal.jsonl"
-
 
 class Journal:
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / JOURNAL_NAME
+    """The journal of one store: entries wait for the store they were meant for, not whichever store
+    ``NLQ_APP_DB_URL`` names next (its name carries a hash of the store's URL, never the URL itself)."""
+
+    def __init__(self, folder: Path, store_url: str) -> None:
+        digest = hashlib.sha256(store_url.encode()).hexdigest()[:12]
+        self.path = folder / f"answers-journal-{digest}.jsonl"
 
     def append(self, row: dict[str, Any]) -> bool:
         """Keep one entry; False when even the local disk refused it (then only the log line remains)."""

@@ -23,6 +23,8 @@ from nlq.pipeline import ask
 from nlq.services import App, open_app
 from nlq.settings import Settings, load_settings
 from nlq.store import open_store
+from nlq.store.journal import Journal
+from nlq.store.log import answer_row
 from tests.support.postgres import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -187,3 +189,16 @@ def test_the_cli_says_an_answer_waits_in_the_journal(demo_dir: Path, tmp_path: P
     doctor = subprocess.run([sys.executable, "-m", "nlq", "doctor"], cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=120)
     assert "1 answers wait" in doctor.stdout + doctor.stderr
+
+
+def test_entries_wait_for_the_store_they_were_meant_for(tmp_path: Path, demo_dir: Path) -> None:
+    """Found by the browser suite: an entry journaled for one store was replayed into the next one configured
+    in the same data folder, under another user's History."""
+    elsewhere = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    Journal(tmp_path, elsewhere).append(answer_row(_answer(open_app(_settings(tmp_path, demo_dir))), "local", "cli"))
+    app = open_app(_settings(tmp_path, demo_dir))
+    assert app.record(_answer(app, "how many orders"), source="cli").ok
+    app.close()
+    with sqlite3.connect(tmp_path / "app.sqlite") as connection:
+        assert [r[0] for r in connection.execute("SELECT question FROM answers")] == ["how many orders"]
+    assert Journal(tmp_path, elsewhere).waiting() == 1
