@@ -23,7 +23,7 @@ from nlq.execute import run_query
 from nlq.pipeline import ask
 from nlq.settings import load_settings
 from nlq.vet import VetPolicy, VettedQuery, vet
-from tests.support.postgres import PostgresServer, server_binary
+from tests.support.postgres import PostgresServer
 from tests.support.standin_model import Rule, StandinModelServer
 
 SLOW = "SELECT COUNT(*) AS n FROM order_lines a, order_lines b, order_lines c"  # hours, unless stopped
@@ -60,12 +60,7 @@ class StoppablePostgres(PostgresServer):
 
     def halt(self) -> None:
         """Stop at once, as a crash or an OOM kill would: every backend dies with its query."""
-        self._run(server_binary("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
-
-    def resume(self) -> None:
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(server_binary("pg_ctl"), "-D", str(self.data), "-o", options, "-l",
-                  str(self.root / "server.log"), "-w", "-t", "60", "start")
+        self.pause("immediate")
 
 
 @pytest.fixture(scope="module")

@@ -58,9 +58,7 @@ class PostgresServer:
             shutil.chown(self.root, user="postgres", group="postgres")
         self._run(server_binary("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
                   "-E", "UTF8", "--locale=C", "--no-sync")
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(server_binary("pg_ctl"), "-D", str(self.data), "-o", options, "-l",
-                  str(self.root / "server.log"), "-w", "-t", "60", "start")
+        self.resume()
         return self
 
     def url(self, database: str = "postgres", user: str = "postgres", password: str | None = None) -> str:
@@ -76,11 +74,13 @@ class PostgresServer:
         engine.dispose()
         return self.url(name)
 
-    def pause(self) -> None:
-        """Stop the server but keep its data, as an outage does (``resume`` starts it again)."""
-        self._run(server_binary("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+    def pause(self, mode: str = "fast") -> None:
+        """Stop the server but keep its data, as an outage does (``resume`` starts it again); ``immediate``
+        stops it as a crash would, every backend dying with its query."""
+        self._run(server_binary("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
 
     def resume(self) -> None:
+        """Start (again) on the same port and data."""
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run(server_binary("pg_ctl"), "-D", str(self.data), "-o", options, "-l",
                   str(self.root / "server.log"), "-w", "-t", "60", "start")
