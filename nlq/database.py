@@ -193,11 +193,14 @@ def _create_engine(url: URL, connect_timeout_s: float) -> Engine:
 
 def _limit_transaction(connection: Connection, dialect: str, limits: Limits) -> None:
     if dialect == "postgresql":
-        # set_config(..., true) is SET LOCAL with bound parameters: no SQL text is assembled here.
+        # set_config(..., true) is SET LOCAL with bound parameters: no SQL text is assembled here. Vetting
+        # reads string literals as standard SQL; a server (or database) set to read backslashes as escapes
+        # would run other SQL than was vetted, so every transaction reads them as vetting did.
         connection.execute(
             text("SELECT set_config('statement_timeout', :statement, true), "
                  "set_config('lock_timeout', :lock, true), "
-                 "set_config('idle_in_transaction_session_timeout', :idle, true)"),
+                 "set_config('idle_in_transaction_session_timeout', :idle, true), "
+                 "set_config('standard_conforming_strings', 'on', true)"),
             {"statement": _ms(limits.statement_s), "lock": _ms(limits.lock_s), "idle": _ms(limits.idle_s)},
         )
     elif dialect == "sqlite":

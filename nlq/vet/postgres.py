@@ -55,6 +55,27 @@ INTERVAL_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week
                     "month": 2_592_000, "mon": 2_592_000, "year": 31_536_000}
 
 
+class _SameUnderEitherSetting:
+    """Literals with a backslash are written as escape strings (``E'a\\b'``), which PostgreSQL reads the same
+    whatever ``standard_conforming_strings`` says; the SQL that runs cannot mean something else on a server set
+    the old way, even outside nlq's own transactions (the setting is also pinned in each of those)."""
+
+    def write_quoted_string(self, s: str) -> None:
+        if "\\" not in s:
+            super().write_quoted_string(s)  # type: ignore[misc]
+            return
+        escaped = s.replace("\\", "\\\\").replace("'", "''")
+        self.write("E'" + escaped + "'")  # type: ignore[attr-defined]
+
+
+class _Indented(_SameUnderEitherSetting, IndentedStream):
+    pass
+
+
+class _Raw(_SameUnderEitherSetting, RawStream):
+    pass
+
+
 def vet_postgres(sql: str, policy: VetPolicy) -> VettedQuery:
     stmt = _parse_one(sql)
     checker = _Checker(policy, sql)
@@ -65,9 +86,9 @@ def vet_postgres(sql: str, policy: VetPolicy) -> VettedQuery:
         stmt = _wrap_with_limit(stmt, policy.max_rows)
         limited = True
     return VettedQuery(
-        sql=IndentedStream()(stmt), dialect="postgres", limited=limited, tables=frozenset(checker.tables),
-        _count_sql=lambda: RawStream()(_count_of(original)),
-        _explain_sql=lambda: RawStream()(ast.ExplainStmt(query=stmt, options=(
+        sql=_Indented()(stmt), dialect="postgres", limited=limited, tables=frozenset(checker.tables),
+        _count_sql=lambda: _Raw()(_count_of(original)),
+        _explain_sql=lambda: _Raw()(ast.ExplainStmt(query=stmt, options=(
             ast.DefElem(defname="format", arg=ast.String(sval="json")),))),
     )
 
