@@ -31,6 +31,7 @@ from nlq.vet.policy import (
     refuse_nested_size,
     refuse_resource,
 )
+from nlq.vet.types import check_column_ref, check_type_name
 
 SAFE_NODES = frozenset({
     "A_ArrayExpr", "A_Const", "A_Expr", "A_Indices", "A_Indirection", "A_Star", "Alias", "BitString",
@@ -206,14 +207,12 @@ class _Checker:
             raise refuse("forbidden_function", f"it asks for {label}, which describes the session, not the data",
                          self.sql)
 
-    def _visit_TypeCast(self, node: ast.TypeCast, scope: frozenset[str]) -> None:
-        names = _dotted(node.typeName.names if node.typeName is not None else None)
-        if not names:  # the parser always names the type; a cast to an unnamed one is refused, never run
-            raise self._unsafe_node("TypeCast")
-        type_name = names[-1]
-        if type_name.startswith("reg") or type_name in {"pg_lsn", "txid_snapshot", "pg_snapshot", "xml"}:
-            raise refuse("forbidden_function", f"it casts to {type_name}, which looks up database internals",
-                         self.sql)
+    def _visit_TypeName(self, node: ast.TypeName, scope: frozenset[str]) -> None:
+        check_type_name(node, self.sql)  # wherever a type is named: a cast, a typed literal, a column list
+        self.children(node, scope, skip=("names",))
+
+    def _visit_ColumnRef(self, node: ast.ColumnRef, scope: frozenset[str]) -> None:
+        check_column_ref(node, self.sql)
         self.children(node, scope)
 
     def _visit_A_Expr(self, node: ast.A_Expr, scope: frozenset[str]) -> None:
