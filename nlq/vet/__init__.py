@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from nlq.vet.generic import vet_generic
 from nlq.vet.policy import VetPolicy, VettedQuery, refuse
-from nlq.vet.postgres import vet_postgres
+from nlq.vet.postgres import too_deep, vet_postgres
 
 __all__ = ["MAX_SQL_CHARS", "VetPolicy", "VettedQuery", "vet"]
 
@@ -27,4 +27,7 @@ def vet(sql: str, policy: VetPolicy) -> VettedQuery:
                      "again, or a narrower question. SQL written by hand must be shorter.")
     if policy.dialect == "postgres":
         return vet_postgres(sql, policy)
-    return vet_generic(sql, policy)
+    try:
+        return vet_generic(sql, policy)
+    except RecursionError:  # sqlglot parses and walks recursively: a statement nested past Python's stack
+        raise too_deep(sql) from None

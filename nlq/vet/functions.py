@@ -31,12 +31,13 @@ TEXT = {
     "regexp_substr", "regexp_instr", "starts_with", "reverse", "format", "to_char", "to_number", "lpad",
     "rpad", "repeat", "ascii", "chr", "md5", "quote_ident", "quote_literal", "quote_nullable", "overlay",
     "normalize", "unistr", "string_to_array", "string_to_table", "to_hex", "encode", "decode",
+    "like_escape", "similar_to_escape", "similar_escape",  # what LIKE … ESCAPE and SIMILAR TO are parsed into
 }
 DATES = {
     "now", "date_trunc", "date_part", "extract", "age", "make_date", "make_time", "make_timestamp",
     "make_timestamptz", "make_interval", "date_bin", "justify_days", "justify_hours", "justify_interval",
     "to_date", "to_timestamp", "clock_timestamp", "statement_timestamp", "transaction_timestamp",
-    "timezone", "isfinite", "date_add", "date_subtract",
+    "timezone", "isfinite", "date_add", "date_subtract", "date",
 }
 JSON = {
     "to_json", "to_jsonb", "json_build_object", "jsonb_build_object", "json_build_array", "jsonb_build_array",

@@ -33,11 +33,12 @@ from nlq.vet.policy import (
 )
 from nlq.vet.types import check_column_ref, check_type_name
 
+MAX_DEPTH = 120  # nodes nested in one another; ordinary analyst SQL stays well under 40
 SAFE_NODES = frozenset({
     "A_ArrayExpr", "A_Const", "A_Expr", "A_Indices", "A_Indirection", "A_Star", "Alias", "BitString",
     "BoolExpr", "Boolean", "BooleanTest", "CaseExpr", "CaseWhen", "CoalesceExpr", "CollateClause",
     "ColumnDef", "ColumnRef", "CommonTableExpr", "CTECycleClause", "CTESearchClause", "Float", "FuncCall",
-    "GroupingFunc", "GroupingSet", "Integer", "JoinExpr", "MinMaxExpr", "NullTest", "RangeFunction",
+    "GroupingFunc", "GroupingSet", "Integer", "JoinExpr", "MinMaxExpr", "NamedArgExpr", "NullTest", "RangeFunction",
     "RangeSubselect", "RangeTableSample", "RangeVar", "ResTarget", "RowExpr", "SelectStmt", "SortBy",
     "SQLValueFunction", "String", "SubLink", "TypeCast", "TypeName", "WindowDef", "WithClause",
     "JsonAggConstructor", "JsonArgument", "JsonArrayAgg", "JsonArrayConstructor", "JsonArrayQueryConstructor",
@@ -78,6 +79,18 @@ class _Raw(_SameUnderEitherSetting, RawStream):
 
 
 def vet_postgres(sql: str, policy: VetPolicy) -> VettedQuery:
+    try:
+        return _vet(sql, policy)
+    except RecursionError:  # deeper than the depth check counts (a parse tree Python cannot copy or print)
+        raise too_deep(sql) from None
+
+
+def too_deep(sql: str) -> Exception:
+    return refuse("too_complex", f"it nests expressions or queries more than {MAX_DEPTH} levels deep, more than "
+                  "nlq checks", sql, "Write the query more simply (fewer nested conditions or UNIONs).")
+
+
+def _vet(sql: str, policy: VetPolicy) -> VettedQuery:
     stmt = _parse_one(sql)
     checker = _Checker(policy, sql)
     checker.visit(stmt, frozenset())
@@ -123,6 +136,7 @@ class _Checker:
         self.policy = policy
         self.sql = sql
         self.tables: set[str] = set()
+        self.depth = 0
 
     def visit(self, node: object, scope: frozenset[str]) -> None:
         if node is None or isinstance(node, (str, int, float, bool, Enum)):
@@ -134,11 +148,15 @@ class _Checker:
         name = type(node).__name__
         if name not in SAFE_NODES or not isinstance(node, ast.Node):
             raise self._unsafe_node(name)
+        if self.depth >= MAX_DEPTH:  # a hundred NOT(…) or chained UNION ALLs: refused, never a crash
+            raise too_deep(self.sql)
+        self.depth += 1
         handler = getattr(self, f"_visit_{name}", None)
         if handler is not None:
             handler(node, scope)
         else:
             self.children(node, scope)
+        self.depth -= 1
 
     def children(self, node: ast.Node, scope: frozenset[str], skip: tuple[str, ...] = ()) -> None:
         for attribute in node:
@@ -181,9 +199,13 @@ class _Checker:
         qualified = ".".join(p for p in (node.catalogname, node.schemaname, relname) if p)
         if relname is None:  # the parser always names the table; a tree without one is refused, never read
             raise self._unsafe_node("RangeVar")
-        if node.catalogname is not None or relname.startswith("pg_") or not self.policy.allows_table(
-                node.schemaname, relname):
+        if node.catalogname is not None or not self.policy.allows_table(node.schemaname, relname):
             raise self.policy.refuse_table(qualified, relname, self.sql)
+        if relname.startswith("pg_") and node.schemaname is None:
+            # pg_catalog is searched first: an exposed table named pg_… is only read under its own schema
+            if len(self.policy.schemas) != 1:
+                raise self.policy.refuse_table(qualified, relname, self.sql)
+            node.schemaname = next(iter(self.policy.schemas))
         self.tables.add(relname)
 
     def _visit_FuncCall(self, node: ast.FuncCall, scope: frozenset[str]) -> None:
@@ -220,6 +242,12 @@ class _Checker:
         if len(names) > 1 and names[0] != "pg_catalog":  # OPERATOR(other_schema.+) runs that schema's function
             raise refuse_function("OPERATOR(" + ".".join(names) + ")", self.sql)
         self.children(node, scope, skip=("name",))
+
+    def _visit_SortBy(self, node: ast.SortBy, scope: frozenset[str]) -> None:
+        names = [part.sval or "" for part in node.useOp or () if isinstance(part, ast.String)]
+        if len(names) > 1 and names[0] != "pg_catalog":  # ORDER BY … USING OPERATOR(other_schema.<)
+            raise refuse_function("OPERATOR(" + ".".join(names) + ")", self.sql)
+        self.children(node, scope, skip=("useOp",))
 
     def _visit_RangeTableSample(self, node: ast.RangeTableSample, scope: frozenset[str]) -> None:
         methods = _dotted(node.method)
