@@ -71,3 +71,22 @@ def test_deep_nesting_is_refused_on_other_dialects_too(sql: str) -> None:
     """sqlglot parses recursively: past Python's stack the statement is refused, never a crash of the batch."""
     with pytest.raises((SqlRefused, SqlSyntaxError)):
         vet(sql, VetPolicy.for_tables("sqlite", ["orders"], max_rows=10))
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT * FROM generate_series('4713-01-01 BC'::timestamp, '2024-01-01'::timestamp, '1 day')",
+    "SELECT * FROM generate_series('2024-01-01'::timestamp, '2024-12-31'::timestamp, '1 mon -29 days')",
+    "SELECT * FROM generate_series('2024-01-01'::date, '2024-02-01'::date, '-1 day 2 days')",
+    "SELECT * FROM generate_series('-infinity'::timestamp, '2024-01-01'::timestamp, '1 day')",
+    "SELECT factorial(100000)",
+])
+def test_resource_attacks_through_literals_are_refused(sql: str) -> None:
+    """Held-out corpus (issue 15, class 4): BC dates read as AD, a step of mixed signs that PostgreSQL walks
+    day by day, and factorial made millions of rows or digits under a 10,000 cap."""
+    with pytest.raises(SqlRefused):
+        vet(sql, POLICY)
+
+
+def test_a_calendar_of_a_year_stays_allowed() -> None:
+    sql = "SELECT d::date FROM generate_series('2024-01-01'::timestamp, '2024-12-31'::timestamp, '1 day') AS d"
+    assert vet(sql, POLICY)

@@ -316,6 +316,10 @@ def _check_series(args: tuple, sql: str) -> None:
 
 
 def _timestamp(text: str) -> datetime:
+    """An ISO date or time; anything with words ("4713-01-01 BC", "infinity", "epoch") is refused, never read
+    as the nearest ISO date."""
+    if any(c.isalpha() for c in text.replace("T", " ")):
+        raise ValueError(text)
     try:
         return datetime.fromisoformat(text.strip())
     except ValueError:
@@ -333,7 +337,7 @@ def _interval_seconds(text: str) -> float | None:
         except ValueError:
             return None
         unit = INTERVAL_SECONDS.get(words[index + 1].rstrip("s"))
-        if unit is None:
+        if unit is None or amount < 0:  # '1 mon -29 days': parts that pull apart, walked by the calendar
             return None
         total += amount * unit
         index += 2
