@@ -21,7 +21,8 @@ from sqlalchemy.exc import OperationalError
 
 from nlq.database import DEFAULT_CONNECT_TIMEOUT_S, connect_args, first_line
 from nlq.errors import DatabaseUnreachable, InputError
-from nlq.vet.policy import excluded
+from nlq.schema import inheritance_parents
+from nlq.vet.policy import excluded, with_relatives
 
 ROLE_SETTINGS = {
     "default_transaction_read_only": "on",
@@ -86,9 +87,12 @@ def plan_role(admin_url: str, role: str, tables: Sequence[str] | None = None, ex
             exists = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
             present = [r[0] for r in connection.execute(
                 text("SELECT tablename FROM pg_tables WHERE schemaname = :s ORDER BY tablename"), {"s": schema})]
+            parents = inheritance_parents(connection)
     finally:
         engine.dispose()
-    chosen = [t for t in (tables or present) if t in present and not excluded(t, exclude)]
+    # a parent granted alone reads its excluded children's rows: exclusion follows the line of inheritance
+    hidden = with_relatives((t for t in present if excluded(t, exclude)), parents)
+    chosen = [t for t in (tables or present) if t in present and t not in hidden]
     return RolePlan(role=role, password=password or secrets.token_urlsafe(24), database=database,
                     schema=schema, tables=tuple(chosen), exists=exists is not None)
 

@@ -17,7 +17,7 @@ from sqlalchemy.sql.expression import ColumnClause
 from sqlalchemy.types import TypeEngine
 
 from nlq.database import Database
-from nlq.vet.policy import excluded
+from nlq.vet.policy import excluded, with_relatives
 
 SAMPLE_ROWS = 5000  # rows scanned per table when looking for sample values
 MAX_SAMPLE_VALUES = 10  # a column with more distinct values than this gets none listed
@@ -89,8 +89,8 @@ def inspect_schema(database: Database, exclude: Sequence[str] = ()) -> SchemaInf
             for name in inspector.get_table_names(schema=namespace):
                 homes.setdefault(name, namespace)
         names = sorted(homes)
-        hidden = tuple(n for n in names if excluded(n, exclude))
-        parents = _parents(connection)
+        parents = inheritance_parents(connection)
+        hidden = tuple(sorted(with_relatives((n for n in names if excluded(n, exclude)), parents) & set(names)))
         tables = [_inspect_table(connection, inspector, n, homes[n], parents.get(n)) for n in names if n not in hidden]
     return SchemaInfo(dialect=database.dialect_name, tables=tuple(tables), excluded=hidden,
                       default_schema=default_schema, schemas=tuple(n for n in namespaces if n))
@@ -103,7 +103,7 @@ def _search_path(connection: Connection) -> list[str | None]:
     return [str(name) for name in found]
 
 
-def _parents(connection: Connection) -> dict[str, str]:
+def inheritance_parents(connection: Connection) -> dict[str, str]:
     """Partitions and inheritance children, by name, with their parent (PostgreSQL)."""
     if connection.dialect.name != "postgresql":
         return {}

@@ -7,7 +7,7 @@ to the model is also a table no SQL may name, whoever wrote it (model, rules tie
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from nlq.errors import SqlRefused
@@ -153,3 +153,24 @@ def check_series_rows(rows: float, sql: str) -> None:
     if rows != rows or rows == float("inf") or rows > MAX_SERIES_ROWS:  # NaN, a zero step, or too many
         shown = "infinitely many" if rows != rows or rows == float("inf") else f"about {rows:,.0f}"
         raise refuse_resource(f"generate_series would make {shown} rows; the limit is {MAX_SERIES_ROWS:,}", sql)
+
+
+def with_relatives(hidden: Iterable[str], parents: Mapping[str, str]) -> set[str]:
+    """The excluded tables and every table PostgreSQL reads their rows through (ancestors: a parent or a
+    partitioned table returns its children's rows) or that holds part of them (descendants); never siblings."""
+    children: dict[str, list[str]] = {}
+    for child, parent in parents.items():
+        children.setdefault(parent, []).append(child)
+    closed = set(hidden)
+    for start in list(closed):
+        parent: str | None = parents.get(start)
+        while parent is not None and parent not in closed:
+            closed.add(parent)
+            parent = parents.get(parent)
+        below = list(children.get(start, ()))
+        while below:
+            table = below.pop()
+            if table not in closed:
+                closed.add(table)
+                below.extend(children.get(table, ()))
+    return closed
