@@ -159,14 +159,14 @@ def with_relatives(hidden: Iterable[str], parents: Mapping[str, str]) -> set[str
     """The excluded tables and every table PostgreSQL reads their rows through (ancestors: a parent or a
     partitioned table returns its children's rows) or that holds part of them (descendants); never siblings."""
     children: dict[str, list[str]] = {}
-    for child, parent in parents.items():
-        children.setdefault(parent, []).append(child)
+    for child, its_parent in parents.items():
+        children.setdefault(its_parent, []).append(child)
     closed = set(hidden)
     for start in list(closed):
-        parent: str | None = parents.get(start)
-        while parent is not None and parent not in closed:
-            closed.add(parent)
-            parent = parents.get(parent)
+        above = parents.get(start)
+        while above is not None and above not in closed:
+            closed.add(above)
+            above = parents.get(above)
         below = list(children.get(start, ()))
         while below:
             table = below.pop()
