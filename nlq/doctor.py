@@ -63,14 +63,12 @@ def check_setup(settings: Settings) -> list[Check]:
 def _app_store(settings: Settings) -> Check:
     try:
         store = open_store(settings.effective_app_db_url, settings.connect_timeout_s)
+        try:
+            return Check("app store", True, f"{store.log.count()} answers in History")
+        finally:
+            store.close()
     except StoreUnavailable as error:
         return Check("app store", False, error.message, error.hint)
-    try:
-        return Check("app store", True, f"{store.log.count()} answers in History")
-    except StoreUnavailable as error:
-        return Check("app store", False, error.message, error.hint)
-    finally:
-        store.close()
 
 
 def _journal(settings: Settings) -> list[Check]:

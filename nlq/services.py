@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from nlq.access import LOCAL_USER_ID
 from nlq.answer import Answer
 from nlq.cache import CachedSql, CacheKey
+from nlq.database import DEFAULT_CONNECT_TIMEOUT_S
 from nlq.engine import Engine, open_engine
 from nlq.errors import StoreUnavailable
 from nlq.examples import Example
 from nlq.logs import answer_fields
 from nlq.settings import Settings
-from nlq.store import CONNECT_TIMEOUT_S, AppStore, open_store, store_file_identity
+from nlq.store import AppStore, open_store, store_file_identity
 from nlq.store.examples import APPROVED
 from nlq.store.journal import Journal
 from nlq.store.log import answer_row
@@ -32,7 +33,7 @@ RETRY_AFTER_S = 30.0  # a store that failed to open is not tried again sooner: i
 class StoreHandle:
     """nlq's store, opened and migrated on first use and shared by every session."""
 
-    def __init__(self, url: str, connect_timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+    def __init__(self, url: str, connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S) -> None:
         self.url = url
         self.connect_timeout_s = connect_timeout_s
         self._store: AppStore | None = None

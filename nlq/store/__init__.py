@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, NullPool, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from nlq.database import connect_args
+from nlq.database import DEFAULT_CONNECT_TIMEOUT_S, connect_args
 from nlq.store.boundary import unavailable
 from nlq.store.cache import CacheTable
 from nlq.store.examples import ExampleBook, StoredExample
@@ -32,7 +32,6 @@ __all__ = ["AnswerLog", "AppStore", "CacheTable", "ExampleBook", "LogEntry", "St
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 4_242_001  # PostgreSQL advisory lock: two instances starting at once migrate one at a time
-CONNECT_TIMEOUT_S = 10  # a store that does not answer must not hold an answer up for the driver's default
 BUSY_TIMEOUT_S = 30.0  # how long a SQLite writer waits for another (a migration on another process's first start)
 
 
@@ -47,7 +46,7 @@ class AppStore:
         self.engine.dispose()
 
 
-def open_store(url: str, connect_timeout_s: float = CONNECT_TIMEOUT_S) -> AppStore:
+def open_store(url: str, connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S) -> AppStore:
     """Connect and bring the schema up to date; the same call for a new or an existing store."""
     try:
         engine = shared_engine(url, connect_timeout_s)
@@ -104,7 +103,7 @@ def store_file_identity(url: str) -> tuple[int, int] | None:
     return found.st_dev, found.st_ino
 
 
-def shared_engine(url: str, connect_timeout_s: float = CONNECT_TIMEOUT_S) -> Engine:
+def shared_engine(url: str, connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S) -> Engine:
     """An engine for a database several sessions write to at once (SQLite in WAL mode, or a server)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
