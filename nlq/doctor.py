@@ -24,6 +24,7 @@ from nlq.backends import build_chat_model, check_server
 from nlq.database import Database
 from nlq.errors import NlqError, StoreUnavailable
 from nlq.model import generate
+from nlq.schema import inspect_schema
 from nlq.settings import DEFAULT_SECRETS_PATH, Settings, load_settings
 from nlq.store import open_store
 from nlq.store.journal import Journal
@@ -85,6 +86,7 @@ def _serving(settings: Settings) -> list[Check]:
     checks = [_database(settings)]
     if not checks[-1].ok:
         return checks
+    checks.extend(_hidden_columns(settings))
     target = primary_target(settings)
     status = check_server(target)
     if not status.reachable:
@@ -117,6 +119,26 @@ def _database(settings: Settings) -> Check:
                      "Point NLQ_DATABASE_URL at the database (and schema) that holds your data, and check that "
                      "its user may read the tables.")
     return Check("database", True, f"{database.info.name} ({database.dialect_name}): {len(tables)} tables")
+
+
+def _hidden_columns(settings: Settings) -> list[Check]:
+    """Which columns no question may read, and why: a secret hidden by default is told, never silent."""
+    if settings.uses_demo_database and not settings.demo_database_path.exists():
+        return []
+    try:
+        database = Database(settings.effective_database_url, settings.connect_timeout_s)
+        try:
+            hidden = inspect_schema(database, settings.excluded_table_patterns, settings.column_rules).hidden_columns
+        finally:
+            database.dispose()
+    except NlqError as error:
+        return [Check("hidden columns", False, error.message, error.hint)]
+    if not hidden:
+        return [Check("hidden columns", True, "none: no column looks like a secret or is named in "
+                      "NLQ_EXCLUDE_COLUMNS")]
+    listed = "; ".join(f"{c.table}.{c.column} ({c.reason})" for c in hidden)
+    return [Check("hidden columns", True, f"{len(hidden)} hidden from every question: {listed}. To open one on "
+                  "purpose, name it in NLQ_EXPOSE_COLUMNS")]
 
 
 def sign_in_check(settings: Settings, secrets_path: Path | None) -> Check:

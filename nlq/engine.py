@@ -65,7 +65,8 @@ class Engine:
         return self.database.info
 
     def schema(self) -> SchemaInfo:
-        return self._once("schema", lambda: inspect_schema(self.database, self.settings.excluded_table_patterns))
+        return self._once("schema", lambda: inspect_schema(self.database, self.settings.excluded_table_patterns,
+                                                                 self.settings.column_rules))
 
     def fingerprint(self) -> str:
         return self._once("fingerprint", lambda: schema_fingerprint(self.schema()))
@@ -153,7 +154,8 @@ class Engine:
         schema = self.schema()
         schemas = set(schema.schemas) or ({schema.default_schema} if schema.default_schema else None)
         return VetPolicy.for_tables(self.database.sqlglot_dialect, schema.table_names,
-                                    max_rows=self.settings.max_rows, schemas=schemas, hidden=schema.excluded)
+                                    max_rows=self.settings.max_rows, schemas=schemas, hidden=schema.excluded,
+                                    masks=schema.masks())
 
     def _make_catalog(self) -> Catalog:
         schema = self.schema()

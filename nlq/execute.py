@@ -29,6 +29,8 @@ from nlq.vet import VettedQuery
 
 POSTGRES_QUERY_CANCELED = "57014"
 EXPLAIN_JSON = "EXPLAIN (FORMAT JSON) "  # put before the count's SQL, which vetting rendered from a checked tree
+MAX_GATHERED_BYTES = 64 * 2**20  # what one string_agg/array_agg/json_agg may gather, by the planner's estimate
+GATHERING = ("string_agg", "array_agg", "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg")
 
 
 @dataclass(frozen=True)
@@ -98,15 +100,20 @@ def _count_rows(connection: Connection, database: Database, query: VettedQuery, 
         return None
 
 
-def _plan_cost(connection: Connection, explain_sql: str) -> float:
-    """The planner's estimate of a statement's total cost, from its ``EXPLAIN (FORMAT JSON)``."""
+def _plan(connection: Connection, explain_sql: str) -> dict[str, Any]:
     plan = execute_sql(connection, explain_sql).scalar_one()
     plan = json.loads(plan) if isinstance(plan, str) else plan
-    return float(plan[0]["Plan"]["Total Cost"])
+    return dict(plan[0]["Plan"])
+
+
+def _plan_cost(connection: Connection, explain_sql: str) -> float:
+    """The planner's estimate of a statement's total cost, from its ``EXPLAIN (FORMAT JSON)``."""
+    return float(_plan(connection, explain_sql)["Total Cost"])
 
 
 def _check_cost(connection: Connection, query: VettedQuery, max_cost: float) -> None:
-    cost = _plan_cost(connection, query.explain_sql() or "")
+    plan = _plan(connection, query.explain_sql() or "")
+    cost = float(plan["Total Cost"])
     if cost > max_cost:
         raise QueryTooExpensive(
             f"The database estimates this query would be very expensive (cost {cost:,.0f}; the limit is "
@@ -115,6 +122,26 @@ def _check_cost(connection: Connection, query: VettedQuery, max_cost: float) -> 
             "NLQ_MAX_COST.",
             sql=query.sql,
         )
+    gathered = gathered_bytes(plan)
+    if gathered > MAX_GATHERED_BYTES:
+        raise QueryTooExpensive(
+            f"The database estimates this query would gather about {gathered / 2**20:,.0f} MB into single values "
+            f"(string_agg, array_agg, json_agg; the limit is {MAX_GATHERED_BYTES // 2**20} MB), so nlq did not run it.",
+            "Gather fewer rows: group by more columns, or filter first.", sql=query.sql)
+
+
+def gathered_bytes(plan: dict[str, Any]) -> float:
+    """The most bytes one aggregate of the plan gathers into single values: its input rows times their width,
+    for aggregate nodes whose output (EXPLAIN VERBOSE) calls a gathering aggregate. No memory setting bounds
+    a string_agg, and a gathered gigabyte is not interrupted; the planner's estimate is known before it runs."""
+    largest = 0.0
+    if plan.get("Node Type") in ("Aggregate", "WindowAgg") and any(
+            name + "(" in str(output) for output in plan.get("Output", ()) for name in GATHERING):
+        for child in plan.get("Plans", ()):
+            largest = max(largest, float(child.get("Plan Rows", 0)) * float(child.get("Plan Width", 0)))
+    for child in plan.get("Plans", ()):
+        largest = max(largest, gathered_bytes(child))
+    return largest
 
 
 def _to_frame(rows: Sequence[Sequence[Any]], columns: list[str]) -> pd.DataFrame:

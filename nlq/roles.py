@@ -21,7 +21,8 @@ from sqlalchemy.exc import OperationalError
 
 from nlq.database import DEFAULT_CONNECT_TIMEOUT_S, connect_args, first_line
 from nlq.errors import DatabaseUnreachable, InputError
-from nlq.schema import inheritance_parents
+from nlq.schema import inheritance_parents, split_columns
+from nlq.secrecy import ColumnRules, HiddenColumn
 from nlq.vet.policy import excluded, with_relatives
 
 ROLE_SETTINGS = {
@@ -42,6 +43,8 @@ class RolePlan:
     schema: str
     tables: tuple[str, ...]
     exists: bool = False
+    columns: tuple[tuple[str, tuple[str, ...]], ...] = ()  # tables with hidden columns: the columns granted
+    hidden: tuple[HiddenColumn, ...] = ()
 
     def statements(self) -> list[sql.Composed]:
         role, database, schema = sql.Identifier(self.role), sql.Identifier(self.database), sql.Identifier(self.schema)
@@ -58,9 +61,15 @@ class RolePlan:
             sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM {}").format(schema, role),
             sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA {} FROM {}").format(schema, role),
         ]
-        if self.tables:
-            names = sql.SQL(", ").join(sql.Identifier(self.schema, t) for t in self.tables)
+        granted = dict(self.columns)
+        whole = [t for t in self.tables if t not in granted]
+        if whole:
+            names = sql.SQL(", ").join(sql.Identifier(self.schema, t) for t in whole)
             statements.append(sql.SQL("GRANT SELECT ON TABLE {} TO {}").format(names, role))
+        for table, columns in self.columns:  # a column privilege: the hidden ones cannot be read at all
+            listed = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+            statements.append(sql.SQL("GRANT SELECT ({}) ON TABLE {} TO {}").format(
+                listed, sql.Identifier(self.schema, table), role))
         for name, value in ROLE_SETTINGS.items():
             statements.append(sql.SQL("ALTER ROLE {} SET {} = {}").format(role, sql.Identifier(name),
                                                                         sql.Literal(value)))
@@ -72,13 +81,15 @@ class RolePlan:
                  f"table(s) of schema {self.schema}, nothing else.",
                  "-- Note: TEMPORARY on the database and CREATE on the schema are revoked from PUBLIC; grant "
                  "them back to roles that need them."]
+        lines += [f"-- Column {c.table}.{c.column} is not granted: {c.reason}." for c in self.hidden]
         lines += [statement.as_string(None) + ";" for statement in self.statements()]
         return "\n".join(lines) + "\n"
 
 
 def plan_role(admin_url: str, role: str, tables: Sequence[str] | None = None, exclude: Sequence[str] = (),
-              password: str | None = None) -> RolePlan:
-    """Read the database (as an administrator) to plan the role; nothing is changed."""
+              password: str | None = None, columns: ColumnRules | None = None) -> RolePlan:
+    """Read the database (as an administrator) to plan the role; nothing is changed. Columns that hold
+    secrets (by name, sampled content or NLQ_EXCLUDE_COLUMNS, as nlq hides them) are left out of the grant."""
     engine = _engine(admin_url)
     try:
         with _connected(engine) as connection:
@@ -88,13 +99,16 @@ def plan_role(admin_url: str, role: str, tables: Sequence[str] | None = None, ex
             present = [r[0] for r in connection.execute(
                 text("SELECT tablename FROM pg_tables WHERE schemaname = :s ORDER BY tablename"), {"s": schema})]
             parents = inheritance_parents(connection)
+            # a parent granted alone reads its excluded children's rows: exclusion follows the line of inheritance
+            hidden = with_relatives((t for t in present if excluded(t, exclude)), parents)
+            chosen = [t for t in (tables or present) if t in present and t not in hidden]
+            visible, found = split_columns(connection, chosen, schema, columns or ColumnRules())
     finally:
         engine.dispose()
-    # a parent granted alone reads its excluded children's rows: exclusion follows the line of inheritance
-    hidden = with_relatives((t for t in present if excluded(t, exclude)), parents)
-    chosen = [t for t in (tables or present) if t in present and t not in hidden]
+    masked = {c.table for c in found}
     return RolePlan(role=role, password=password or secrets.token_urlsafe(24), database=database,
-                    schema=schema, tables=tuple(chosen), exists=exists is not None)
+                    schema=schema, tables=tuple(chosen), exists=exists is not None,
+                    columns=tuple((t, visible[t]) for t in chosen if t in masked), hidden=tuple(found))
 
 
 def apply_role(admin_url: str, plan: RolePlan) -> None:

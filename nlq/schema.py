@@ -17,12 +17,14 @@ from sqlalchemy.sql.expression import ColumnClause
 from sqlalchemy.types import TypeEngine
 
 from nlq.database import Database
-from nlq.vet.policy import excluded, with_relatives
+from nlq.secrecy import ColumnRules, HiddenColumn
+from nlq.vet.policy import TableMask, excluded, with_relatives
 
 SAMPLE_ROWS = 5000  # rows scanned per table when looking for sample values
 MAX_SAMPLE_VALUES = 10  # a column with more distinct values than this gets none listed
 MAX_SAMPLE_LENGTH = 40
 SCHEMA_TIMEOUT_S = 20.0
+UNREADABLE = "the database role nlq connects as may not read it"
 # Columns that hold a person's name: their table's rows are people ("who earns most?", "how many people").
 PERSON_COLUMNS = frozenset({"first_name", "firstname", "last_name", "lastname", "full_name", "fullname", "fname",
                             "lname", "surname", "given_name", "name_first", "name_last", "namefirst", "namelast"})
@@ -58,6 +60,15 @@ class SchemaInfo:
     excluded: tuple[str, ...] = ()  # tables that exist but no question may read (NLQ_EXCLUDE_TABLES)
     default_schema: str | None = None
     schemas: tuple[str, ...] = ()  # every schema read, in search_path order (PostgreSQL)
+    hidden_columns: tuple[HiddenColumn, ...] = ()  # columns of exposed tables no question may read, and why
+
+    def masks(self) -> tuple[TableMask, ...]:
+        """The tables with hidden columns, for vetting: what a query over each may see of it."""
+        hidden: dict[str, list[str]] = {}
+        for item in self.hidden_columns:
+            hidden.setdefault(item.table, []).append(item.column)
+        return tuple(TableMask(t.name, tuple(c.name for c in t.columns), frozenset(hidden[t.name]))
+                     for t in self.tables if t.name in hidden)
 
     @property
     def table_names(self) -> tuple[str, ...]:
@@ -77,9 +88,12 @@ class SchemaInfo:
         return "\n\n".join(render_table(t) for t in self.tables)
 
 
-def inspect_schema(database: Database, exclude: Sequence[str] = ()) -> SchemaInfo:
+def inspect_schema(database: Database, exclude: Sequence[str] = (), columns: ColumnRules | None = None
+                   ) -> SchemaInfo:
     """The exposed tables of every schema on the search path (the default schema elsewhere); excluded ones
-    are listed by name only, never sampled. A name in two schemas is the first one's, as PostgreSQL reads it."""
+    are listed by name only, never sampled. A name in two schemas is the first one's, as PostgreSQL reads it.
+    Columns that hold secrets (``nlq.secrecy``) are left out of the tables and listed with their reason."""
+    rules = columns or ColumnRules()
     with database.read_only(SCHEMA_TIMEOUT_S) as connection:
         inspector = inspect(connection)
         default_schema = inspector.default_schema_name
@@ -91,9 +105,11 @@ def inspect_schema(database: Database, exclude: Sequence[str] = ()) -> SchemaInf
         names = sorted(homes)
         parents = inheritance_parents(connection)
         hidden = tuple(sorted(with_relatives((n for n in names if excluded(n, exclude)), parents) & set(names)))
-        tables = [_inspect_table(connection, inspector, n, homes[n], parents.get(n)) for n in names if n not in hidden]
-    return SchemaInfo(dialect=database.dialect_name, tables=tuple(tables), excluded=hidden,
-                      default_schema=default_schema, schemas=tuple(n for n in namespaces if n))
+        read = [_inspect_table(connection, inspector, n, homes[n], parents.get(n), rules)
+                for n in names if n not in hidden]
+    return SchemaInfo(dialect=database.dialect_name, tables=tuple(t for t, _ in read), excluded=hidden,
+                      default_schema=default_schema, schemas=tuple(n for n in namespaces if n),
+                      hidden_columns=tuple(c for _, found in read for c in found))
 
 
 def _search_path(connection: Connection) -> list[str | None]:
@@ -114,7 +130,7 @@ def inheritance_parents(connection: Connection) -> dict[str, str]:
 
 
 def _inspect_table(connection: Connection, inspector: Inspector, name: str, namespace: str | None,
-                   parent: str | None) -> TableInfo:
+                   parent: str | None, rules: ColumnRules) -> tuple[TableInfo, list[HiddenColumn]]:
     primary = set(inspector.get_pk_constraint(name, schema=namespace).get("constrained_columns") or ())
     unique = _unique_columns(inspector, name, namespace)
     references = {}
@@ -125,10 +141,16 @@ def _inspect_table(connection: Connection, inspector: Inspector, name: str, name
         comment = inspector.get_table_comment(name, schema=namespace).get("text")
     except NotImplementedError:  # SQLite has no comments
         comment = None
-    columns = []
+    columns, hidden = [], []
+    unreadable = _unreadable_columns(connection, name, namespace)
     for raw in inspector.get_columns(name, schema=namespace):
         column_type: TypeEngine = raw["type"]
-        samples = _sample_values(connection, name, raw["name"], namespace) if isinstance(column_type, String) else ()
+        reason, sampled = (UNREADABLE, []) if raw["name"] in unreadable else _classify(
+            connection, name, raw["name"], column_type, namespace, rules)
+        if reason is not None:
+            hidden.append(HiddenColumn(name, raw["name"], reason))
+            continue
+        samples = _shown(sampled)
         columns.append(ColumnInfo(
             name=raw["name"],
             type=_type_name(column_type),
@@ -139,7 +161,50 @@ def _inspect_table(connection: Connection, inspector: Inspector, name: str, name
             samples=samples,
             unique=raw["name"] in unique,
         ))
-    return TableInfo(name=name, columns=tuple(columns), comment=comment, parent=parent)
+    return TableInfo(name=name, columns=tuple(columns), comment=comment, parent=parent), hidden
+
+
+def _classify(connection: Connection, table_name: str, column_name: str, column_type: TypeEngine,
+              namespace: str | None, rules: ColumnRules) -> tuple[str | None, list[object]]:
+    """Why a column is hidden (None: it is not), and its sampled values. A column hidden by name is never
+    sampled at all; a text column's values are sampled once, for the secret check and for the prompt."""
+    reason = rules.hidden_reason(table_name, column_name)
+    if reason is not None or not isinstance(column_type, String):
+        return reason, []
+    sampled = _sample_values(connection, table_name, column_name, namespace)
+    return rules.hidden_reason(table_name, column_name, sampled), sampled
+
+
+def _unreadable_columns(connection: Connection, table_name: str, namespace: str | None) -> set[str]:
+    """Columns the connection's role has no SELECT privilege on (setup-role grants none on hidden columns):
+    they are hidden too, or every query over their table would fail."""
+    if connection.dialect.name != "postgresql":
+        return set()
+    rows = connection.exec_driver_sql(
+        "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = %(table)s "
+        "AND n.nspname = coalesce(%(schema)s, current_schema()) AND a.attnum > 0 AND NOT a.attisdropped "
+        "AND NOT has_column_privilege(c.oid, a.attnum, 'SELECT')", {"table": table_name, "schema": namespace})
+    return {str(row[0]) for row in rows}
+
+
+def split_columns(connection: Connection, tables: Sequence[str], namespace: str | None, rules: ColumnRules
+                  ) -> tuple[dict[str, tuple[str, ...]], list[HiddenColumn]]:
+    """For setup-role: each table's readable columns, and the hidden ones with their reasons, decided as the
+    schema nlq reads decides them."""
+    inspector = inspect(connection)
+    visible: dict[str, tuple[str, ...]] = {}
+    hidden: list[HiddenColumn] = []
+    for name in tables:
+        kept = []
+        for raw in inspector.get_columns(name, schema=namespace):
+            reason, _ = _classify(connection, name, raw["name"], raw["type"], namespace, rules)
+            if reason is None:
+                kept.append(str(raw["name"]))
+            else:
+                hidden.append(HiddenColumn(name, raw["name"], reason))
+        visible[name] = tuple(kept)
+    return visible, hidden
 
 
 def _unique_columns(inspector: Inspector, name: str, namespace: str | None) -> set[str]:
@@ -213,8 +278,9 @@ def _type_name(column_type: TypeEngine) -> str:
 
 
 def _sample_values(connection: Connection, table_name: str, column_name: str, namespace: str | None
-                   ) -> tuple[str, ...]:
-    """Distinct values of a text column when there are few of them, most frequent first."""
+                   ) -> list[object]:
+    """The most frequent distinct values of a text column (one more than are ever shown, so that a column
+    with many is known to have many); they also tell whether the column holds secrets."""
     target: ColumnClause[Any] = column(column_name)
     sliced = select(target).select_from(table(table_name, target, schema=namespace)).limit(SAMPLE_ROWS).subquery()
     counted = (
@@ -226,9 +292,13 @@ def _sample_values(connection: Connection, table_name: str, column_name: str, na
     )
     try:
         with connection.begin_nested():
-            values = [row[0] for row in connection.execute(counted)]
+            return [row[0] for row in connection.execute(counted)]
     except SQLAlchemyError:
-        return ()  # a column we cannot sample is still usable; the prompt just lacks its values
+        return []  # a column we cannot sample is still usable; the prompt just lacks its values
+
+
+def _shown(values: list[object]) -> tuple[str, ...]:
+    """The sampled values the prompt lists: all of them when there are few and they are short."""
     if len(values) > MAX_SAMPLE_VALUES or any(len(str(v)) > MAX_SAMPLE_LENGTH for v in values):
         return ()
     return tuple(str(v) for v in values)

@@ -23,6 +23,7 @@ from sqlalchemy.engine import URL, make_url
 
 from nlq.database import require_driver
 from nlq.errors import SettingsError, not_utf8
+from nlq.secrecy import ColumnRules
 
 ENV_PREFIX = "NLQ_"
 MODEL_PROVIDERS = ("ollama", "openai")
@@ -112,6 +113,15 @@ class Settings(BaseSettings):
     )
     exclude_tables: str = Field(
         "", description="Comma-separated table names or globs (e.g. users,audit_*) no question may read."
+    )
+    exclude_columns: str = Field(
+        "", description="Comma-separated columns no question may read, as table.column or column globs (e.g. "
+        "users.phone,*.dob). Columns that look like secrets are hidden without being named here."
+    )
+    expose_columns: str = Field(
+        "", description="Columns hidden because their name or values look like secrets (password, hash, token, "
+        "secret, API key, salt, SSN, card number) that questions may read after all, as table.column or column "
+        "globs. NLQ_EXCLUDE_COLUMNS wins over this."
     )
     data_dir: Path = Field(
         Path("data"), description="Folder for nlq's own files: the demo database and the app store (answer log, "
@@ -246,6 +256,10 @@ class Settings(BaseSettings):
     @property
     def excluded_table_patterns(self) -> tuple[str, ...]:
         return split_list(self.exclude_tables)
+
+    @property
+    def column_rules(self) -> ColumnRules:
+        return ColumnRules(exclude=split_list(self.exclude_columns), expose=split_list(self.expose_columns))
 
     @property
     def uses_demo_database(self) -> bool:

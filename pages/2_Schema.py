@@ -19,10 +19,15 @@ except NlqError as error:
 
 info = engine.info
 st.markdown(f"**{info.name}** · {info.dialect} · **{len(schema.tables)}** tables exposed to questions"
-            + (f" · **{len(schema.excluded)}** excluded" if schema.excluded else ""))
+            + (f" · **{len(schema.excluded)}** excluded" if schema.excluded else "")
+            + (f" · **{len(schema.hidden_columns)}** hidden columns" if schema.hidden_columns else ""))
 if schema.excluded:
     st.warning("Excluded by `NLQ_EXCLUDE_TABLES` — no question may read them, and the model never sees them: "
                + ", ".join(f"`{name}`" for name in schema.excluded), icon=":material/visibility_off:")
+if schema.hidden_columns:
+    st.warning("Hidden columns — no question may read them, and the model never sees them: "
+               + "; ".join(f"`{c.table}.{c.column}` ({c.reason})" for c in schema.hidden_columns)
+               + ". To open one on purpose, name it in `NLQ_EXPOSE_COLUMNS`.", icon=":material/visibility_off:")
 if not schema.tables:
     st.info("This database has no tables that questions may read. Point `NLQ_DATABASE_URL` at another "
             "database, or check `NLQ_EXCLUDE_TABLES`.")

@@ -31,11 +31,20 @@ def _failure(environ: dict[str, str]):
 @pytest.mark.parametrize("provider", ["ollama", "openai"])
 def test_healthy_setup_passes_every_check(healthy: dict[str, str], provider: str) -> None:
     checks = diagnose({**healthy, "NLQ_MODEL": f"{provider}:qwen2.5-coder:7b"}, secrets_path=None)
-    assert [c.name for c in checks] == ["settings", "sign-in", "database", "model server", "model", "reply",
-                                        "app store"]
+    assert [c.name for c in checks] == ["settings", "sign-in", "database", "hidden columns", "model server", "model",
+                                        "reply", "app store"]
     assert all(c.ok for c in checks), checks
+    assert checks[3].detail.startswith("none: no column looks like a secret")
     assert "replied" in checks[-2].detail and " s" in checks[-2].detail and "answers in History" in checks[-1].detail
     assert "single-user local mode" in checks[1].detail
+
+
+def test_doctor_says_which_columns_are_hidden(healthy: dict[str, str]) -> None:
+    checks = diagnose({**healthy, "NLQ_EXCLUDE_COLUMNS": "customers.city,*.iso_code"}, secrets_path=None)
+    hidden = next(c for c in checks if c.name == "hidden columns")
+    assert hidden.ok and hidden.detail.startswith("2 hidden from every question")
+    assert "countries.iso_code (named in NLQ_EXCLUDE_COLUMNS)" in hidden.detail
+    assert "NLQ_EXPOSE_COLUMNS" in hidden.detail
 
 
 @pytest.fixture

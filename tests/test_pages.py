@@ -69,6 +69,14 @@ def test_schema_shows_tables_columns_and_exclusions(page: Callable[..., AppTest]
     assert "Consumer" in columns.loc[columns["column"] == "segment", "sample values"].iloc[0]
 
 
+def test_schema_says_which_columns_are_hidden_and_why(page: Callable[..., AppTest]) -> None:
+    at = page("2_Schema.py", NLQ_EXCLUDE_COLUMNS="customers.city")
+    assert "`customers.city` (named in NLQ_EXCLUDE_COLUMNS)" in at.warning[0].value
+    assert "NLQ_EXPOSE_COLUMNS" in at.warning[0].value
+    at.text_input(key="schema-search").set_value("segment").run()
+    assert "city" not in set(at.dataframe[0].value["column"])
+
+
 def test_schema_page_of_a_database_without_tables(page: Callable[..., AppTest], tmp_path: Path) -> None:
     empty = tmp_path / "empty.sqlite"
     sqlite3.connect(empty).close()

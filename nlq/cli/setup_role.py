@@ -13,7 +13,7 @@ from nlq.settings import load_settings
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     plan = plan_role(args.db, args.role, names(args.tables) or None, settings.excluded_table_patterns,
-                     args.password)
+                     args.password, settings.column_rules)
     print(plan.script(), end="")
     if args.apply:
         apply_role(args.db, plan)

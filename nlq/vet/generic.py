@@ -14,8 +14,11 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from nlq.errors import SqlSyntaxError
+from nlq.vet.bounds import AMPLIFIERS, MAX_INSERTED_CHARS
 from nlq.vet.functions import FORMATTERS, SIZE_ARGUMENTS, allowed_functions
+from nlq.vet.masking import masked_table, refuse_column_aliases
 from nlq.vet.policy import (
+    TableMask,
     VetPolicy,
     VettedQuery,
     check_format,
@@ -53,6 +56,7 @@ FORBIDDEN_FUNCTION_CLASSES = tuple(getattr(exp, name) for name in (
     "ReadCSV", "ReadParquet", "CurrentUser", "CurrentSchema", "CurrentCatalog", "SessionUser", "Uuid",
 ) if hasattr(exp, name))
 
+GATHERING = tuple(getattr(exp, name) for name in ("GroupConcat", "ArrayAgg", "JSONArrayAgg") if hasattr(exp, name))
 WITH_KEY = "with_" if "with_" in exp.Select.arg_types else "with"  # renamed in sqlglot 28
 logging.getLogger("sqlglot").setLevel(logging.ERROR)  # its Command fallback warning; refused anyway
 
@@ -63,6 +67,13 @@ def vet_generic(sql: str, policy: VetPolicy) -> VettedQuery:
         raise _refuse_node(tree, sql, root=True)
     checker = _Checker(policy, sql)
     checker.visit(tree, frozenset())
+    policy.check_columns(checker.tables, checker.names, sql)
+    for node, mask in checker.masked:
+        replaced = masked_table(node, mask)
+        if node is tree:
+            tree = replaced
+        else:
+            node.replace(replaced)
     original = tree.copy()
     tree, limited = _cap_rows(tree, policy.max_rows)
     dialect = policy.dialect
@@ -113,6 +124,8 @@ class _Checker:
         self.sql = sql
         self.functions = allowed_functions(policy.dialect)
         self.tables: set[str] = set()
+        self.names: set[str] = set()  # every column name the statement writes (hidden ones are refused)
+        self.masked: list[tuple[exp.Table, TableMask]] = []  # tables read as a subquery of their visible columns
 
     def visit(self, node: exp.Expression, scope: frozenset[str]) -> None:
         if isinstance(node, tuple(WRITE_NODES) + tuple(OTHER_FORBIDDEN)):
@@ -124,6 +137,10 @@ class _Checker:
                 visible = scope | set(names if with_clause.args.get("recursive") else names[:index])
                 self.visit(cte.this, frozenset(visible))
             scope = scope | set(names)
+        if isinstance(node, exp.Column):
+            self.names.update(part.name for part in node.parts)
+        if isinstance(node, exp.Join):
+            self.names.update(item.name for item in node.args.get("using") or ())
         if isinstance(node, exp.Table):
             self._table(node, scope)
         elif isinstance(node, exp.Func):
@@ -146,6 +163,12 @@ class _Checker:
             qualified = ".".join(p for p in (node.text("catalog"), schema, name) if p)
             raise self.policy.refuse_table(qualified, name, self.sql)
         self.tables.add(name)
+        mask = self.policy.mask(name)
+        if mask is not None:
+            alias = node.args.get("alias")
+            if isinstance(alias, exp.TableAlias) and alias.columns:
+                raise refuse_column_aliases(name, self.sql)
+            self.masked.append((node, mask))
 
     def _function(self, node: exp.Func) -> None:
         if isinstance(node, FORBIDDEN_FUNCTION_CLASSES):
@@ -159,6 +182,7 @@ class _Checker:
                 _is_size_function(inner) for child in node.iter_expressions() for inner in child.walk()
                 if isinstance(inner, exp.Func)):
             raise refuse_nested_size(name, self.sql)
+        _check_amplifier(node, self.sql)
         if isinstance(node, exp.Anonymous):
             name = node.name.lower()
             if name not in self.functions:
@@ -175,8 +199,23 @@ class _Checker:
 
 
 def _is_size_function(node: exp.Func) -> bool:
-    return isinstance(node, exp.Repeat | exp.Pad) or (
-        isinstance(node, exp.Anonymous) and node.name.lower() in SIZE_ARGUMENTS)
+    """Functions that make long values: repeat/pad with a size, and replace (each match becomes its
+    replacement, so replace nested in replace multiplies)."""
+    return isinstance(node, exp.Repeat | exp.Pad | exp.Replace) or (
+        isinstance(node, exp.Anonymous) and node.name.lower() in SIZE_ARGUMENTS | AMPLIFIERS.keys())
+
+
+def _check_amplifier(node: exp.Func, sql: str) -> None:
+    if isinstance(node, exp.Replace):
+        inserted = node.args.get("replacement")
+        if not (isinstance(inserted, exp.Literal) and inserted.is_string and len(inserted.this) <= MAX_INSERTED_CHARS):
+            raise refuse_resource(f"replace() may only put in a literal text of at most {MAX_INSERTED_CHARS} "
+                                  "characters", sql)
+    if isinstance(node, GATHERING) and any(
+            _is_size_function(inner) for child in node.iter_expressions() for inner in child.walk()
+            if isinstance(inner, exp.Func)):
+        raise refuse_resource("an aggregate that gathers values may not gather the results of repeat(), "
+                              "padding or replace()", sql)
 
 
 def _literal(node: object) -> float | None:

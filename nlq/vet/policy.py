@@ -19,19 +19,45 @@ DEFAULT_SCHEMAS = {"postgres": frozenset({"public"}), "sqlite": frozenset({"main
 
 
 @dataclass(frozen=True)
+class TableMask:
+    """A table some of whose columns are hidden: queries read it as a subquery of the ``visible`` columns
+    alone, so that ``*``, a whole-row reference or ``row_to_json(t)`` cannot reach the rest."""
+
+    table: str
+    visible: tuple[str, ...]
+    hidden: frozenset[str]
+
+
+@dataclass(frozen=True)
 class VetPolicy:
     dialect: str  # sqlglot's name: "postgres", "sqlite", ...
     tables: frozenset[str]
     max_rows: int | None = None
     schemas: frozenset[str] = frozenset()
     hidden: frozenset[str] = frozenset()  # tables that exist but are excluded: naming one is a security refusal
+    masks: tuple[TableMask, ...] = ()  # exposed tables with hidden columns
 
     @classmethod
     def for_tables(cls, dialect: str, tables: Iterable[str], max_rows: int | None = None,
-                   schemas: Iterable[str] | None = None, hidden: Iterable[str] = ()) -> VetPolicy:
+                   schemas: Iterable[str] | None = None, hidden: Iterable[str] = (),
+                   masks: Iterable[TableMask] = ()) -> VetPolicy:
         chosen = frozenset(schemas) if schemas is not None else DEFAULT_SCHEMAS.get(dialect, frozenset())
         return cls(dialect=dialect, tables=frozenset(tables), max_rows=max_rows, schemas=chosen,
-                   hidden=frozenset(hidden))
+                   hidden=frozenset(hidden), masks=tuple(masks))
+
+    def mask(self, table: str) -> TableMask | None:
+        return next((m for m in self.masks if m.table == table), None)
+
+    def check_columns(self, read: Iterable[str], named: Iterable[str], sql: str) -> None:
+        """Refuse a hidden column named anywhere in a statement that reads its table (by name alone: an alias
+        of the same name is refused too, which is the safe side)."""
+        names = set(named)
+        for table in sorted(set(read)):
+            mask = self.mask(table)
+            for column in sorted(mask.hidden & names) if mask else ():
+                raise refuse("forbidden_column", f'it reads {table}.{column}, a column hidden because it holds '
+                             "secrets or the owner excluded it", sql, "Ask about the columns listed in the "
+                             "sidebar; an administrator decides which columns are open (NLQ_EXPOSE_COLUMNS).")
 
     def refuse_table(self, qualified: str, name: str, sql: str) -> SqlRefused:
         """A table nlq may not read: forbidden when it exists but is hidden (or is a system table, or sits in
@@ -146,7 +172,7 @@ def _width_and_precision(spec: str) -> list[str]:
 
 
 def refuse_nested_size(name: str, sql: str) -> SqlRefused:
-    return refuse_resource(f"{name}() may not be applied to the result of repeat(), lpad() or rpad()", sql)
+    return refuse_resource(f"{name}() may not be applied to the result of repeat(), lpad(), rpad() or replace()", sql)
 
 
 def check_series_rows(rows: float, sql: str) -> None:

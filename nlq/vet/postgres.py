@@ -9,9 +9,7 @@ deparsed from that tree.
 from __future__ import annotations
 
 import copy
-from datetime import date, datetime
 from enum import Enum
-from typing import Any
 
 from pglast import ast, parse_sql
 from pglast.enums import LimitOption, SetOperation, SQLValueFunctionOp
@@ -19,18 +17,21 @@ from pglast.parser import ParseError
 from pglast.stream import IndentedStream, RawStream
 
 from nlq.errors import SqlSyntaxError
-from nlq.vet.functions import FORMATTERS, POSTGRES, SIZE_ARGUMENTS
-from nlq.vet.policy import (
-    VetPolicy,
-    VettedQuery,
-    check_format,
-    check_series_rows,
-    check_size,
-    refuse,
-    refuse_function,
-    refuse_nested_size,
-    refuse_resource,
+from nlq.vet.bounds import (
+    capped_series,
+    capped_series_call,
+    check_function,
+    check_recursive_cte,
+    check_series,
+    constant,
+    dotted,
+    function_name,
+    has_computed_bounds,
+    swap_nodes,
 )
+from nlq.vet.functions import FORMATTERS, POSTGRES
+from nlq.vet.masking import already_masked, masked_relation, refuse_column_aliases
+from nlq.vet.policy import VetPolicy, VettedQuery, check_format, refuse, refuse_function
 from nlq.vet.types import check_column_ref, check_type_name
 
 MAX_DEPTH = 120  # nodes nested in one another; ordinary analyst SQL stays well under 40
@@ -53,8 +54,6 @@ SAFE_VALUE_FUNCTIONS = {SQLValueFunctionOp.SVFOP_CURRENT_DATE, SQLValueFunctionO
                         SQLValueFunctionOp.SVFOP_LOCALTIME_N, SQLValueFunctionOp.SVFOP_LOCALTIMESTAMP,
                         SQLValueFunctionOp.SVFOP_LOCALTIMESTAMP_N}
 SAMPLE_METHODS = {"system", "bernoulli"}
-INTERVAL_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800,
-                    "month": 2_592_000, "mon": 2_592_000, "year": 31_536_000}
 
 
 class _SameUnderEitherSetting:
@@ -94,6 +93,8 @@ def _vet(sql: str, policy: VetPolicy) -> VettedQuery:
     stmt = _parse_one(sql)
     checker = _Checker(policy, sql)
     checker.visit(stmt, frozenset())
+    policy.check_columns(checker.tables, checker.names, sql)
+    stmt = swap_nodes(stmt, checker.replacements)
     original = copy.deepcopy(stmt)
     limited = _cap_rows(stmt, policy.max_rows)
     if limited is None:  # the LIMIT is not a plain number: cap the whole query from outside
@@ -103,7 +104,8 @@ def _vet(sql: str, policy: VetPolicy) -> VettedQuery:
         sql=_Indented()(stmt), dialect="postgres", limited=limited, tables=frozenset(checker.tables),
         _count_sql=lambda: _Raw()(_count_of(original)),
         _explain_sql=lambda: _Raw()(ast.ExplainStmt(query=stmt, options=(
-            ast.DefElem(defname="format", arg=ast.String(sval="json")),))),
+            ast.DefElem(defname="format", arg=ast.String(sval="json")),
+            ast.DefElem(defname="verbose")))),
     )
 
 
@@ -137,6 +139,10 @@ class _Checker:
         self.sql = sql
         self.tables: set[str] = set()
         self.depth = 0
+        self.masked: set[int] = set()  # tables already read through their visible columns only
+        self.names: set[str] = set()  # every column name the statement writes (hidden ones are refused)
+        self.calendars: set[int] = set()  # generate_series calls in FROM with computed bounds (capped)
+        self.replacements: dict[int, ast.Node] = {}  # nodes to swap after checking: id -> what runs instead
 
     def visit(self, node: object, scope: frozenset[str]) -> None:
         if node is None or isinstance(node, (str, int, float, bool, Enum)):
@@ -184,11 +190,14 @@ class _Checker:
         if node.withClause is not None:
             ctes = node.withClause.ctes or ()
             names = [cte.ctename for cte in ctes]
-            for index, cte in enumerate(ctes):
+            for cte in ctes:
                 if type(cte.ctequery).__name__ in WRITES:
                     raise self._unsafe_node(type(cte.ctequery).__name__)
+            for index, cte in enumerate(ctes):
                 visible = scope | set(names if node.withClause.recursive else names[:index])
                 self.children(cte, frozenset(visible))
+                if node.withClause.recursive:
+                    check_recursive_cte(cte, self.sql)
             inner = scope | set(names)
         self.children(node, frozenset(inner), skip=("withClause",))
 
@@ -201,6 +210,11 @@ class _Checker:
             raise self._unsafe_node("RangeVar")
         if node.catalogname is not None or not self.policy.allows_table(node.schemaname, relname):
             raise self.policy.refuse_table(qualified, relname, self.sql)
+        mask = self.policy.mask(relname)
+        if mask is not None and id(node) not in self.masked:
+            if node.alias is not None and node.alias.colnames:
+                raise refuse_column_aliases(relname, self.sql)
+            self.replacements.setdefault(id(node), masked_relation(node, mask))
         if relname.startswith("pg_") and node.schemaname is None:
             # pg_catalog is searched first: an exposed table named pg_… is only read under its own schema
             if len(self.policy.schemas) != 1:
@@ -209,19 +223,36 @@ class _Checker:
         self.tables.add(relname)
 
     def _visit_FuncCall(self, node: ast.FuncCall, scope: frozenset[str]) -> None:
-        parts = _dotted(node.funcname)
+        parts = dotted(node.funcname)
         name = parts[-1] if parts else ""
         if len(parts) > 2 or (len(parts) == 2 and parts[0] != "pg_catalog") or name not in POSTGRES:
             raise refuse_function(".".join(parts) or "an unnamed function", self.sql)
         if name == "generate_series":
-            _check_series(node.args or (), self.sql)
-        if name in SIZE_ARGUMENTS:
-            _check_size(name, node.args or (), SIZE_ARGUMENTS[name], self.sql)
-            if any(_calls_size_function(arg) for arg in node.args or ()):
-                raise refuse_nested_size(name, self.sql)
+            check_series(node.args or (), self.sql, computed_bounds=id(node) in self.calendars)
+        check_function(node, name, self.sql)
         if name in FORMATTERS and node.args:
-            check_format(name, _constant(node.args[0]), self.sql)
+            check_format(name, constant(node.args[0]), self.sql)
         self.children(node, scope, skip=("funcname",))
+
+    def _visit_RangeFunction(self, node: ast.RangeFunction, scope: frozenset[str]) -> None:
+        """A calendar whose bounds come from the data (``generate_series((SELECT min(day) …), …, '1 day')``)
+        is allowed in FROM alone, and runs as a subquery that stops after 10,000 rows."""
+        calls = [item[0] for item in node.functions or () if item]
+        if (len(calls) == 1 and isinstance(calls[0], ast.FuncCall) and function_name(calls[0]) == "generate_series"
+                and has_computed_bounds(calls[0]) and not node.ordinality and not node.is_rowsfrom
+                and not (node.alias is not None and len(node.alias.colnames or ()) > 1)):
+            self.calendars.add(id(calls[0]))
+            self.replacements[id(node)] = capped_series(node)
+        self.children(node, scope)
+
+    def _visit_RangeSubselect(self, node: ast.RangeSubselect, scope: frozenset[str]) -> None:
+        call = capped_series_call(node)  # a calendar nlq already capped (SQL that ran, vetted again)
+        if call is not None:
+            self.calendars.add(id(call))
+        table = already_masked(node, self.policy.masks)
+        if table is not None:
+            self.masked.add(id(table))
+        self.children(node, scope)
 
     def _visit_SQLValueFunction(self, node: ast.SQLValueFunction, scope: frozenset[str]) -> None:
         if node.op not in SAFE_VALUE_FUNCTIONS:
@@ -235,6 +266,15 @@ class _Checker:
 
     def _visit_ColumnRef(self, node: ast.ColumnRef, scope: frozenset[str]) -> None:
         check_column_ref(node, self.sql)
+        self.names.update(f.sval for f in node.fields or () if isinstance(f, ast.String) and f.sval)
+        self.children(node, scope)
+
+    def _visit_A_Indirection(self, node: ast.A_Indirection, scope: frozenset[str]) -> None:
+        self.names.update(f.sval for f in node.indirection or () if isinstance(f, ast.String) and f.sval)
+        self.children(node, scope)
+
+    def _visit_JoinExpr(self, node: ast.JoinExpr, scope: frozenset[str]) -> None:
+        self.names.update(f.sval for f in node.usingClause or () if isinstance(f, ast.String) and f.sval)
         self.children(node, scope)
 
     def _visit_A_Expr(self, node: ast.A_Expr, scope: frozenset[str]) -> None:
@@ -250,102 +290,16 @@ class _Checker:
         self.children(node, scope, skip=("useOp",))
 
     def _visit_RangeTableSample(self, node: ast.RangeTableSample, scope: frozenset[str]) -> None:
-        methods = _dotted(node.method)
+        methods = dotted(node.method)
         method = methods[-1] if methods else ""
         if method not in SAMPLE_METHODS:
             raise refuse_function(method or "an unnamed sampling method", self.sql)
         self.children(node, scope, skip=("method",))
-
-
-def _dotted(parts: tuple[Any, ...] | None) -> list[str]:
-    """The words of a parsed dotted name (function, type, sampling method). The parser always gives String
-    nodes; any other shape yields an empty list, which every caller refuses, so a surprise never widens what runs."""
-    words = [part.sval for part in parts or () if isinstance(part, ast.String) and part.sval is not None]
-    return words if parts and len(words) == len(parts) else []
-
-
-def _calls_size_function(node: object) -> bool:
-    if isinstance(node, ast.FuncCall):
-        names = _dotted(node.funcname)
-        if names and names[-1] in SIZE_ARGUMENTS:
-            return True
-        return any(_calls_size_function(arg) for arg in node.args or ())
-    if isinstance(node, tuple | list):
-        return any(_calls_size_function(item) for item in node)
-    if isinstance(node, ast.Node):
-        return any(_calls_size_function(getattr(node, attribute)) for attribute in node)
-    return False
-
-
-def _constant(node: object) -> object:
-    """The Python value of a literal argument (numbers, strings, and casts of them); None otherwise."""
-    if isinstance(node, ast.TypeCast):
-        return _constant(node.arg)
-    if isinstance(node, ast.A_Expr) and _dotted(node.name)[-1:] == ["-"] and node.lexpr is None:
-        value = _constant(node.rexpr)
-        return -value if isinstance(value, int | float) else None
-    if isinstance(node, ast.A_Const) and not node.isnull:
-        value = node.val
-        if isinstance(value, ast.Integer):
-            return value.ival
-        if isinstance(value, ast.Float) and value.fval is not None:
-            return float(value.fval)
-        if isinstance(value, ast.String):
-            return value.sval
-    return None
-
-
-def _check_series(args: tuple, sql: str) -> None:
-    values = [_constant(a) for a in args]
-    if len(values) not in (2, 3) or any(v is None for v in values):
-        raise refuse_resource("generate_series needs literal bounds so its size is known", sql)
-    start, stop = values[0], values[1]
-    step = values[2] if len(values) == 3 else 1
-    if isinstance(start, int | float) and isinstance(stop, int | float) and isinstance(step, int | float):
-        rows = (stop - start) / step + 1 if step else float("inf")
-    else:
-        seconds = _interval_seconds(str(step))
-        try:
-            span = (_timestamp(str(stop)) - _timestamp(str(start))).total_seconds()
-        except (ValueError, TypeError):
-            span = None
-        if not seconds or span is None:
-            raise refuse_resource("generate_series over dates needs literal dates and a step such as '1 day'", sql)
-        rows = span / seconds + 1
-    check_series_rows(rows, sql)
-
-
-def _timestamp(text: str) -> datetime:
-    """An ISO date or time; anything with words ("4713-01-01 BC", "infinity", "epoch") is refused, never read
-    as the nearest ISO date."""
-    if any(c.isalpha() for c in text.replace("T", " ")):
-        raise ValueError(text)
-    try:
-        return datetime.fromisoformat(text.strip())
-    except ValueError:
-        return datetime.combine(date.fromisoformat(text.strip()[:10]), datetime.min.time())
-
-
-def _interval_seconds(text: str) -> float | None:
-    words = text.lower().replace("s ", " ").split()
-    total, index = 0.0, 0
-    if len(words) == 1:
-        words = ["1", words[0]]
-    while index + 1 < len(words):
-        try:
-            amount = float(words[index])
-        except ValueError:
-            return None
-        unit = INTERVAL_SECONDS.get(words[index + 1].rstrip("s"))
-        if unit is None or amount < 0:  # '1 mon -29 days': parts that pull apart, walked by the calendar
-            return None
-        total += amount * unit
-        index += 2
-    return total if total > 0 and index == len(words) else None
-
-
-def _check_size(name: str, args: tuple, position: int, sql: str) -> None:
-    check_size(name, _constant(args[position]) if len(args) > position else None, sql)
+        table = node.relation
+        if isinstance(table, ast.RangeVar) and id(table) in self.replacements:
+            # which rows a sample picks follows how rows lie on disk, and so the lengths of the hidden values
+            raise refuse("forbidden_column", f'it samples "{table.relname}", which has hidden columns', self.sql,
+                         "Use WHERE random() < 0.1 to take a sample of such a table.")
 
 
 def _cap_rows(stmt: ast.SelectStmt, max_rows: int | None) -> bool | None:
@@ -354,7 +308,7 @@ def _cap_rows(stmt: ast.SelectStmt, max_rows: int | None) -> bool | None:
         return False
     if stmt.limitOption == LimitOption.LIMIT_OPTION_WITH_TIES:
         return None
-    current = _constant(stmt.limitCount) if stmt.limitCount is not None else None
+    current = constant(stmt.limitCount) if stmt.limitCount is not None else None
     if stmt.limitCount is not None and not (isinstance(stmt.limitCount, ast.A_Const) and stmt.limitCount.isnull):
         if not isinstance(current, int):
             return None
