@@ -116,3 +116,15 @@ def test_the_unbounded_forms_are_refused(sql: str) -> None:
     with pytest.raises(SqlRefused) as caught:
         vet(sql, POLICY)
     assert caught.value.rule == "resource"
+
+
+def test_the_reader_role_carries_the_server_side_backstops(secure_db: SecureDatabase) -> None:
+    """What no query written to nlq can change (temp_file_limit only a superuser can set): the limits hold for
+    any connection as the role setup-role made, through nlq or not."""
+    with _connect(secure_db.role_url) as connection:
+        shown = {name: connection.execute(f"SHOW {name}").fetchone()[0]
+                 for name in ("temp_file_limit", "work_mem", "statement_timeout", "default_transaction_read_only")}
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            connection.execute("SET temp_file_limit = '-1'")
+    assert shown == {"temp_file_limit": "256MB", "work_mem": "32MB", "statement_timeout": "30s",
+                     "default_transaction_read_only": "on"}

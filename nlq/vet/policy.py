@@ -51,10 +51,10 @@ class VetPolicy:
     def check_columns(self, read: Iterable[str], named: Iterable[str], sql: str) -> None:
         """Refuse a hidden column named anywhere in a statement that reads its table (by name alone: an alias
         of the same name is refused too, which is the safe side)."""
-        names = set(named)
+        names = {name.lower() for name in named}  # SQLite matches names in any case; the safe side elsewhere
         for table in sorted(set(read)):
             mask = self.mask(table)
-            for column in sorted(mask.hidden & names) if mask else ():
+            for column in sorted(c for c in mask.hidden if c.lower() in names) if mask else ():
                 raise refuse("forbidden_column", f'it reads {table}.{column}, a column hidden because it holds '
                              "secrets or the owner excluded it", sql, "Ask about the columns listed in the "
                              "sidebar; an administrator decides which columns are open (NLQ_EXPOSE_COLUMNS).")
