@@ -16,7 +16,7 @@ from typing import Any
 from pglast import ast
 from pglast.enums import LimitOption, SetOperation
 
-from nlq.vet.functions import SIZE_ARGUMENTS
+from nlq.vet.functions import AGGREGATES, SIZE_ARGUMENTS
 from nlq.vet.policy import MAX_SERIES_ROWS, check_series_rows, check_size, refuse_resource
 
 INTERVAL_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800,
@@ -61,21 +61,40 @@ def function_name(node: ast.FuncCall) -> str:
     return parts[-1] if parts else ""
 
 
-def walk(node: object) -> Any:
-    """Every parse node under ``node`` (itself included), depth first."""
+def walk(node: object, into_subqueries: bool = True) -> Any:
+    """Every parse node under ``node`` (itself included), depth first; without ``into_subqueries``, a
+    subquery in an expression (``(SELECT min(day) …)``) is yielded but not entered."""
     if isinstance(node, tuple | list):
         for item in node:
-            yield from walk(item)
+            yield from walk(item, into_subqueries)
     elif isinstance(node, ast.Node):
         yield node
+        if not into_subqueries and isinstance(node, ast.SubLink):
+            return
         for attribute in node:
-            yield from walk(getattr(node, attribute))
+            yield from walk(getattr(node, attribute), into_subqueries)
 
 
 def amplifies(node: object) -> bool:
-    """Whether a size function or an amplifier is called anywhere under ``node``."""
-    return any(isinstance(n, ast.FuncCall) and function_name(n) in (SIZE_ARGUMENTS.keys() | AMPLIFIERS)
-               for n in walk(node))
+    """Whether a size function or an amplifier that can lengthen its input is called anywhere under ``node``."""
+    return any(isinstance(n, ast.FuncCall) and _lengthens(n) for n in walk(node))
+
+
+def _lengthens(call: ast.FuncCall) -> bool:
+    """``replace(s, ' Ltd', '')`` and ``regexp_replace(s, '\\s+', '', 'g')`` only shorten or keep their input:
+    each match becomes text no longer than a literal, non-empty match of ``replace``, or nothing at all."""
+    name = function_name(call)
+    if name in SIZE_ARGUMENTS:
+        return True
+    if name not in AMPLIFIERS:
+        return False
+    args = call.args or ()
+    inserted = constant(args[AMPLIFIERS[name]]) if len(args) > AMPLIFIERS[name] else None
+    if name == "replace":
+        found = constant(args[1]) if len(args) > 1 else None
+        return not (isinstance(found, str) and isinstance(inserted, str) and len(found) > 0
+                    and len(inserted) <= len(found))
+    return name != "regexp_replace" or inserted != ""
 
 
 def check_function(node: ast.FuncCall, name: str, sql: str) -> None:
@@ -282,3 +301,31 @@ def capped_series_call(node: ast.RangeSubselect) -> ast.FuncCall | None:
             or function_name(call) != "generate_series" or not has_computed_bounds(call)):
         return None
     return call
+
+
+def cap_select_list_series(stmt: ast.SelectStmt) -> list[ast.FuncCall]:
+    """The computed-bound generate_series calls standing alone (or cast) in the select list of a SELECT that
+    does not sort, group, aggregate or skip rows, after lowering that SELECT's LIMIT to MAX_SERIES_ROWS: in a
+    select list the series is made row by row, so the LIMIT ends it (``WITH days AS (SELECT
+    generate_series((SELECT min(day) …), …, '1 day')::date AS day)``). Anything else: no calls, and the series
+    is refused as unbounded."""
+    calls = []
+    for target in stmt.targetList or ():
+        value = target.val if isinstance(target, ast.ResTarget) else None
+        while isinstance(value, ast.TypeCast):
+            value = value.arg
+        if isinstance(value, ast.FuncCall) and function_name(value) == "generate_series" and has_computed_bounds(value):
+            calls.append(value)
+    reads_all_first = (stmt.sortClause, stmt.distinctClause, stmt.groupClause, stmt.havingClause, stmt.windowClause,
+                       stmt.limitOffset, stmt.limitOption == LimitOption.LIMIT_OPTION_WITH_TIES)
+    if not calls or any(reads_all_first) or any(
+            isinstance(n, ast.FuncCall) and (n.over is not None or n.agg_star or function_name(n) in AGGREGATES)
+            for n in walk(stmt.targetList, into_subqueries=False)):
+        return []
+    limit = constant(stmt.limitCount) if stmt.limitCount is not None else MAX_SERIES_ROWS + 1
+    if not isinstance(limit, int):
+        return []
+    if limit > MAX_SERIES_ROWS:
+        stmt.limitCount = ast.A_Const(val=ast.Integer(ival=MAX_SERIES_ROWS))
+        stmt.limitOption = LimitOption.LIMIT_OPTION_COUNT
+    return calls

@@ -18,6 +18,7 @@ from pglast.stream import IndentedStream, RawStream
 
 from nlq.errors import SqlSyntaxError
 from nlq.vet.bounds import (
+    cap_select_list_series,
     capped_series,
     capped_series_call,
     check_function,
@@ -186,6 +187,7 @@ class _Checker:
             raise self._unsafe_node("IntoClause")
         if node.lockingClause:
             raise self._unsafe_node("LockingClause")
+        self.calendars.update(id(call) for call in cap_select_list_series(node))
         inner = scope
         if node.withClause is not None:
             ctes = node.withClause.ctes or ()
