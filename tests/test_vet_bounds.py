@@ -111,6 +111,14 @@ def test_a_computed_calendar_keeps_its_rows_and_names_below_the_cap(secure_db: S
     "SELECT replace(name, 'a', repeat('b', 10)) FROM regions",
     "SELECT regexp_replace(name, 'a', name) FROM regions",
     "SELECT array_agg(lpad(name, 100, 'x')) FROM regions",
+    "SELECT replace(replace(name, 'a', 'aa'), 'a', 'aa') FROM customers",
+    "SELECT replace(replace(name, '', 'x'), 'a', 'b') FROM customers",
+    "SELECT regexp_replace(regexp_replace(name, 'a', 'b'), 'x*', 'y', 'g') FROM customers",
+    "SELECT generate_series((SELECT 1), 100000000) AS n ORDER BY n DESC",  # the sort reads every row first
+    "SELECT DISTINCT generate_series((SELECT 1), 100000000)",
+    "SELECT generate_series((SELECT 1), 100000000) AS n, count(*) OVER ()",
+    "SELECT count(*), generate_series((SELECT 1), 100000000) FROM orders",
+    "SELECT 1 + generate_series((SELECT 1), 100000000)",
 ])
 def test_the_unbounded_forms_are_refused(sql: str) -> None:
     with pytest.raises(SqlRefused) as caught:
@@ -146,19 +154,3 @@ def test_harmless_forms_are_allowed_and_bounded(sql: str, secure_db: SecureDatab
     assert rows
     if "100000000" in sql:
         assert rows == [(10_000,)]  # the series in a select list stops at the cap
-
-
-@pytest.mark.parametrize("sql", [
-    "SELECT replace(replace(name, 'a', 'aa'), 'a', 'aa') FROM customers",
-    "SELECT replace(replace(name, '', 'x'), 'a', 'b') FROM customers",
-    "SELECT regexp_replace(regexp_replace(name, 'a', 'b'), 'x*', 'y', 'g') FROM customers",
-    "SELECT generate_series((SELECT 1), 100000000) AS n ORDER BY n DESC",  # the sort reads every row first
-    "SELECT DISTINCT generate_series((SELECT 1), 100000000)",
-    "SELECT generate_series((SELECT 1), 100000000) AS n, count(*) OVER ()",
-    "SELECT count(*), generate_series((SELECT 1), 100000000) FROM orders",
-    "SELECT 1 + generate_series((SELECT 1), 100000000)",
-])
-def test_amplifying_and_sorted_forms_stay_refused(sql: str) -> None:
-    with pytest.raises(SqlRefused) as caught:
-        vet(sql, POLICY)
-    assert caught.value.rule == "resource"
