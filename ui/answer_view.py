@@ -145,9 +145,15 @@ def _render_editor(answer: Answer, key: str, on_edit: EditCallback | None) -> No
     if on_edit is None or not answer.sql:
         return
     with st.expander("Edit SQL", icon=":material/edit:"):
-        edited = st.text_area("SQL", value=answer.sql, key=f"edit-{key}", height=180, label_visibility="collapsed")
-        st.button("Run edited SQL", key=f"run-edit-{key}", on_click=on_edit, args=(answer, edited),
+        st.text_area("SQL", value=answer.sql, key=f"edit-{key}", height=180, label_visibility="collapsed")
+        # The text is read when the button is clicked: a value bound at drawing time is the previous run's,
+        # and a click straight after typing (no Ctrl+Enter) would run the old statement.
+        st.button("Run edited SQL", key=f"run-edit-{key}", on_click=_run_edited, args=(answer, key, on_edit),
                   icon=":material/play_arrow:")
+
+
+def _run_edited(answer: Answer, key: str, on_edit: EditCallback) -> None:
+    on_edit(answer, str(st.session_state.get(f"edit-{key}") or answer.sql))
 
 
 def _render_sql(answer: Answer) -> None:
