@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--limit", type=int, help="only the first N questions")
     demo = commands.add_parser("demo", help="build the demo retail database")
     demo.add_argument("--url", help="target database URL (default: the SQLite file in NLQ_DATA_DIR)")
-    listing = commands.add_parser("settings", help="list every setting with its default and meaning")
+    listing = commands.add_parser("settings", help="every setting's value in effect and where it came from")
     listing.add_argument("--markdown", action="store_true", help="as docs/settings.md (a Markdown table)")
     commands.add_parser("doctor", help="check settings, database and model server, and say how to fix them")
     vet = commands.add_parser("vet", help="vet SQL statements (JSON lines with id and sql) without running them")

@@ -1,32 +1,96 @@
-"""``python -m nlq settings``: every setting with its default and meaning, and docs/settings.md, both generated
-from the one settings object (``nlq.settings.Settings``) so that neither can drift from the code."""
+"""``python -m nlq settings``: every setting's value in effect, where it came from (the environment,
+``.streamlit/secrets.toml`` or the default) and the default where it differs, secrets masked; and
+docs/settings.md, generated from the one settings object (``nlq.settings.Settings``) so that neither the page
+nor this list can drift from the code."""
 
 from __future__ import annotations
 
 import argparse
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from sqlalchemy.engine import make_url
 
 from nlq.errors import EXIT_DONE
-from nlq.settings import Settings, env_name
+from nlq.settings import DEFAULT_SECRETS_PATH, Settings, _read_secrets, env_name, load_settings
+
+DEMO_DATABASE = "(demo database)"
+SECRET_FIELDS = ("model_api_key",)  # shown only as set or not
+DATABASE_URL_FIELDS = ("database_url", "app_db_url")  # SQLAlchemy URLs: the password is masked
+HTTP_URL_FIELDS = ("model_url", "fallback_url")  # http(s) URLs: a password in them is masked
+MASK = "***"
 
 
 def run(args: argparse.Namespace) -> int:
     if args.markdown:
         print(settings_markdown(), end="")
         return EXIT_DONE
-    for variable, default, meaning in settings_table():
-        print(f"{variable:<22} {default:<26} {meaning}")
+    print(settings_in_effect(os.environ, DEFAULT_SECRETS_PATH), end="")
     return EXIT_DONE
 
 
+def settings_in_effect(environ: Mapping[str, str], secrets_path: Path | None) -> str:
+    """The values nlq would run with here, one line each: variable, value (secrets masked), and where it came
+    from, with the default beside any value that differs from it. A malformed setting raises SettingsError."""
+    settings = load_settings(environ, secrets_path)
+    from_secrets = _read_secrets(secrets_path)
+    width = max(len(env_name(name)) for name in Settings.model_fields)
+    lines = []
+    changed = 0
+    for name, field in Settings.model_fields.items():
+        variable = env_name(name)
+        value = getattr(settings, name)
+        source = "environment" if variable in environ else "secrets file" if variable in from_secrets \
+            else "default"
+        line = f"{variable:<{width}}  {source:<12}  {shown(name, value) or '(empty)'}"
+        if value != field.default:
+            changed += 1
+            line += f"  (default: {shown(name, field.default).strip('()') or 'empty'})"
+        lines.append(line)
+    files = f", then the secrets file {secrets_path}" if secrets_path else ""
+    head = (f"Settings in effect, from the environment{files}, then the defaults; {changed} differ from the "
+            "default. Meanings: docs/settings.md.\n")
+    return head + "\n".join(lines) + "\n"
+
+
+def shown(name: str, value: Any) -> str:
+    """A setting's value as it is written in the environment, with passwords and keys masked."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 120, as the default is written, not 120.0
+    text = str(value)
+    if name == "database_url" and not text:
+        return DEMO_DATABASE
+    if not text:
+        return ""
+    if name in SECRET_FIELDS:
+        return f"{MASK} (set)"
+    if name in DATABASE_URL_FIELDS:
+        return make_url(text).render_as_string(hide_password=True)
+    if name in HTTP_URL_FIELDS:
+        return _mask_http_password(text)
+    return text
+
+
+def _mask_http_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:{MASK}@{host}"))
+
+
 def settings_table() -> list[tuple[str, str, str]]:
-    """(variable, default, help) rows: ``python -m nlq settings`` and docs/settings.md are generated from this."""
+    """(variable, default, help) rows: docs/settings.md is generated from this."""
     rows = []
     for name, field in Settings.model_fields.items():
-        default = field.default
-        shown = "(demo database)" if name == "database_url" else "" if default is None else str(default)
-        if isinstance(default, bool):
-            shown = shown.lower()  # as it is written in the environment
-        rows.append((env_name(name), shown, field.description or ""))
+        rows.append((env_name(name), shown(name, field.default), field.description or ""))
     return rows
 
 

@@ -1,0 +1,49 @@
+"""Small fixes of issue 16: ``nlq settings`` shows the values in effect, ``nlq eval``'s summary line says what its
+accuracy is over, the Examples page shows the curated examples, and ``scripts/start.sh`` honours a port and
+says what it is doing."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.common import ROOT
+
+
+def _nlq(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("NLQ_")}
+    return subprocess.run([sys.executable, "-m", "nlq", *args], cwd=cwd, capture_output=True, text=True, timeout=120,
+                          env={**clean, "PYTHONPATH": str(ROOT), **env})
+
+
+def _line(text: str, variable: str) -> str:
+    [line] = [line for line in text.splitlines() if line.split()[:1] == [variable]]
+    return line
+
+
+def test_settings_prints_the_values_in_effect_and_where_they_came_from(tmp_path: Path) -> None:
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "secrets.toml").write_text(
+        'NLQ_MAX_ROWS = 500\nNLQ_MODEL_API_KEY = "sk-do-not-print"\n[auth]\nclient_id = "x"\n')
+    done = _nlq("settings", cwd=tmp_path, env={
+        "NLQ_DATABASE_URL": "postgresql://ana:hunter2@db.internal/sales", "NLQ_RULES": "false",
+        "NLQ_MODEL_URL": "http://bob:pw123@gpu:8000", "NLQ_MAX_ROWS": "250"})
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "hunter2" not in out and "sk-do-not-print" not in out and "pw123" not in out
+    assert re.search(r"environment\s+postgresql://ana:\*\*\*@db.internal/sales\s+\(default: demo database\)",
+                     _line(out, "NLQ_DATABASE_URL"))
+    assert re.search(r"environment\s+250\s+\(default: 10000\)", _line(out, "NLQ_MAX_ROWS"))  # the environment wins
+    assert re.search(r"secrets file\s+\*\*\* \(set\)", _line(out, "NLQ_MODEL_API_KEY"))
+    assert re.search(r"environment\s+http://bob:\*\*\*@gpu:8000", _line(out, "NLQ_MODEL_URL"))
+    assert re.search(r"environment\s+false\s+\(default: true\)", _line(out, "NLQ_RULES"))
+    assert re.search(r"default\s+120$", _line(out, "NLQ_MODEL_TIMEOUT_S"))
+    assert "5 differ from the default" in out.splitlines()[0]
+
+
+def test_settings_reports_a_malformed_value_as_at_start(tmp_path: Path) -> None:
+    done = _nlq("settings", cwd=tmp_path, env={"NLQ_MAX_ROWS": "lots"})
+    assert done.returncode == 2 and "NLQ_MAX_ROWS" in done.stderr
