@@ -10,6 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from nlq.cli import evaluation
+from nlq.cli.evaluation import summary_line
+from nlq.evaluate import CaseResult, summarize
+from tests.support import chinook
 from tests.support.common import ROOT
 
 
@@ -47,3 +53,36 @@ def test_settings_prints_the_values_in_effect_and_where_they_came_from(tmp_path:
 def test_settings_reports_a_malformed_value_as_at_start(tmp_path: Path) -> None:
     done = _nlq("settings", cwd=tmp_path, env={"NLQ_MAX_ROWS": "lots"})
     assert done.returncode == 2 and "NLQ_MAX_ROWS" in done.stderr
+
+
+def _result(number: int, route: str, answered: bool, correct: bool) -> CaseResult:
+    return CaseResult(id=str(number), question=f"question {number}", db=None, kind=None, route=route,
+                      answered=answered, correct=correct, sql="SELECT 1" if answered else None, gold_sql="SELECT 1")
+
+
+def test_eval_summary_says_what_its_accuracy_is_of(capsys: pytest.CaptureFixture[str]) -> None:
+    """54 of 76 right is 71.1% (71.05…), not 71.0% (the ratio rounded to 0.7105 and then again); a route's row
+    does not pass off a share of all questions as its own accuracy."""
+    results = ([_result(n, "rules", True, True) for n in range(54)]
+               + [_result(n, "model", False, False) for n in range(54, 76)])
+    summary = summarize(results)
+    assert summary_line(summary) == ("76 questions · 54 answered · 54 correct · accuracy 71.1% of 76 · "
+                                     "precision 100.0% of 54 answered")
+    evaluation._print_summary(summary)
+    printed = capsys.readouterr().out
+    assert "71.0%" not in printed and printed.strip().endswith("precision 100.0% of 54 answered")
+    rules_row = next(line for line in printed.splitlines() if line.startswith("rules"))
+    assert rules_row.split()[1:5] == ["54", "54", "54", "100.0%"]
+    assert summary_line(summarize([])) == "0 questions · 0 answered · 0 correct"
+
+
+def test_eval_command_ends_with_the_summary_line(tmp_path: Path) -> None:
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "How many tracks are there?", "sql": "SELECT COUNT(*) FROM track"}\n'
+                         '{"question": "How many tracks are there?", "sql": "SELECT 1"}\n'
+                         '{"question": "Tracks never sold", "sql": "SELECT 1"}\n')
+    done = _nlq("eval", str(questions), "--db", chinook.sqlite_url(), "--route", "rules", cwd=ROOT,
+                env={"NLQ_DATA_DIR": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == ("3 questions · 2 answered · 1 correct · accuracy 33.3% of 3 · "
+                                           "precision 50.0% of 2 answered")
