@@ -17,7 +17,7 @@ from nlq.charts import TABLE_ONLY, choose_chart
 from nlq.engine import Engine
 from nlq.errors import DatabaseUnreachable, ErrorReport, HandedOver, InputError, NlqError, QuestionError
 from nlq.execute import run_query
-from nlq.route import Mode
+from nlq.route import Mode, Route
 from nlq.routes import ORDER, Candidate, Declined, Failed, Request, RouteContext, RouteStep, Settled, by_hand
 from nlq.routes.candidate import Attempt
 from nlq.rules import NeedsChoice
@@ -45,9 +45,13 @@ def ask(question: str, engine: Engine, on_step: StepCallback | None = None, on_t
     return _first_that_answers(request, ORDER[request.mode], engine, clock, on_token)
 
 
-def run_sql(sql: str, engine: Engine, question: str = "", on_step: StepCallback | None = None) -> Answer:
-    """SQL an analyst wrote or edited: no model, but exactly the same gate as model-written SQL."""
-    return _first_that_answers(Request(question or "Edited SQL"), by_hand(sql), engine, StepClock(on_step), None)
+def run_sql(sql: str, engine: Engine, question: str = "", on_step: StepCallback | None = None,
+            rerun: bool = False) -> Answer:
+    """SQL an analyst wrote or edited (or, with ``rerun``, an earlier answer's SQL run again unchanged): no
+    model, but exactly the same gate as model-written SQL."""
+    route = Route.RERUN if rerun else Route.EDITED
+    return _first_that_answers(Request(question or "Edited SQL"), by_hand(sql, route), engine, StepClock(on_step),
+                               None)
 
 
 def check_question(question: str) -> str:

@@ -30,6 +30,7 @@ class Route(StrEnum):
     MODEL = "model"
     FALLBACK = "fallback"
     EDITED = "edited"
+    RERUN = "rerun"  # an earlier answer's SQL run again from History: no model, and not edited
 
     @property
     def label(self) -> str:
@@ -55,7 +56,7 @@ class Route(StrEnum):
     @property
     def free(self) -> bool:
         """Answered with no model at all: these answers cost nothing on either pricing."""
-        return self in (Route.RULES, Route.CACHE)
+        return self in (Route.RULES, Route.CACHE, Route.RERUN)
 
 
 _LOOKS = {
@@ -64,6 +65,7 @@ _LOOKS = {
     Route.MODEL: _Look("Self-hosted model", ":material/memory:", "blue", "#1c83e1"),
     Route.FALLBACK: _Look("Hosted fallback", ":material/cloud:", "orange", "#ff8c00"),
     Route.EDITED: _Look("Your SQL", ":material/edit:", "gray", "#808495"),
+    Route.RERUN: _Look("Re-run", ":material/replay:", "gray", "#5b5f72"),
 }
 
 

@@ -40,7 +40,8 @@ until = datetime.combine(days[-1], time.min) + timedelta(days=1) if len(days) ==
 entries = log.entries(limit=5000, text=text, routes=routes, statuses=statuses, since=since, until=until, users=users)
 
 st.caption(f"{len(entries):,} entr{'y' if len(entries) == 1 else 'ies'}, newest first.")
-st.dataframe(entries[SHOWN], hide_index=True, column_config={
+shown = entries[SHOWN].astype({"row_count": "Int64", "rating": "Int64"})  # a missing count is blank, not "None"
+st.dataframe(shown, hide_index=True, column_config={
     "asked_at": st.column_config.DatetimeColumn("asked (UTC)", format="YYYY-MM-DD HH:mm"),
     "total_ms": st.column_config.NumberColumn("ms", format="%.0f"),
     "rating": st.column_config.NumberColumn("👍/👎", help="+1 👍, -1 👎"),
@@ -61,8 +62,11 @@ if entry is not None:
     if entry.error_message:
         st.warning(entry.error_message)
     if entry.sql:
-        st.code(entry.sql, language="sql")
-        if st.button("Re-run this SQL", key=f"history-rerun-{entry.id}", icon=":material/replay:"):
-            answer = run_sql(entry.sql, shared.engine, question=entry.question)
+        rerun = st.button("Re-run this SQL", key=f"history-rerun-{entry.id}", icon=":material/replay:",
+                          help="Runs the same SQL again, vetted as always, on today's data")
+        if rerun:  # the answer shows the SQL it ran: the entry's own copy is not drawn a second time
+            answer = run_sql(entry.sql, shared.engine, question=entry.question, rerun=True)
             shared.record(answer, source="app", user=user.id)
             render_answer(answer, key=f"history-{entry.id}")
+        else:
+            st.code(entry.sql, language="sql")

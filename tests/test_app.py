@@ -107,6 +107,16 @@ def test_failures_are_friendly_messages(app: Callable[..., AppTest], question: s
     assert [s.label for s in at.status] == ["Could not answer"]
 
 
+@pytest.mark.parametrize("question", ["   ", "x" * 2001])
+def test_refused_questions_name_no_route_and_no_model(app: Callable[..., AppTest], question: str) -> None:
+    """Issue 16 saw the "Self-hosted model" badge and the model's name on questions refused before any route."""
+    at = app()
+    at.chat_input[0].set_value(question).run()
+    shown = " ".join([m.value for m in at.main.markdown] + [c.value for c in at.main.caption])
+    assert "Self-hosted model" not in shown and "qwen2.5-coder" not in shown
+    assert [s.label for s in at.status] == ["Could not answer"]
+
+
 def test_sidebar_warns_when_the_model_is_not_ready(app: Callable[..., AppTest]) -> None:
     at = app(NLQ_MODEL="ollama:not-pulled-yet")
     assert "ollama pull not-pulled-yet" in at.sidebar.warning[0].value

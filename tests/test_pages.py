@@ -59,6 +59,34 @@ def test_history_searches_opens_and_reruns(page: Callable[..., AppTest], with_da
     assert "FROM order_lines" in at.code[0].value
 
 
+def test_rerunning_a_rules_answer_from_history_says_so_once(page: Callable[..., AppTest], with_data: App) -> None:
+    """Issue 16: a re-run read "Edited SQL · Your SQL", was logged as edited, and showed its SQL twice."""
+    at = page("1_History.py")
+    at.text_input(key="history-text").set_value("region").run()
+    entry_id = at.selectbox(key="history-open").value
+    assert len(at.code) == 1
+    at.button(key=f"history-rerun-{entry_id}").click().run()
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Re-run · 5 rows") for c in captions), captions
+    assert not any("Edited SQL" in c for c in captions)
+    assert len(at.code) == 1, "the SQL is shown once, with the answer"
+    assert any("Re-run from History" in c for c in captions)
+    assert any("Re-run]" in m.value for m in at.markdown), "the route's badge"
+    latest = with_data.store.get().log.entries(limit=1)
+    assert list(latest["route"]) == ["rerun"]
+
+
+def test_history_table_shows_blanks_not_none(page: Callable[..., AppTest], make_app: Callable[..., App],
+                                            store_url: str) -> None:
+    app = make_app(NLQ_APP_DB_URL=store_url)
+    app.record(ask("   ", app.engine), "app")  # failed: no rows; and nobody rated anything
+    table = page("1_History.py").dataframe[0].value
+    for column in ("row_count", "rating"):
+        assert "None" not in {str(v) for v in table[column]}, table[column]
+        assert str(table[column].dtype) in ("Int64", "float64")
+
+
 def test_schema_shows_tables_columns_and_exclusions(page: Callable[..., AppTest]) -> None:
     at = page("2_Schema.py", NLQ_EXCLUDE_TABLES="returns")
     assert len(at.expander) == 9

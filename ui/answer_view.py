@@ -29,6 +29,7 @@ CHART_LABELS = {
 }
 
 
+CAPTION_PREFIX = {Route.EDITED: "Edited SQL · ", Route.RERUN: "Re-run · "}
 EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EditCallback = Callable[[Answer, str], None]
 ChooseCallback = Callable[[Answer, str], None]  # (the answer that asked, the reading chosen, or MODEL_DECIDES)
@@ -39,7 +40,7 @@ def render_answer(answer: Answer, key: str, on_edit: EditCallback | None = None,
                   on_choose: ChooseCallback | None = None, may_set_default: bool = False) -> None:
     """Draws an answer; ``on_edit(answer, sql)`` is called when the analyst runs an edited statement, and
     ``on_choose(answer, reading)`` when the user picks one of the readings an answer asked about."""
-    st.caption(("Edited SQL · " if answer.route is Route.EDITED else "") + answer.summary)
+    st.caption((CAPTION_PREFIX.get(answer.route, "") if answer.route else "") + answer.summary)
     _render_route(answer)
     if answer.notice:
         st.info(answer.notice, icon=":material/cloud:")
@@ -77,7 +78,7 @@ def _render_route(answer: Answer) -> None:
         st.badge(route.label, icon=route.icon, color=route.colour, help=answer.route_reason)
     if answer.understood:
         st.caption(f"Understood as: **{answer.understood}**")
-    elif answer.route_reason and route is not None and route.uses_model:
+    elif answer.route_reason and route is not None and (route.uses_model or route is Route.RERUN):
         st.caption(answer.route_reason)
     st.caption(f":material/shield_lock: Left this machine: {answer.sent_to}")
 

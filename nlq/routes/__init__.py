@@ -55,9 +55,9 @@ ORDER: dict[Mode, tuple[RouteStep, ...]] = {
 }
 
 
-def by_hand(sql: str) -> tuple[RouteStep, ...]:
-    """SQL an analyst wrote: its own one-route order."""
-    return (RouteStep(Route.EDITED, edited(sql), passes_on=_never),)
+def by_hand(sql: str, route: Route = Route.EDITED) -> tuple[RouteStep, ...]:
+    """SQL an analyst wrote (or an earlier answer's, re-run): its own one-route order."""
+    return (RouteStep(route, edited(sql, route), passes_on=_never),)
 
 
 __all__ = ["ORDER", "Candidate", "Declined", "Failed", "Request", "RouteContext", "RouteStep", "Settled", "by_hand"]
