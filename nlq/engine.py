@@ -19,7 +19,7 @@ from nlq.cache import CacheKey, SqlCache, database_identity, schema_fingerprint
 from nlq.database import Database, DatabaseInfo, Limits
 from nlq.demo import ensure_demo_file
 from nlq.errors import SettingsError
-from nlq.examples import DEMO_EXAMPLES, Example, load_examples
+from nlq.examples import Example, curated_examples_path, load_examples
 from nlq.lexicon import english
 from nlq.linking import LinkingIndex
 from nlq.rules import Catalog, SemanticModel, build_catalog, latest_date_reader, load_semantic_model, read_values
@@ -188,7 +188,7 @@ def open_engine(settings: Settings, taught: ExampleSource | None = None, cache: 
         require_client_package(fallback)
     database = Database(settings.effective_database_url, settings.connect_timeout_s)
     try:
-        path = settings.examples_file or (DEMO_EXAMPLES if settings.uses_demo_database else None)
+        path = curated_examples_path(settings)
         curated = load_examples(path, database.sqlglot_dialect) if path else ()
         engine = Engine(settings, database, curated, taught, cache)
         if settings.semantic_model is not None and settings.rules:

@@ -10,12 +10,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlglot
 from sqlglot.errors import SqlglotError
 
 from nlq.errors import SettingsError, not_utf8
 from nlq.linking import words
+
+if TYPE_CHECKING:
+    from nlq.settings import Settings
 
 DEMO_EXAMPLES = Path(__file__).parent / "demo" / "examples.jsonl"
 DEFAULT_COUNT = 3
@@ -25,6 +29,11 @@ DEFAULT_COUNT = 3
 class Example:
     question: str
     sql: str
+
+
+def curated_examples_path(settings: Settings) -> Path | None:
+    """NLQ_EXAMPLES_FILE, or the demo's own file on the demo database; None: no curated examples."""
+    return settings.examples_file or (DEMO_EXAMPLES if settings.uses_demo_database else None)
 
 
 def load_examples(path: Path, dialect: str) -> tuple[Example, ...]:

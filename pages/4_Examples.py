@@ -1,11 +1,15 @@
-"""Examples: the question → SQL pairs the model learns from. 👍 proposes; only a person's approval, after
-the SQL passes vetting and runs on today's schema, lets an example into the prompt."""
+"""Examples: the question → SQL pairs the model learns from. The curated ones come from the operator's file
+(NLQ_EXAMPLES_FILE, or the demo's own on the demo database). 👍 proposes more; only a person's approval, after
+the SQL passes vetting and runs on today's schema, lets one into the prompt beside the curated ones."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import streamlit as st
 
 from nlq.errors import NlqError
+from nlq.examples import DEFAULT_COUNT, curated_examples_path
 from nlq.store.examples import APPROVED, CANDIDATE, STALE
 from nlq.teaching import approve, check_for_schema_change, delete_example, edit_example, export_jsonl, import_jsonl
 from ui.messages import show_error
@@ -46,8 +50,28 @@ def _delete(example_id: int) -> None:
     delete_example(store, engine, example_id, user)
 
 
-tabs = st.tabs([f"Candidates ({len(book.all(CANDIDATE))})", f"Approved ({len(book.all(APPROVED))})",
-                f"Stale ({len(book.all(STALE))})"])
+def _shown_path(path: Path) -> str:
+    """The file as the operator would name it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+curated = engine.curated_examples
+*tabs, curated_tab = st.tabs([f"Candidates ({len(book.all(CANDIDATE))})", f"Approved ({len(book.all(APPROVED))})",
+                              f"Stale ({len(book.all(STALE))})", f"Curated ({len(curated)})"])
+with curated_tab:
+    curated_path = curated_examples_path(engine.settings)
+    if curated_path is None:
+        st.caption("No curated examples: set NLQ_EXAMPLES_FILE to a JSONL file of question and sql pairs.")
+    else:
+        st.caption(f"From `{_shown_path(curated_path)}` (NLQ_EXAMPLES_FILE), read at start; edit the file to change "
+                   f"them. For every question the model gets, the {DEFAULT_COUNT} examples most like it, curated or "
+                   "approved, join its prompt.")
+    for number, pair in enumerate(curated, start=1):
+        with st.expander(f"{number} · {pair.question}"):
+            st.code(pair.sql, language="sql")
 for tab, status in zip(tabs, (CANDIDATE, APPROVED, STALE), strict=True):
     with tab:
         found = book.all(status)

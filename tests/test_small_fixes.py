@@ -8,13 +8,16 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from nlq.cli import evaluation
 from nlq.cli.evaluation import summary_line
 from nlq.evaluate import CaseResult, summarize
+from nlq.examples import DEMO_EXAMPLES
 from tests.support import chinook
 from tests.support.common import ROOT
 
@@ -86,3 +89,26 @@ def test_eval_command_ends_with_the_summary_line(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == ("3 questions · 2 answered · 1 correct · accuracy 33.3% of 3 · "
                                            "precision 50.0% of 2 answered")
+
+
+def test_examples_page_shows_the_curated_examples_of_the_demo(app_test: Callable[..., AppTest]) -> None:
+    """The demo's curated examples join model prompts; the page used to show only "Approved (0)"."""
+    curated = [line for line in DEMO_EXAMPLES.read_text().splitlines() if line.strip()]
+    at = app_test("pages/4_Examples.py")
+    labels = [tab.label for tab in at.tabs]
+    assert labels[:2] == ["Candidates (0)", "Approved (0)"] and labels[-1] == f"Curated ({len(curated)})"
+    tab = at.tabs[-1]
+    assert any("nlq/demo/examples.jsonl" in caption.value and "join its prompt" in caption.value
+               for caption in tab.caption)
+    assert len(tab.expander) == len(curated) and len(tab.code) == len(curated)
+    assert tab.expander[0].label.startswith("1 · ")
+
+
+def test_examples_page_shows_the_operators_own_file(app_test: Callable[..., AppTest], tmp_path: Path) -> None:
+    examples = tmp_path / "ours.jsonl"
+    examples.write_text('{"question": "How many customers?", "sql": "SELECT COUNT(*) FROM customers"}\n')
+    at = app_test("pages/4_Examples.py", NLQ_EXAMPLES_FILE=str(examples))
+    tab = at.tabs[-1]
+    assert tab.label == "Curated (1)" and any(str(examples) in caption.value for caption in tab.caption)
+    assert tab.expander[0].label == "1 · How many customers?"
+    assert tab.code[0].value == "SELECT COUNT(*) FROM customers"
