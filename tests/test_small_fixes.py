@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -112,3 +113,92 @@ def test_examples_page_shows_the_operators_own_file(app_test: Callable[..., AppT
     assert tab.label == "Curated (1)" and any(str(examples) in caption.value for caption in tab.caption)
     assert tab.expander[0].label == "1 · How many customers?"
     assert tab.code[0].value == "SELECT COUNT(*) FROM customers"
+
+
+FAKE_PYTHON = """#!/usr/bin/env bash
+# Stands in for python3: says it is 3.11 and makes a .venv whose python fakes pip and Streamlit.
+case "$1" in
+  -c) exit 0 ;;
+  --version) echo "Python 3.11.99"; exit 0 ;;
+  -m) [ "$2" = venv ] || exit 1; mkdir -p "$3/bin"; cp "$FAKE_VENV_PYTHON" "$3/bin/python"; exit 0 ;;
+esac
+exit 1
+"""
+FAKE_VENV_PYTHON = """#!/usr/bin/env bash
+if [ "$2" = pip ]; then
+  echo "pip $*" >> "$FAKE_LOG"
+  echo "Collecting streamlit==1.50.0 (from -r requirements.txt (line 1))"
+  echo "  Downloading streamlit-1.50.0-py3-none-any.whl (10.1 MB)"
+  echo "Collecting pandas==2.3.3 (from -r requirements.txt (line 2))"
+  echo "Installing collected packages: pandas, streamlit"
+  [ -z "${FAKE_PIP_FAILS:-}" ] || { echo "ERROR: No matching distribution found for pandas"; exit 1; }
+  echo "Successfully installed pandas-2.3.3 streamlit-1.50.0"
+elif [ "$2" = streamlit ]; then
+  echo "streamlit ${*:3}" >> "$FAKE_LOG"
+fi
+"""
+TOOLS = ("bash", "cat", "sha256sum", "cut", "basename", "dirname", "rm", "touch", "id", "sed", "head", "mkdir",
+         "awk", "tee", "tail", "cp", "env")  # and no apt-get: nothing is installed on this machine
+
+
+@pytest.fixture
+def start(tmp_path: Path) -> Callable[..., tuple[subprocess.CompletedProcess[str], str]]:
+    """scripts/start.sh in a copy of the project whose python, pip and Streamlit are fakes that log their
+    arguments: what it says and what it runs, without installing or starting anything."""
+    project = tmp_path / "project"
+    (project / "scripts").mkdir(parents=True)
+    (project / ".streamlit").mkdir()
+    for name in ("start.sh", "venv.sh", "secrets-from-env.sh"):
+        (project / "scripts" / name).write_text((ROOT / "scripts" / name).read_text())
+    (project / ".streamlit" / "config.toml").write_text((ROOT / ".streamlit" / "config.toml").read_text())
+    (project / "requirements.txt").write_text((ROOT / "requirements.txt").read_text())
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for tool in TOOLS:
+        found = shutil.which(tool)
+        assert found, tool
+        (tools / tool).symlink_to(found)
+    for name, text in (("python3", FAKE_PYTHON), ("venv-python", FAKE_VENV_PYTHON)):
+        (tools / name).write_text(text)
+        (tools / name).chmod(0o755)
+    log = tmp_path / "calls.log"
+
+    def run(*args: str, **environ: str) -> tuple[subprocess.CompletedProcess[str], str]:
+        log.write_text("")
+        env = {"PATH": str(tools), "HOME": str(tmp_path), "PYTHON": str(tools / "python3"),
+               "FAKE_VENV_PYTHON": str(tools / "venv-python"), "FAKE_LOG": str(log), **environ}
+        done = subprocess.run([str(tools / "bash"), "scripts/start.sh", *args], cwd=project, env=env,
+                              capture_output=True, text=True, timeout=60)
+        return done, log.read_text()
+
+    return run
+
+
+def test_start_says_what_it_does_the_first_time_and_honours_the_port(start: Callable[..., tuple]) -> None:
+    done, calls = start("--server.port", "8600")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "Creating the virtual environment .venv with Python 3.11.99 …"
+    assert lines[1].startswith("Installing Python packages from requirements.txt into .venv: this takes a few "
+                               "minutes the first time (full log: .venv/pip-install.log)")
+    assert lines[2:6] == ["  1. streamlit==1.50.0", "  2. pandas==2.3.3", "  installing the packages …",
+                          "Installed the Python packages."]
+    assert lines[-1] == "Starting nlq on http://localhost:8600 (Ctrl+C stops it)"
+    assert "--progress-bar off -r requirements.txt" in calls
+    assert calls.splitlines()[-1] == "streamlit run streamlit_app.py --server.port 8600"
+
+    again, calls = start("--server.port=8601")  # installed: straight to the start
+    assert again.stdout.splitlines() == ["Starting nlq on http://localhost:8601 (Ctrl+C stops it)"]
+    assert "pip" not in calls
+    assert start()[0].stdout.strip() == "Starting nlq on http://localhost:8501 (Ctrl+C stops it)"  # config.toml
+    by_environment = start(STREAMLIT_SERVER_PORT="8700", STREAMLIT_SERVER_ADDRESS="0.0.0.0")[0]
+    assert by_environment.stdout.strip() == "Starting nlq on http://localhost:8700 (Ctrl+C stops it)"
+    flag_wins = start("--server.address", "nlq.internal", "--server.port", "9000", STREAMLIT_SERVER_PORT="8700")[0]
+    assert flag_wins.stdout.strip() == "Starting nlq on http://nlq.internal:9000 (Ctrl+C stops it)"
+
+
+def test_start_stops_when_pip_fails_and_shows_the_end_of_its_log(start: Callable[..., tuple]) -> None:
+    done, calls = start(FAKE_PIP_FAILS="1")
+    assert done.returncode == 1 and "streamlit run" not in calls
+    assert "ERROR: No matching distribution found for pandas" in done.stderr
+    assert "Installing the packages failed (above: the end of .venv/pip-install.log)" in done.stderr
