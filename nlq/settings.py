@@ -143,8 +143,9 @@ class Settings(BaseSettings):
         "SQLite file in NLQ_DATA_DIR; PostgreSQL when several app instances share it."
     )
     gpu_prices: str = Field(
-        "g4dn.xlarge on demand=0.526, g4dn.xlarge spot=0.158, g5.xlarge on demand=1.006",
-        description="Instance choices for the cost page, as name=USD per hour, comma-separated.",
+        "g4dn.xlarge on demand=0.526, g4dn.xlarge spot=0.158, g4dn.xlarge reserved=0.331, g5.xlarge on demand=1.006",
+        description="Instance choices for the cost page and `nlq costs`, as name=USD per hour, comma-separated "
+        "(reserved: 1 year, no upfront).",
     )
     gpu_instance: str = Field("g4dn.xlarge on demand", description="Which of NLQ_GPU_PRICES the model server runs on.")
     api_input_price: float = Field(
@@ -152,6 +153,10 @@ class Settings(BaseSettings):
     )
     api_output_price: float = Field(
         0.015, ge=0, le=MAX_PRICE_USD, description="A hosted API's price per 1,000 completion tokens, USD."
+    )
+    ops_per_month: float = Field(
+        50.0, ge=0, le=MAX_PRICE_USD * 1000, description="What running the GPU server costs a month besides the "
+        "instance (monitoring, storage, a person's time), USD: the cost planner adds it to self-hosting."
     )
 
     @classmethod
