@@ -21,7 +21,7 @@ from nlq.route import Mode
 
 COMMAND_MODULES = {  # subcommand -> module under nlq.cli with run(args) -> exit code
     "ask": "ask", "history": "history", "eval": "evaluation", "demo": "demo", "settings": "settings",
-    "doctor": "doctor", "vet": "vet", "setup-role": "setup_role",
+    "doctor": "doctor", "vet": "vet", "setup-role": "setup_role", "costs": "costs",
 }
 MODES = [mode.value for mode in Mode]
 
@@ -70,7 +70,31 @@ def build_parser() -> argparse.ArgumentParser:
     role.add_argument("--tables", default="", help="comma-separated tables (default: all exposed tables)")
     role.add_argument("--password", help="the role's password (default: a random one, printed)")
     role.add_argument("--apply", action="store_true", help="run the SQL instead of only printing it")
+    add_costs_arguments(commands.add_parser("costs", help="what self-hosting costs against a hosted API, a month "
+                                            "and a question, and the break-even volume"))
     return parser
+
+
+def add_costs_arguments(parser: argparse.ArgumentParser) -> None:
+    """The planner's inputs, each overriding one prefilled value (nlq.cli.costs)."""
+    inputs = parser.add_argument_group("inputs (default: measured on this installation, else the brief's)")
+    inputs.add_argument("--questions-per-day", type=float, metavar="N")
+    inputs.add_argument("--without-model", type=float, metavar="SHARE",
+                        help="share answered by rules or the cache, 0 to 1 (e.g. 0.6)")
+    inputs.add_argument("--prompt-tokens", type=float, metavar="N", help="per model question")
+    inputs.add_argument("--completion-tokens", type=float, metavar="N", help="per model question")
+    inputs.add_argument("--model-seconds", type=float, metavar="S",
+                        help="GPU seconds per model question (0: one instance whatever the load)")
+    inputs.add_argument("--instance", metavar="NAME", help="one of NLQ_GPU_PRICES (default NLQ_GPU_INSTANCE)")
+    inputs.add_argument("--gpu-per-hour", type=float, metavar="USD", help="instead of --instance's price")
+    inputs.add_argument("--hours-per-day", type=float, metavar="H", help="hours a day the GPU runs (default 24)")
+    inputs.add_argument("--ops", type=float, metavar="USD", help="operations a month (default NLQ_OPS_PER_MONTH)")
+    api = inputs.add_mutually_exclusive_group()
+    api.add_argument("--api-per-question", type=float, metavar="USD", help="a flat hosted-API price a question")
+    api.add_argument("--api-per-token", action="store_true",
+                     help="price the API by tokens (NLQ_API_INPUT_PRICE, NLQ_API_OUTPUT_PRICE)")
+    parser.add_argument("--brief", action="store_true", help="start from the brief's figures, not the log")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
