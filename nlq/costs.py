@@ -87,6 +87,17 @@ def questions_per_day(log: pd.DataFrame) -> pd.DataFrame:
     return log.assign(day=days).groupby(["day", "route"]).size().reset_index(name="questions")
 
 
+DAY_MS = 86_400_000
+
+
+def day_axis(days: pd.Series) -> dict[str, object]:
+    """Plotly x-axis settings that label days as dates: left alone, a single day is ticked in hours
+    ("00:00:00"), and a long span gets a tick per day; here at most about ten ticks, each on a day."""
+    dates = pd.to_datetime(pd.Series(days))
+    span = (dates.max() - dates.min()).days + 1 if len(dates) else 1
+    return {"type": "date", "tickformat": "%b %-d, %Y", "dtick": DAY_MS * max(1, -(-span // 10))}
+
+
 def route_mix(log: pd.DataFrame) -> pd.DataFrame:
     """Columns route, questions."""
     return log.groupby("route").size().reset_index(name="questions")
