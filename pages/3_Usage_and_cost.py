@@ -47,7 +47,7 @@ hours = second.slider("Hours a day the GPU runs", 1, 24, int(given.gpu_hours_per
 ops = third.number_input("Operations a month, USD", min_value=0.0, value=given.ops_per_month, step=10.0,
                          key="planner-ops", help="Monitoring, storage, someone's time (NLQ_OPS_PER_MONTH)")
 per_day = first.number_input("Questions a day", min_value=0.0, value=float(round(given.questions_per_day, 1)),
-                             step=100.0, key="planner-questions")
+                             step=100.0, format="%.0f", key="planner-questions")
 free = second.slider("Answered without a model", 0, 100, round(given.free_share * 100), format="%d%%",
                      key="planner-free", help="By rules or from the cache: no model call, no cost")
 seconds = third.number_input("GPU seconds per model question", min_value=0.0, value=given.model_seconds,
@@ -86,6 +86,7 @@ else:
               help=f"{report.break_even / DAYS_PER_MONTH:,.0f} questions a day: above it the own GPU is cheaper")
 chart = px.line(cost_curves(inputs), x="questions per month", y="USD", color="option",
                 title="Monthly cost against monthly questions", labels={"USD": "USD a month"})
+chart.for_each_trace(lambda trace: trace.update(line_dash="dash") if trace.name.startswith("Hybrid") else None)
 if report.break_even is not None:
     chart.add_vline(x=report.break_even, line_dash="dot", annotation_text=f"break-even {report.break_even:,.0f}")
 chart.add_vline(x=report.monthly_questions, line_dash="dash", line_color="gray", annotation_text="your volume",
