@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 from nlq.charts import TABLE_ONLY, ChartSpec
 from nlq.choices import Clarification
 from nlq.errors import ErrorReport
+from nlq.formats import without_float_noise
 from nlq.route import Route
+from nlq.trust import TrustCheck
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,6 +69,10 @@ class Answer:
     history: tuple[Turn, ...] = ()  # the earlier turns this question followed up on
     error: ErrorReport | None = None
     clarify: Clarification | None = None  # the readings to choose between, when the rules asked back
+    summary: str | None = None  # one sentence made from the rows, without a model (nlq.summary)
+    explanation: tuple[str, ...] = ()  # what the SQL does, in words, from its tree (nlq.explain)
+    checks: tuple[TrustCheck, ...] = ()  # warnings a reader should see before trusting it (nlq.checks)
+    currency: str | None = None  # what its money columns are in, from the semantic model
     asked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -79,7 +85,12 @@ class Answer:
 
     @property
     def empty(self) -> bool:
-        return self.ok and self.row_count == 0
+        """No rows, or the one row of NULLs an aggregate over no rows gives ("revenue in Brazil in 2022")."""
+        if not self.ok:
+            return False
+        if self.row_count == 0:
+            return True
+        return self.row_count == 1 and self.frame is not None and bool(self.frame.iloc[0].isna().all())
 
     @property
     def status(self) -> str:
@@ -91,10 +102,11 @@ class Answer:
         return "empty" if self.empty else "answered"
 
     @property
-    def summary(self) -> str:
+    def status_line(self) -> str:
         """The one line above an answer: "5 rows · 1.2 s · qwen2.5-coder:7b"."""
         seconds = self.timings_ms.get("total", 0.0) / 1000
-        parts = [] if not self.ok else [f"{self.row_count:,} row{'s' if self.row_count != 1 else ''}"]
+        rows = 0 if self.empty else self.row_count  # one row of NULLs from an aggregate over nothing: no rows
+        parts = [] if not self.ok else [f"{rows:,} row{'s' if rows != 1 else ''}"]
         parts.append(f"{seconds:.1f} s")
         if self.route is Route.RULES:
             parts.append("answered without a model" if self.ok else "rules only")
@@ -121,9 +133,10 @@ class Answer:
         return self.history
 
     def csv_bytes(self) -> bytes:
+        """Full precision without float noise (5775117.418, not 5775117.418000048), dates without midnight."""
         if self.frame is None:
             return b""
-        return self.frame.to_csv(index=False).encode("utf-8")
+        return without_float_noise(self.frame).to_csv(index=False).encode("utf-8")
 
     @property
     def csv_filename(self) -> str:
@@ -161,6 +174,9 @@ class Answer:
             "history": [{"question": t.question, "sql": t.sql} for t in self.turns()],
             "error": None if self.error is None else self.error.to_dict(),
             "clarify": None if self.clarify is None else self.clarify.to_dict(),
+            "summary": self.summary,
+            "explanation": list(self.explanation),
+            "checks": [check.to_dict() for check in self.checks],
         }
 
 

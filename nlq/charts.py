@@ -44,7 +44,8 @@ class ChartSpec:
 TABLE_ONLY = ChartSpec(type="table")
 
 
-def choose_chart(frame: pd.DataFrame) -> ChartSpec:
+def choose_chart(frame: pd.DataFrame, subset: bool = False) -> ChartSpec:
+    """``subset``: the rows are some of the whole (a top-N, or capped), so a pie of them would mislead."""
     if frame.empty or frame.shape[1] == 0:
         return TABLE_ONLY
     time = [c for c in frame.columns if _is_time(frame[c], c)]
@@ -60,23 +61,25 @@ def choose_chart(frame: pd.DataFrame) -> ChartSpec:
         return ChartSpec("line", x=time[0], y=(measures[0],), color=categories[0], time_columns=tuple(time),
                          alternatives=("line", "area", "grouped_bar", "stacked_bar", "table"))
     if not time and len(categories) == 1 and measures:
-        return _bar_spec(frame, categories[0], measures)
+        return _bar_spec(frame, categories[0], measures, subset)
     if shape == (0, 1, 2):
         x, color = sorted(categories, key=lambda c: frame[c].nunique(), reverse=True)
         if frame[color].nunique() <= MAX_SERIES:
             return ChartSpec("grouped_bar", x=x, y=(measures[0],), color=color,
-                             alternatives=("grouped_bar", "stacked_bar", "line", "table"))
+                             alternatives=("grouped_bar", "stacked_bar", "table"))
     if shape == (0, 2, 0):
         return ChartSpec("scatter", x=measures[0], y=(measures[1],), alternatives=("scatter", "table"))
     return TABLE_ONLY
 
 
-def _bar_spec(frame: pd.DataFrame, category: str, measures: list[str]) -> ChartSpec:
+def _bar_spec(frame: pd.DataFrame, category: str, measures: list[str], subset: bool) -> ChartSpec:
+    """Categories have no order, so no line joins them; a pie only of a whole, with no negative slice."""
     labels = frame[category].astype(str)
     horizontal = labels.str.len().max() > LONG_LABEL
-    alternatives = ["bar", "line", "table"]
+    alternatives = ["bar", "table"]
     one_measure = len(measures) == 1
-    if one_measure and labels.nunique() <= PIE_MAX_SLICES and (frame[measures[0]].dropna() >= 0).all():
+    if (one_measure and not subset and labels.nunique() <= PIE_MAX_SLICES
+            and (frame[measures[0]].dropna() >= 0).all()):
         alternatives.insert(1, "pie")
     note = None
     if labels.nunique() > TOP_CATEGORIES and one_measure:
@@ -131,3 +134,18 @@ def format_number(value: object) -> str:
     if number.is_integer() and abs(number) < 1e15:
         return f"{int(number):,}"
     return f"{number:,.2f}"
+
+
+def pivot(frame: pd.DataFrame | None, spec: ChartSpec) -> pd.DataFrame | None:
+    """Two dimensions and one measure (region × channel → revenue) as rows × columns, when each pair appears
+    once; None for any other shape. The long table stays the answer; this is a second view of it."""
+    if frame is None or spec.x is None or spec.color is None or len(spec.y) != 1:
+        return None
+    pairs = frame[[spec.x, spec.color]]
+    if pairs.duplicated().any() or frame[spec.color].nunique() > MAX_SERIES:
+        return None
+    table = frame.pivot(index=spec.x, columns=spec.color, values=spec.y[0])
+    if spec.x in spec.time_columns:
+        table = table.sort_index()
+    table.columns = [str(c) for c in table.columns]
+    return table.reset_index()

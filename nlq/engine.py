@@ -20,6 +20,7 @@ from nlq.database import Database, DatabaseInfo, Limits
 from nlq.demo import ensure_demo_file
 from nlq.errors import SettingsError
 from nlq.examples import Example, curated_examples_path, load_examples
+from nlq.facts import DataFacts
 from nlq.lexicon import english
 from nlq.linking import LinkingIndex
 from nlq.rules import Catalog, SemanticModel, build_catalog, latest_date_reader, load_semantic_model, read_values
@@ -67,6 +68,10 @@ class Engine:
     def schema(self) -> SchemaInfo:
         return self._once("schema", lambda: inspect_schema(self.database, self.settings.excluded_table_patterns,
                                                                  self.settings.column_rules))
+
+    def facts(self) -> DataFacts:
+        """Dates and empty values of columns, read once per engine for the trust checks."""
+        return self._once("facts", lambda: DataFacts(self.database))
 
     def fingerprint(self) -> str:
         return self._once("fingerprint", lambda: schema_fingerprint(self.schema()))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 
 import pandas as pd
+from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
 from nlq.answer import Answer, slugify
+from nlq.formats import column_formats, excel_number_format, without_float_noise
 
 DATA_SHEET, ABOUT_SHEET = "data", "about"
 
@@ -22,16 +24,34 @@ def provenance(answer: Answer) -> pd.DataFrame:
         ("rows", answer.row_count),
         ("complete", "no: " + (answer.row_note or "") if answer.truncated else "yes"),
         ("database", answer.database or ""),
+        ("summary", answer.summary or ""),
+        ("what the SQL does", " ".join(answer.explanation)),
+        ("checks", " ".join(check.message for check in answer.checks) or "none"),
     ]
     return pd.DataFrame(rows, columns=["field", "value"])
 
 
 def excel_bytes(answer: Answer) -> bytes:
+    """The data sheet with its columns titled in words, number formats by meaning and widths that fit."""
     frame = answer.frame if answer.frame is not None else pd.DataFrame()
     buffer = io.BytesIO()
+    formats = column_formats(frame)
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        _without_timezones(frame).to_excel(writer, sheet_name=DATA_SHEET, index=False)
+        data = _without_timezones(without_float_noise(frame))
+        data.columns = [formats[str(c)].title for c in frame.columns]
+        data.to_excel(writer, sheet_name=DATA_SHEET, index=False)
+        sheet = writer.sheets[DATA_SHEET]
+        for index, name in enumerate(frame.columns, start=1):
+            fmt = formats[str(name)]
+            letter = get_column_letter(index)
+            number_format = excel_number_format(fmt.kind)
+            for cell in sheet[letter][1:]:
+                if number_format:
+                    cell.number_format = number_format
+            longest = max([len(fmt.title), *(len(str(v)) for v in frame[name].head(200))])
+            sheet.column_dimensions[letter].width = min(60, longest + 2)
         provenance(answer).to_excel(writer, sheet_name=ABOUT_SHEET, index=False)
+        writer.sheets[ABOUT_SHEET].column_dimensions["B"].width = 100
     return buffer.getvalue()
 
 

@@ -9,6 +9,7 @@ import plotly.express as px
 from plotly.graph_objects import Figure
 
 from nlq.charts import TOP_CATEGORIES, ChartSpec
+from nlq.formats import title
 
 
 def build_figure(frame: pd.DataFrame, spec: ChartSpec, chart_type: str | None = None) -> Figure | None:
@@ -19,7 +20,7 @@ def build_figure(frame: pd.DataFrame, spec: ChartSpec, chart_type: str | None = 
         return None
     data = _prepare(frame, spec)
     y = list(spec.y) if len(spec.y) > 1 else spec.y[0]
-    common = {"template": "plotly_white"}
+    common = {"template": "plotly_white", "labels": {str(c): title(str(c)) for c in data.columns}}
     if kind == "pie":
         return px.pie(data, names=spec.x, values=spec.y[0], **common)
     if kind == "scatter":
@@ -35,6 +36,8 @@ def build_figure(frame: pd.DataFrame, spec: ChartSpec, chart_type: str | None = 
         else:
             figure = px.bar(data, x=spec.x, y=y, color=spec.color, barmode=barmode, **common)
     figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend_title_text="")
+    if len(spec.y) > 1:  # several measures share the axis: its title would read "value"
+        figure.update_layout(yaxis_title=None, xaxis_title=title(spec.x))
     return figure
 
 

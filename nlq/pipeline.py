@@ -16,7 +16,9 @@ from nlq.answer import NOTHING_REACHED, NOTHING_SENT, Answer, RouteNote, Turn
 from nlq.charts import TABLE_ONLY, choose_chart
 from nlq.engine import Engine
 from nlq.errors import DatabaseUnreachable, ErrorReport, HandedOver, InputError, NlqError, QuestionError
+from nlq.evidence import Evidence, gather
 from nlq.execute import run_query
+from nlq.explain import top_n
 from nlq.route import Mode, Route
 from nlq.routes import ORDER, Candidate, Declined, Failed, Request, RouteContext, RouteStep, Settled, by_hand
 from nlq.routes.candidate import Attempt
@@ -136,7 +138,8 @@ def _vet_run_chart(candidate: Candidate, engine: Engine, clock: StepClock) -> Se
     with clock("execute"):
         result = run_query(engine.database, query, settings.max_rows, engine.limits(), settings.max_cost)
     with clock("chart"):
-        chart = choose_chart(result.frame)
+        subset = result.truncated or top_n(query.sql, query.dialect, settings.max_rows)
+        chart = choose_chart(result.frame, subset=subset)
     return Settled(candidate, query.sql, result.frame, result.truncated, result.total_rows, chart,
                    (result.seconds + result.count_seconds) * 1000)
 
@@ -158,8 +161,12 @@ def _build(request: Request, engine: Engine, clock: StepClock, tried: list[Attem
     """The answer, made once: the final candidate's evidence (and its result or its failure), what every
     model call cost, what left the machine for any of them, and why the routes before it did not answer."""
     used = [attempt.candidate for attempt in tried if isinstance(attempt, Failed)]
+    evidence = Evidence()
     if settled is not None:
         used.append(settled.candidate)
+        with clock("evidence"):
+            evidence = gather(settled.sql, settled.frame, settled.chart, engine, truncated=settled.truncated,
+                              total_rows=settled.total_rows)
     uses = [candidate.use for candidate in used if candidate.use is not None]
     timings = clock.finish()
     if uses:
@@ -193,6 +200,10 @@ def _build(request: Request, engine: Engine, clock: StepClock, tried: list[Attem
         history=request.history,
         error=None if failure is None else ErrorReport.from_exception(failure),
         clarify=failure.clarification if isinstance(failure, NeedsChoice) else None,
+        summary=evidence.summary,
+        explanation=evidence.explanation,
+        checks=evidence.checks,
+        currency=evidence.currency,
     )
 
 

@@ -19,6 +19,7 @@ STEP_LABELS = {
     "vet": "Checking the SQL",
     "execute": "Running the query",
     "chart": "Choosing a chart",
+    "evidence": "Checking the answer",
 }
 StepCallback = Callable[[str, str], None]
 TokenCallback = Callable[[str], None]

@@ -59,6 +59,12 @@ entry = log.entry(chosen, users=mine)
 if entry is not None:
     st.markdown(f"**{entry.question}** — asked {entry.asked_at:%Y-%m-%d %H:%M} UTC by {entry.user}, "
                 f"route {entry.route}, {entry.status}" + (f", {entry.row_count:,} rows" if entry.row_count else ""))
+    if entry.summary:
+        st.markdown(entry.summary)
+    for message in entry.checks:
+        st.warning(message, icon=":material/warning:")
+    if entry.explanation:
+        st.caption("**What the SQL does:** " + " ".join(entry.explanation))
     if entry.error_message:
         st.warning(entry.error_message)
     if entry.sql:

@@ -27,7 +27,7 @@ def test_question_becomes_sql_table_and_chart(make_engine: Callable[..., Engine]
     steps: list[str] = []
     answer = ask("Revenue by region in 2024", make_engine(), on_step=lambda step, _label: steps.append(step))
     assert answer.ok, answer.error
-    assert steps == ["schema", "generate", "vet", "execute", "chart"]
+    assert steps == ["schema", "generate", "vet", "execute", "chart", "evidence"]
     assert answer.row_count == 5
     assert set(answer.frame["region"]) == {"North America", "Europe", "Asia Pacific", "Latin America",
                                            "Middle East & Africa"}
@@ -36,7 +36,7 @@ def test_question_becomes_sql_table_and_chart(make_engine: Callable[..., Engine]
     assert answer.sql.startswith("SELECT")
     assert answer.prompt_tokens and answer.completion_tokens
     assert {"total", "generate", "execute", "database"} <= set(answer.timings_ms)
-    assert answer.summary.startswith("5 rows · ") and answer.summary.endswith(" · qwen2.5-coder:7b")
+    assert answer.status_line.startswith("5 rows · ") and answer.status_line.endswith(" · qwen2.5-coder:7b")
     assert answer.csv_filename == "revenue-by-region-in-2024.csv"
     assert answer.csv_bytes().decode().splitlines()[0] == "region,revenue"
 
@@ -153,7 +153,7 @@ def test_failed_sql_is_repaired_by_the_model(make_engine: Callable[..., Engine],
     _reply_with(standin, "list the regions", "```sql\nSELECT region_name FROM regionz\n```")
     answer = ask("List the regions", make_engine(NLQ_MODEL=f"{provider}:qwen2.5-coder:7b"))
     assert answer.ok, answer.error
-    assert answer.repair_rounds == 1 and "fixed its SQL in 1 round" in answer.summary
+    assert answer.repair_rounds == 1 and "fixed its SQL in 1 round" in answer.status_line
     repair = standin.requests[-1]["messages"]
     assert "regionz" in repair[-1]["content"], "the model is told which table does not exist"
     assert repair[-2]["role"] == "assistant" and "regionz" in repair[-2]["content"]

@@ -56,7 +56,7 @@ def test_rules_answer_without_any_model_request(opened: Callable[..., Engine], m
     assert answer.ok and answer.route == "rules" and answer.model is None
     assert model.requests == []
     assert "without a model" in answer.route_reason and "revenue · by region · in 2024" in answer.route_reason
-    assert "without a model" in answer.summary
+    assert "without a model" in answer.status_line
     assert answer.to_dict()["route"] == "rules" and answer.to_dict()["understood"] == "revenue · by region · in 2024"
     assert answer.sent_to.startswith("nothing") and answer.to_dict()["sent_to"] == answer.sent_to
 

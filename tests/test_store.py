@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from sqlalchemy import inspect
@@ -155,7 +156,10 @@ def test_the_excel_file_has_the_data_and_its_provenance() -> None:
                                                                       "revenue": [10.5, 7.25]}))
     sheets = pd.read_excel(io.BytesIO(excel_bytes(answer)), sheet_name=None)
     assert list(sheets) == [DATA_SHEET, ABOUT_SHEET]
-    assert sheets[DATA_SHEET].to_dict("list") == {"region": ["Europe", "Asia"], "revenue": [10.5, 7.25]}
+    assert sheets[DATA_SHEET].to_dict("list") == {"Region": ["Europe", "Asia"], "Revenue": [10.5, 7.25]}
+    workbook = openpyxl.load_workbook(io.BytesIO(excel_bytes(answer)))
+    assert workbook[DATA_SHEET]["B2"].number_format == "#,##0.00"  # money, two decimals, separators
+    assert workbook[DATA_SHEET].column_dimensions["A"].width >= len("Europe")
     about = dict(zip(sheets[ABOUT_SHEET]["field"], sheets[ABOUT_SHEET]["value"], strict=True))
     assert about["question"] == "Revenue by region in 2024" and about["sql"] == "SELECT 1"
     assert about["model"] == "qwen2.5-coder:7b" and about["route"] == "model" and about["rows"] == 2

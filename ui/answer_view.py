@@ -9,10 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from nlq.answer import Answer
-from nlq.charts import format_number
+from nlq.charts import pivot
 from nlq.errors import ErrorKind
 from nlq.export import excel_bytes, excel_filename
 from nlq.figures import build_figure
+from nlq.formats import ColumnFormat, column_formats, format_value
 from nlq.route import Route
 from ui.messages import show_error
 
@@ -40,7 +41,7 @@ def render_answer(answer: Answer, key: str, on_edit: EditCallback | None = None,
                   on_choose: ChooseCallback | None = None, may_set_default: bool = False) -> None:
     """Draws an answer; ``on_edit(answer, sql)`` is called when the analyst runs an edited statement, and
     ``on_choose(answer, reading)`` when the user picks one of the readings an answer asked about."""
-    st.caption((CAPTION_PREFIX.get(answer.route, "") if answer.route else "") + answer.summary)
+    st.caption((CAPTION_PREFIX.get(answer.route, "") if answer.route else "") + answer.status_line)
     _render_route(answer)
     if answer.notice:
         st.info(answer.notice, icon=":material/cloud:")
@@ -52,13 +53,18 @@ def render_answer(answer: Answer, key: str, on_edit: EditCallback | None = None,
         _render_editor(answer, key, on_edit)
         return
     if answer.empty:
-        st.info("**No rows matched your question.** Try a wider period, fewer filters, or check the values "
-                "you named (see the SQL below).")
+        st.info(f"**{answer.summary or 'No rows matched your question.'}** Try a wider period, fewer filters, or "
+                "check the values you named (see the SQL below).", icon=":material/search_off:")
     else:
+        if answer.summary:
+            st.markdown(answer.summary)
         _render_chart(answer, key)
-        st.dataframe(answer.frame, hide_index=True, column_config=_number_formats(answer))
+        _render_table(answer, key)
         if answer.row_note:
             st.caption(answer.row_note)
+    for check in answer.checks:
+        if not (answer.empty and check.kind == "outside_data"):  # the empty answer's sentence already says it
+            st.warning(check.message, icon=":material/warning:")
     _render_sql(answer)
     if not answer.empty:
         csv_column, excel_column = st.columns(2, width=420)
@@ -120,8 +126,9 @@ def _render_chart(answer: Answer, key: str) -> None:
                                       label_visibility="collapsed") or spec.type
     if chosen == "kpi":
         row = answer.frame.iloc[0]
+        formats = column_formats(answer.frame)
         for column, name in zip(st.columns(len(spec.y)), spec.y, strict=True):
-            column.metric(name.replace("_", " ").capitalize(), format_number(row[name]))
+            column.metric(formats[name].title, format_value(row[name], formats[name].kind, answer.currency))
     elif chosen != "table":
         figure = build_figure(answer.frame, spec, chosen)
         if figure is not None:
@@ -130,15 +137,37 @@ def _render_chart(answer: Answer, key: str) -> None:
         st.caption(spec.note)
 
 
-def _number_formats(answer: Answer) -> dict[str, Any]:
-    """Thousands separators for measures; identifiers and years stay plain (2024, not 2,024)."""
-    frame = answer.frame
-    assert frame is not None
-    formats: dict[str, Any] = {}
-    for name in frame.columns:
-        if pd.api.types.is_float_dtype(frame[name]):
-            formats[str(name)] = st.column_config.NumberColumn(format="localized")
-    return formats
+def _render_table(answer: Answer, key: str) -> None:
+    """The long table, and beside it a pivot (rows × columns) when the result has two dimensions."""
+    assert answer.frame is not None
+    wide = pivot(answer.frame, answer.chart)
+    if wide is None:
+        st.dataframe(answer.frame, hide_index=True, column_config=_column_config(answer.frame, answer.currency))
+        return
+    long_tab, pivot_tab = st.tabs(["Table", "Pivot"])
+    long_tab.dataframe(answer.frame, hide_index=True, column_config=_column_config(answer.frame, answer.currency))
+    measure = column_formats(answer.frame)[answer.chart.y[0]]
+    pivot_tab.dataframe(wide, hide_index=True, key=f"pivot-{key}", column_config={
+        name: _column(ColumnFormat(name, str(name), measure.kind), answer.currency)
+        for name in wide.columns[1:]})
+
+
+def _column_config(frame: pd.DataFrame, currency: str | None) -> dict[str, Any]:
+    """Each column titled in words and formatted by meaning: money, shares, counts, plain years and ids."""
+    return {name: _column(fmt, currency) for name, fmt in column_formats(frame).items()}
+
+
+def _column(fmt: ColumnFormat, currency: str | None) -> Any:
+    presets = {"USD": "dollar", "EUR": "euro", "JPY": "yen"}
+    number_formats = {"money": presets.get((currency or "").upper(), "%.2f"), "share": "percent",
+                      "percent": "%.1f%%", "count": "localized", "integer": "localized", "number": "localized",
+                      "year": "plain", "id": "plain"}
+    if fmt.kind in ("date", "datetime"):
+        return st.column_config.DatetimeColumn(fmt.title, format="YYYY-MM-DD" if fmt.kind == "date"
+                                               else "YYYY-MM-DD HH:mm")
+    if fmt.kind in number_formats:
+        return st.column_config.NumberColumn(fmt.title, format=number_formats[fmt.kind])
+    return st.column_config.Column(fmt.title)
 
 
 def _render_editor(answer: Answer, key: str, on_edit: EditCallback | None) -> None:
@@ -158,5 +187,9 @@ def _run_edited(answer: Answer, key: str, on_edit: EditCallback) -> None:
 
 
 def _render_sql(answer: Answer) -> None:
+    """What the SQL does, in words, for everyone; the SQL itself one click away for the analyst (copyable)."""
+    if answer.explanation:
+        st.caption("**What the SQL does:** " + " ".join(answer.explanation))
     if answer.sql:
-        st.code(answer.sql, language="sql")
+        with st.expander("SQL", icon=":material/code:", expanded=not answer.explanation):
+            st.code(answer.sql, language="sql")

@@ -62,7 +62,7 @@ def _record_fields(recorded: Recorded) -> dict[str, object]:
 
 
 def _print_answer(answer: Answer) -> None:
-    print(answer.summary)
+    print(answer.status_line)
     if answer.notice:
         print(answer.notice)
     if answer.understood:
@@ -75,11 +75,19 @@ def _print_answer(answer: Answer) -> None:
         for reading in answer.clarify.readings:
             print(f"  --choose {reading.value}   {reading.label}: {reading.understood}", file=sys.stderr)
         return
+    if answer.summary:
+        print(f"\n{answer.summary}")
+    for check in answer.checks:
+        if not (answer.empty and check.kind == "outside_data"):  # the empty answer's sentence says it already
+            print(f"Warning: {check.message}")
+    if answer.explanation:
+        print("\nWhat the SQL does: " + " ".join(answer.explanation))
     if answer.sql:
         print(f"\n{answer.sql}\n")
     if answer.frame is not None:
         if answer.empty:
-            print("No rows matched the question.")
+            if not answer.summary:
+                print("No rows matched the question.")
         else:
             with pd.option_context("display.width", 160, "display.max_columns", 20):
                 print(answer.frame.head(TERMINAL_ROWS).to_string(index=False))

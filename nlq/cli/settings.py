@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy.engine import make_url
 
-from nlq.errors import EXIT_DONE
+from nlq.errors import EXIT_DONE, EXIT_USAGE, SettingsError
 from nlq.settings import DEFAULT_SECRETS_PATH, Settings, _read_secrets, env_name, load_settings
 
 DEMO_DATABASE = "(demo database)"
@@ -28,8 +29,25 @@ def run(args: argparse.Namespace) -> int:
     if args.markdown:
         print(settings_markdown(), end="")
         return EXIT_DONE
-    print(settings_in_effect(os.environ, DEFAULT_SECRETS_PATH), end="")
+    try:
+        print(settings_in_effect(os.environ, DEFAULT_SECRETS_PATH), end="")
+    except SettingsError as error:  # still list them all: this command is how a bad value is found
+        print(settings_as_given(os.environ), end="")
+        print(f"\n{error.message}\n{error.hint}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_DONE
+
+
+def settings_as_given(environ: Mapping[str, str]) -> str:
+    """Every setting as the environment gives it (masked), or its default: what to look at when one is bad."""
+    width = max(len(env_name(name)) for name in Settings.model_fields)
+    lines = []
+    for name, field in Settings.model_fields.items():
+        variable = env_name(name)
+        given = environ.get(variable)
+        value = _given(name, given) if given is not None else (shown(name, field.default) or "(empty)")
+        lines.append(f"{variable:<{width}}  {'environment' if given is not None else 'default':<12}  {value}")
+    return "Settings as given (nlq would not start with them: see the error below).\n" + "\n".join(lines) + "\n"
 
 
 def settings_in_effect(environ: Mapping[str, str], secrets_path: Path | None) -> str:
@@ -54,6 +72,16 @@ def settings_in_effect(environ: Mapping[str, str], secrets_path: Path | None) ->
     head = (f"Settings in effect, from the environment{files}, then the defaults; {changed} differ from the "
             "default. Meanings: docs/settings.md.\n")
     return head + "\n".join(lines) + "\n"
+
+
+def _given(name: str, text: str) -> str:
+    """A raw value from the environment, masked like ``shown``; a URL too broken to parse is not shown."""
+    if name in SECRET_FIELDS or not text:
+        return f"{MASK} (set)" if text else "(empty)"
+    try:
+        return shown(name, text)
+    except Exception:  # a malformed URL may hold a password: say only that it is set
+        return f"{MASK} (set, not readable)"
 
 
 def shown(name: str, value: Any) -> str:

@@ -55,9 +55,10 @@ class SemanticModel:
     dimensions: tuple[NamedDimension, ...] = ()
     tables: dict[str, TableNotes] = field(default_factory=dict)
     prefer: tuple[str, ...] = ()  # readings chosen once for all ("customer.country"): asked questions take them
+    currency: str | None = None  # what money columns are in ("USD"): answers print "$3.44 M"
 
 
-SECTIONS = frozenset({"metrics", "dimensions", "tables", "prefer"})
+SECTIONS = frozenset({"metrics", "dimensions", "tables", "prefer", "currency"})
 
 
 def load_semantic_model(path: Path, schema: SchemaInfo) -> SemanticModel:
@@ -79,7 +80,16 @@ def load_semantic_model(path: Path, schema: SchemaInfo) -> SemanticModel:
         dimensions=tuple(checker.dimension(name, spec) for name, spec in _mapping(raw, "dimensions", path).items()),
         tables={name: checker.table(name, spec) for name, spec in _mapping(raw, "tables", path).items()},
         prefer=checker.prefer(raw.get("prefer") or []),
+        currency=_currency(raw.get("currency"), path),
     )
+
+
+def _currency(value: Any, path: Path) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not (len(value.strip()) == 3 and value.strip().isalpha()):
+        raise _problem(path, f"currency must be a three-letter ISO code such as USD or EUR, not {value!r}")
+    return value.strip().upper()
 
 
 def save_preference(path: Path, reading: str) -> None:

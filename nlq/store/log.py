@@ -18,7 +18,7 @@ from nlq.store.tables import answers, feedback
 
 LOG_COLUMNS = ["id", "asked_at", "user", "source", "database", "question", "route", "model", "status",
                "error_kind", "row_count", "total_ms", "model_seconds", "prompt_tokens", "completion_tokens",
-               "verdict", "sql", "route_reason", "sent_to", "error_message", "rating", "comment"]
+               "verdict", "sql", "route_reason", "sent_to", "error_message", "rating", "comment", "summary"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,9 @@ class LogEntry:
     model: str | None
     row_count: int | None
     error_message: str | None
+    summary: str | None = None
+    explanation: tuple[str, ...] = ()
+    checks: tuple[str, ...] = ()  # the messages of its trust checks
 
 
 REFUSED_BY_VETTING = frozenset({ErrorKind.REFUSED, ErrorKind.SQL_SYNTAX})
@@ -64,6 +67,9 @@ def answer_row(answer: Answer, user: str, source: str) -> dict[str, Any]:
         "row_count": answer.row_count if answer.ok else None, "total_ms": answer.timings_ms.get("total"),
         "timings": json.dumps({k: round(v, 1) for k, v in answer.timings_ms.items()}),
         "sent_to": answer.sent_to,
+        "summary": answer.summary,
+        "explanation": json.dumps(list(answer.explanation)) if answer.explanation else None,
+        "checks": json.dumps([check.to_dict() for check in answer.checks]) if answer.checks else None,
     }
 
 
@@ -136,7 +142,9 @@ class AnswerLog:
         if row is None:
             return None
         return LogEntry(row["id"], row["asked_at"], row["user"], row["question"], row["route"], row["status"],
-                        row["sql"], row["model"], row["row_count"], row["error_message"])
+                        row["sql"], row["model"], row["row_count"], row["error_message"], row["summary"],
+                        tuple(json.loads(row["explanation"] or "[]")),
+                        tuple(check["message"] for check in json.loads(row["checks"] or "[]")))
 
     @store_operation("read")
     def users(self) -> list[str]:

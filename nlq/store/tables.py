@@ -32,6 +32,9 @@ answers = Table(
     Column("timings", Text),  # JSON: milliseconds per step
     Column("sent_to", Text),  # what left the machine for this answer, and to where (migration 0002)
     Column("entry_key", String(32), unique=True),  # an entry replayed from the journal, added once (0004)
+    Column("summary", Text),  # the answer's one sentence (0005)
+    Column("explanation", Text),  # JSON: what its SQL does, in words (0005)
+    Column("checks", Text),  # JSON: its trust checks, [{kind, message}] (0005)
 )
 
 feedback = Table(

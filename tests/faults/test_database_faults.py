@@ -178,7 +178,7 @@ def _assert_database_went_away(answer: Answer, standin: StandinModelServer) -> N
     assert answer.error.kind == "database_lost", answer.error
     assert "connection to the database" in answer.error.message and "lost" in answer.error.message
     assert "running" in answer.error.hint and "ask again" in answer.error.hint
-    assert answer.repair_rounds == 0 and "fixed its SQL" not in answer.summary
+    assert answer.repair_rounds == 0 and "fixed its SQL" not in answer.status_line
     assert len(standin.requests) == 1, "the model is never asked to repair SQL the database did not refuse"
 
 
