@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from tests.support.browser import streamlit_app
 from tests.support.postgres import free_port
-from tests.support.standin_model import StandinModelServer
+from tests.support.standin_model import Rule, StandinModelServer
 
 pytestmark = pytest.mark.browser
 
@@ -102,3 +102,18 @@ def test_edited_sql_runs_what_was_typed_even_without_leaving_the_box(app_url: st
     editor.fill("DELETE FROM orders")
     page.get_by_role("button", name="Run edited SQL").last.click()
     expect(page.get_by_text("nlq refused to run this SQL").first).to_be_visible(timeout=30_000)
+
+
+def test_the_status_box_is_open_while_the_model_writes(app_url: str, page: Page,
+                                                       standin: StandinModelServer) -> None:
+    """Issue 16: the status box stayed closed while the model wrote, though it should show the reply arriving."""
+    reply = "```sql\nSELECT name FROM regions ORDER BY name\n```"
+    standin.script.rules.insert(0, Rule(match="list the regions slowly", reply=reply, piece_delay_s=0.4))
+    page.goto(app_url)
+    page.get_by_test_id("stChatInputTextArea").fill("List the regions slowly, by name")
+    page.keyboard.press("Enter")
+    writing = page.locator('[data-testid="stExpander"]').filter(has_text="Writing SQL").first
+    expect(writing).to_be_visible(timeout=30_000)
+    expect(writing.locator("details")).to_have_attribute("open", "", timeout=5_000)
+    expect(page.locator('[data-testid="stCode"]').filter(has_text="SELECT name").first).to_be_visible()
+    expect(page.get_by_text("Self-hosted model").first).to_be_visible(timeout=30_000)

@@ -73,7 +73,8 @@ def _answer_live(question: str, app: App, edited_sql: str | None = None,
         streamed: list[str] = []
 
         def on_step(_step: str, label: str) -> None:
-            status.update(label=f"{label}…")
+            # expanded each time: an update without it clears the state, and the box closes (Streamlit 1.5x)
+            status.update(label=f"{label}…", expanded=True)
             status.write(label)
 
         def on_token(text: str) -> None:
