@@ -85,8 +85,17 @@ def _bar_spec(frame: pd.DataFrame, category: str, measures: list[str], subset: b
     if labels.nunique() > TOP_CATEGORIES and one_measure:
         note = (f"Showing the top {TOP_CATEGORIES} of {labels.nunique()} {category} values; the rest are "
                 "combined as 'Other'.")
-    return ChartSpec("bar", x=category, y=tuple(measures[:3]), horizontal=bool(horizontal),
+    return ChartSpec("bar", x=category, y=_comparable(frame, measures[:3]), horizontal=bool(horizontal),
                      alternatives=tuple(alternatives), note=note)
+
+
+def _comparable(frame: pd.DataFrame, measures: list[str]) -> tuple[str, ...]:
+    """The measures that can share one axis with the first: one a hundred times smaller would be invisible
+    bars beside it (a target in billions beside a count of orders); it stays in the table."""
+    largest = frame[measures[0]].abs().max()
+    if not largest or largest != largest:
+        return tuple(measures[:1])
+    return tuple(m for m in measures if m == measures[0] or frame[m].abs().max() * 100 >= largest)
 
 
 def _is_time(series: pd.Series, name: str) -> bool:

@@ -158,9 +158,10 @@ def _fan_out(select: exp.Select, tables: dict[str, str], schema: SchemaInfo) -> 
             if repeated is not None:
                 many, condition = repeated
                 measure = aggregate.parent.alias_or_name if isinstance(aggregate.parent, exp.Alias) else "a total"
-                found.append(TrustCheck("fan_out", f"{title(measure)} adds up {tables[owner]} values, which repeat "
-                                        f"once for each matching {tables[many]} row ({condition}): it may count "
-                                        "them several times."))
+                found.append(TrustCheck("fan_out", f"{title(measure)} adds up values from "
+                                        f"{title(tables[owner]).lower()}, which repeat once for each matching "
+                                        f"row of {title(tables[many]).lower()} ({condition}): it may count them "
+                                        "several times."))
                 break
     return found
 

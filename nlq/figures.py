@@ -14,30 +14,34 @@ from nlq.formats import title
 
 def build_figure(frame: pd.DataFrame, spec: ChartSpec, chart_type: str | None = None) -> Figure | None:
     """The Plotly figure for ``spec`` drawn as ``chart_type`` (one of its alternatives); None for tables
-    and KPI cards, which the UI draws itself."""
+    and KPI cards, which the UI draws itself. Columns are titled in words on axes and in legends."""
     kind = chart_type or spec.type
     if kind in ("table", "kpi") or spec.x is None:
         return None
-    data = _prepare(frame, spec)
-    y = list(spec.y) if len(spec.y) > 1 else spec.y[0]
-    common = {"template": "plotly_white", "labels": {str(c): title(str(c)) for c in data.columns}}
+    titles = {str(c): title(str(c)) for c in frame.columns}
+    data = _prepare(frame, spec).rename(columns=titles)
+    x, color = titles[spec.x], titles.get(spec.color) if spec.color else None
+    names = [titles[name] for name in spec.y]
+    y = names if len(names) > 1 else names[0]
+    common = {"template": "plotly_white"}
     if kind == "pie":
-        return px.pie(data, names=spec.x, values=spec.y[0], **common)
+        return px.pie(data, names=x, values=names[0], **common)
     if kind == "scatter":
-        return px.scatter(data, x=spec.x, y=y, color=spec.color, **common)
+        return px.scatter(data, x=x, y=y, color=color, **common)
     if kind in ("line", "area"):
         draw = px.line if kind == "line" else px.area
-        figure = draw(data, x=spec.x, y=y, color=spec.color, markers=kind == "line" and len(data) <= 60, **common)
+        figure = draw(data, x=x, y=y, color=color, markers=kind == "line" and len(data) <= 60, **common)
     else:
         barmode = "stack" if kind == "stacked_bar" else "group"
-        if spec.horizontal and spec.color is None:
-            figure = px.bar(data, y=spec.x, x=y, orientation="h", barmode=barmode, **common)
+        if spec.horizontal and color is None:
+            figure = px.bar(data, y=x, x=y, orientation="h", barmode=barmode, **common)
             figure.update_yaxes(autorange="reversed")
         else:
-            figure = px.bar(data, x=spec.x, y=y, color=spec.color, barmode=barmode, **common)
+            figure = px.bar(data, x=x, y=y, color=color, barmode=barmode, **common)
     figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend_title_text="")
-    if len(spec.y) > 1:  # several measures share the axis: its title would read "value"
-        figure.update_layout(yaxis_title=None, xaxis_title=title(spec.x))
+    if len(names) > 1:  # several measures share the value axis: its title would read "value"
+        values_axis = "xaxis_title" if spec.horizontal and color is None else "yaxis_title"
+        figure.update_layout(**{values_axis: None})
     return figure
 
 

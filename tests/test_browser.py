@@ -117,3 +117,32 @@ def test_the_status_box_is_open_while_the_model_writes(app_url: str, page: Page,
     expect(writing.locator("details")).to_have_attribute("open", "", timeout=5_000)
     expect(page.locator('[data-testid="stCode"]').filter(has_text="SELECT name").first).to_be_visible()
     expect(page.get_by_text("Self-hosted model").first).to_be_visible(timeout=30_000)
+
+
+def test_screenshots_for_the_docs(app_url: str, page: Page, standin: StandinModelServer) -> None:
+    """The pictures docs/answering.md shows, taken from the real app: a rules answer, a model answer, an empty
+    answer with the data's dates, a fan-out warning, and the cost planner (copied to docs/ when they change)."""
+    fan_out = ("```sql\nSELECT r.name AS region, SUM(t.target_amount) AS revenue_target, COUNT(o.order_id) AS orders "
+               "FROM regions r JOIN sales_targets t ON t.region_id = r.region_id JOIN sales_reps s ON s.region_id = "
+               "r.region_id JOIN orders o ON o.rep_id = s.rep_id GROUP BY r.name ORDER BY revenue_target DESC\n```")
+    standin.script.rules.insert(0, Rule(match="targets and orders", reply=fan_out))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(app_url + "/Usage_and_cost")  # first, on a fresh store: the planner prefilled with the brief's figures
+    expect(page.get_by_text("Break-even").first).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(700)
+    page.screenshot(path=str(ARTIFACTS / "cost-planner.png"))
+    page.goto(app_url)
+    shots = [("Revenue by region in 2024", "had the highest revenue", "rules-answer"),
+             ("How did monthly revenue develop in 2025?", "Revenue rose", "model-answer"),
+             ("revenue in Brazil in 2022", "runs from 2023-01-01 to 2025-12-31", "empty-answer"),
+             ("Revenue targets and orders by region", "may count them several times", "fan-out")]
+    for index, (question, expected, name) in enumerate(shots):
+        page.get_by_test_id("stChatInputTextArea").fill(question)
+        page.keyboard.press("Enter")
+        answer = page.locator('[data-testid="stChatMessage"]').nth(2 * index + 1)
+        expect(answer).to_contain_text(expected, timeout=30_000)
+        expect(answer.locator('[data-testid="stStatusWidget"], [data-testid="stExpander"]').first).to_be_visible()
+        page.wait_for_timeout(700)  # Plotly's transition
+        answer.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    for name in ("rules-answer", "model-answer", "empty-answer", "fan-out", "cost-planner"):
+        assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000

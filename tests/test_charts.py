@@ -80,3 +80,10 @@ def test_spec_serialises_for_the_cli() -> None:
                                               ("n/a", "n/a")])
 def test_format_number(value: object, shown: str) -> None:
     assert format_number(value) == shown
+
+
+def test_a_measure_far_smaller_than_the_first_stays_off_its_axis() -> None:
+    frame = pd.DataFrame({"region": ["EU", "NA"], "revenue_target": [7.9e10, 7.8e10], "orders": [90_288, 90_600]})
+    assert choose_chart(frame).y == ("revenue_target",)
+    close = pd.DataFrame({"region": ["EU", "NA"], "revenue": [100.0, 120.0], "cost": [60.0, 70.0]})
+    assert choose_chart(close).y == ("revenue", "cost")

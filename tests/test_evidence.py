@@ -127,7 +127,7 @@ def test_a_fan_out_is_warned_about(make_engine: Callable[..., Engine]) -> None:
     answer = run_sql(FAN_OUT, make_engine())
     assert answer.ok
     assert [c.kind for c in answer.checks] == ["fan_out"]
-    assert "repeat once for each matching sales_reps row" in answer.checks[0].message
+    assert "repeat once for each matching row of sales reps" in answer.checks[0].message
 
 
 def test_a_plain_answer_has_no_warnings_and_its_evidence_is_in_json_and_the_store(
