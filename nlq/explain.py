@@ -110,11 +110,30 @@ def _words(node: exp.Expression | None, tables: dict[str, str]) -> str:
         return _aggregate(node, tables)
     if isinstance(node, exp.Literal):
         return f"'{node.this}'" if node.is_string else str(node.this)
-    if isinstance(node, exp.Cast):
-        return _words(node.this, tables)
+    if isinstance(node, exp.Cast) or type(node).__name__ in ("TsOrDsToTimestamp", "TsOrDsToDate"):
+        return _words(node.this, tables)  # a conversion sqlglot adds around a date is not part of the meaning
     if isinstance(node, exp.Case):
         return "a case-by-case value"
+    if isinstance(node, exp.Round):
+        return f"{_words(node.this, tables)}, rounded"
+    period = _period_of(node)
+    if period:
+        return f"{period} of {_words(node.this if not isinstance(node, exp.Extract) else node.expression, tables)}"
     return node.sql()
+
+
+def _period_of(node: exp.Expression) -> str:
+    """The calendar unit a date function takes (year of, month of), or "" for any other expression."""
+    if isinstance(node, exp.Extract):
+        return str(node.this.name if isinstance(node.this, exp.Expression) else node.this).lower()
+    if isinstance(node, exp.DateTrunc | exp.TimestampTrunc):
+        unit = node.args.get("unit")
+        return (unit.name if isinstance(unit, exp.Expression) else str(unit or "")).lower()
+    if isinstance(node, exp.TimeToStr):
+        fmt = node.args.get("format")
+        text = fmt.name if isinstance(fmt, exp.Expression) else ""
+        return {"%Y": "year", "%Y-%m": "month", "%Y-%m-%d": "day", "YYYY": "year", "YYYY-MM": "month"}.get(text, "")
+    return ""
 
 
 def _rows(select: exp.Select, tables: dict[str, str]) -> str:

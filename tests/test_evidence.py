@@ -152,3 +152,15 @@ def test_the_period_check_knows_the_datas_dates(make_engine: Callable[..., Engin
     engine = make_engine()
     assert engine.facts().date_range("orders", "order_date") == (date(2023, 1, 1), date(2025, 12, 31))
     assert engine.facts().has_nulls("orders", "order_date") is False
+
+
+@pytest.mark.parametrize(("sql", "dialect", "line"), [
+    ("SELECT ROUND(SUM(ol.quantity), 2) AS units FROM order_lines ol", "sqlite",
+     "Measures: units = sum of quantity over order lines, rounded."),
+    ("SELECT 1 FROM orders o WHERE strftime('%Y', o.order_date) = '2025'", "sqlite",
+     "Rows kept: year of order date is '2025'."),
+    ("SELECT 1 FROM orders o WHERE EXTRACT(YEAR FROM o.order_date) = 2025", "postgres",
+     "Rows kept: year of order date is 2025."),
+])
+def test_explanations_read_model_sql_too(sql: str, dialect: str, line: str) -> None:
+    assert line in explain(main_select(sql, dialect))
