@@ -10,6 +10,7 @@ import plotly.express as px
 import streamlit as st
 
 from nlq.access import visible_users
+from nlq.benchmark import last_run, saved_path
 from nlq.costs import (
     Prices,
     api_cost,
@@ -92,6 +93,17 @@ if report.break_even is not None:
 chart.add_vline(x=report.monthly_questions, line_dash="dash", line_color="gray", annotation_text="your volume",
                 annotation_position="bottom right")
 st.plotly_chart(chart, key="planner-chart")
+
+st.subheader("Model server benchmark")
+bench = last_run(saved_path(settings))
+if bench is None:
+    st.caption("No benchmark yet. Run `python -m nlq bench-model` to time this model server with nlq's own "
+               "prompts, one question at a time and 4 and 16 at once; the last run shows here.")
+else:
+    st.caption(bench.caption)
+    st.dataframe(bench.rows, hide_index=True, key="bench-levels")
+    if bench.estimated:
+        st.caption("The server reported no token counts: output tokens are estimated as characters / 4.")
 
 st.subheader("Usage")
 if log.empty:

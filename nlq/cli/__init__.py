@@ -22,6 +22,7 @@ from nlq.route import Mode
 COMMAND_MODULES = {  # subcommand -> module under nlq.cli with run(args) -> exit code
     "ask": "ask", "history": "history", "eval": "evaluation", "demo": "demo", "settings": "settings",
     "doctor": "doctor", "vet": "vet", "setup-role": "setup_role", "costs": "costs",
+    "bench-model": "bench_model",
 }
 MODES = [mode.value for mode in Mode]
 
@@ -72,6 +73,16 @@ def build_parser() -> argparse.ArgumentParser:
     role.add_argument("--apply", action="store_true", help="run the SQL instead of only printing it")
     add_costs_arguments(commands.add_parser("costs", help="what self-hosting costs against a hosted API, a month "
                                             "and a question, and the break-even volume"))
+    bench = commands.add_parser("bench-model", help="time the model server with nlq's own prompts at several "
+                                "concurrency levels (first token, latency, tokens per second, errors)")
+    bench.add_argument("--concurrency", default="1,4,16", metavar="N,N,...",
+                       help="requests in flight, one level after another (default 1,4,16)")
+    bench.add_argument("--requests", type=int, metavar="N",
+                       help="requests per level (default 8, or the level's concurrency if larger)")
+    bench.add_argument("--questions", type=Path, metavar="FILE",
+                       help="JSONL with a \"question\" on each line (default: the demo's golden questions on the "
+                            "demo, else the examples)")
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
