@@ -155,3 +155,257 @@ def test_secrets_from_the_environment_become_the_secrets_file(tmp_path: Path, gi
         return
     assert target.read_text() == text + "\n" and oct(target.stat().st_mode & 0o777) == "0o600"
     assert "cookie_secret" not in done.stdout  # the log says where, never what
+
+
+# --- the model tier: one GPU instance, a fleet that scales out and sleeps, or Bedrock --------------------
+
+TEMPLATE = ROOT / "deploy" / "aws" / "nlq.yaml"
+NO_VALUE = object()
+
+
+def _template_with_functions() -> dict:
+    """The template with its intrinsic functions kept: !Ref X as {"Ref": X}, !If … as {"Fn::If": …}."""
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> object:
+        if isinstance(node, yaml.ScalarNode):
+            value: object = loader.construct_scalar(node)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)
+        return {suffix if suffix in ("Ref", "Condition") else f"Fn::{suffix}": value}
+
+    Loader.add_multi_constructor("!", tagged)
+    return yaml.load(TEMPLATE.read_text(), Loader=Loader)
+
+
+def _conditions(template: dict, **given: str) -> dict[str, bool]:
+    """Every condition's value for these parameters (the rest at their defaults), as CloudFormation decides."""
+    params = {name: str(p.get("Default", "")) for name, p in template["Parameters"].items()} | given
+
+    def value(node: object) -> object:
+        return params[node["Ref"]] if isinstance(node, dict) and "Ref" in node else node
+
+    def holds(node: dict) -> bool:
+        (function, args), = node.items()
+        if function == "Fn::Equals":
+            return value(args[0]) == value(args[1])
+        if function == "Fn::Not":
+            return not holds(args[0])
+        if function == "Fn::And":
+            return all(holds(a) for a in args)
+        if function == "Fn::Or":
+            return any(holds(a) for a in args)
+        assert function == "Condition", function
+        return holds(template["Conditions"][args])
+
+    return {name: holds(node) for name, node in template["Conditions"].items()}
+
+
+def _resolved(node: object, conditions: dict[str, bool]) -> object:
+    """The template fragment with its !If choices made and AWS::NoValue dropped."""
+    if isinstance(node, dict):
+        if set(node) == {"Fn::If"}:
+            name, then, otherwise = node["Fn::If"]
+            return _resolved(then if conditions[name] else otherwise, conditions)
+        if node == {"Ref": "AWS::NoValue"}:
+            return NO_VALUE
+        pairs = ((k, _resolved(v, conditions)) for k, v in node.items())
+        return {k: v for k, v in pairs if v is not NO_VALUE}
+    if isinstance(node, list):
+        return [v for v in (_resolved(v, conditions) for v in node) if v is not NO_VALUE]
+    return node
+
+
+def _stack(**given: str) -> dict[str, dict]:
+    """The resources CloudFormation would create for these parameters, resolved."""
+    template = _template_with_functions()
+    conditions = _conditions(template, **given)
+    return {name: _resolved(r, conditions) for name, r in template["Resources"].items()
+            if conditions.get(r.get("Condition", ""), True)}
+
+
+def _app_environment(stack: dict[str, dict]) -> dict[str, object]:
+    container = stack["AppTask"]["Properties"]["ContainerDefinitions"][0]
+    return {e["Name"]: e["Value"] for e in container["Environment"]}
+
+
+GPU_SINGLE = {"ModelHost", "ModelLaunchTemplate", "ModelGroup"}
+GPU_FLEET = {"ModelFleet", "FleetLaunchTemplate", "ModelBalancer", "ModelTargets", "ModelListener",
+             "ModelBalancerGroup", "FleetGroup", "ModelFleetScaling"}
+FLEET_SCHEDULE = {"ModelFleetWake", "ModelFleetSleep"}
+SINGLE_SCHEDULE = {"ModelWakeSchedule", "ModelSleepSchedule", "ScheduleRole"}
+
+
+@pytest.mark.parametrize("tier", ["single", "fleet", "bedrock"])
+@pytest.mark.parametrize("sleeps", ["false", "true"])
+def test_the_template_passes_cfn_lint_for_each_model_tier(tier: str, sleeps: str) -> None:
+    cfn_lint = shutil.which("cfn-lint", path=str(VENV_BIN)) or shutil.which("cfn-lint")
+    assert cfn_lint, "cfn-lint is in requirements-dev.txt"
+    given = [f"ModelTier={tier}", f"SleepOutsideHours={sleeps}", "AppImage=example/nlq:1.0"]
+    done = subprocess.run([cfn_lint, str(TEMPLATE), "--parameters", *given], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("sleeps", ["false", "true"])
+def test_each_model_tier_creates_only_its_own_resources(sleeps: str) -> None:
+    single = set(_stack(SleepOutsideHours=sleeps))
+    fleet = set(_stack(ModelTier="fleet", SleepOutsideHours=sleeps))
+    bedrock = set(_stack(ModelTier="bedrock", SleepOutsideHours=sleeps))
+    asleep = sleeps == "true"
+    assert single >= GPU_SINGLE and not single & (GPU_FLEET | FLEET_SCHEDULE)
+    assert (single >= SINGLE_SCHEDULE) is asleep and bool(single & SINGLE_SCHEDULE) is asleep
+    assert fleet >= GPU_FLEET and not fleet & (GPU_SINGLE | SINGLE_SCHEDULE)
+    assert (fleet >= FLEET_SCHEDULE) is asleep and bool(fleet & FLEET_SCHEDULE) is asleep
+    gpu = GPU_SINGLE | GPU_FLEET | FLEET_SCHEDULE | SINGLE_SCHEDULE | {"ModelRole", "ModelProfile"}
+    assert not bedrock & gpu and {"BedrockEndpoint", "EndpointGroup"} <= bedrock  # no GPU; Bedrock privately
+    assert "BedrockEndpoint" not in single | fleet  # off unless asked for, as before
+    assert "BedrockEndpoint" in set(_stack(ModelTier="fleet", EnableBedrockEndpoint="true"))
+    common = {"AppService", "Database", "LoadBalancer", "AppTask", "Vpc", "NatGateway"}
+    assert common <= single & fleet & bedrock
+
+
+def test_the_single_instance_option_is_unchanged() -> None:
+    template = _template_with_functions()
+    assert template["Parameters"]["ModelTier"]["Default"] == "single"  # today's stack, by default
+    stack = _stack()
+    host = stack["ModelHost"]["Properties"]
+    assert host["SubnetId"] == {"Ref": "PrivateSubnetA"}
+    assert host["LaunchTemplate"]["LaunchTemplateId"] == {"Ref": "ModelLaunchTemplate"}
+    data = stack["ModelLaunchTemplate"]["Properties"]["LaunchTemplateData"]
+    assert data["SecurityGroupIds"] == [{"Ref": "ModelGroup"}] and data["MetadataOptions"] == {"HttpTokens": "required"}
+    assert "InstanceMarketOptions" not in data  # on demand unless UseSpot
+    spot = _stack(UseSpot="true")["ModelLaunchTemplate"]["Properties"]["LaunchTemplateData"]
+    assert spot["InstanceMarketOptions"]["MarketType"] == "spot"
+    env = _app_environment(stack)
+    assert env["NLQ_MODEL"] == {"Fn::Sub": "ollama:${ModelName}"}
+    assert env["NLQ_MODEL_URL"] == {"Fn::Sub": "http://${ModelHost.PrivateIp}:11434"}
+    assert "NLQ_MODEL_HOURS" not in env  # awake all the time unless asked otherwise
+    vllm = _app_environment(_stack(ModelServer="vllm"))
+    assert vllm["NLQ_MODEL"] == {"Fn::Sub": "openai:${ModelName}"}
+    assert vllm["NLQ_MODEL_URL"] == {"Fn::Sub": "http://${ModelHost.PrivateIp}:8000"}
+
+
+@pytest.mark.parametrize(("server", "port", "health"), [("vllm", 8000, "/health"), ("ollama", 11434, "/api/version")])
+def test_the_fleet_is_private_behind_an_internal_load_balancer(server: str, port: int, health: str) -> None:
+    template = _template_with_functions()
+    assert template["Parameters"]["FleetModelServer"]["Default"] == "vllm"  # many users: vLLM batches them
+    stack = _stack(ModelTier="fleet", FleetModelServer=server)
+    private = [{"Ref": "PrivateSubnetA"}, {"Ref": "PrivateSubnetB"}]
+    balancer = stack["ModelBalancer"]["Properties"]
+    assert balancer["Scheme"] == "internal" and balancer["Subnets"] == private and balancer["Type"] == "application"
+    assert balancer["SecurityGroups"] == [{"Ref": "ModelBalancerGroup"}]
+    for group, source in (("ModelBalancerGroup", "AppGroup"), ("FleetGroup", "ModelBalancerGroup")):
+        rules = stack[group]["Properties"]["SecurityGroupIngress"]  # the app, through the balancer, only
+        assert rules == [{"IpProtocol": "tcp", "FromPort": port, "ToPort": port,
+                          "SourceSecurityGroupId": {"Ref": source}}], group
+    data = stack["FleetLaunchTemplate"]["Properties"]["LaunchTemplateData"]
+    assert data["NetworkInterfaces"] == [{"DeviceIndex": 0, "AssociatePublicIpAddress": False,
+                                          "Groups": [{"Ref": "FleetGroup"}]}]
+    assert data["MetadataOptions"] == {"HttpTokens": "required"} and "InstanceMarketOptions" not in data
+    assert data["BlockDeviceMappings"][0]["Ebs"]["Encrypted"] is True
+    assert ("vllm/vllm-openai" in data["UserData"]["Fn::Base64"]["Fn::Sub"]) is (server == "vllm")
+    targets = stack["ModelTargets"]["Properties"]
+    assert targets["Port"] == port and targets["HealthCheckPath"] == health
+    assert targets["Matcher"] == {"HttpCode": "200"}
+    assert stack["ModelListener"]["Properties"]["Port"] == port
+    fleet = stack["ModelFleet"]["Properties"]
+    assert fleet["VPCZoneIdentifier"] == private and fleet["TargetGroupARNs"] == [{"Ref": "ModelTargets"}]
+    assert fleet["HealthCheckType"] == "ELB"  # an instance whose server is unhealthy is replaced
+    assert fleet["MinSize"] == {"Ref": "FleetMinSize"} and fleet["MaxSize"] == {"Ref": "FleetMaxSize"}
+    params = template["Parameters"]
+    assert params["FleetMinSize"]["MinValue"] >= 1
+    assert params["FleetMaxSize"]["Default"] > params["FleetMinSize"]["Default"]
+    env = _app_environment(stack)  # the app talks to the balancer's name, nothing else changes
+    model = "openai:${FleetModelName}" if server == "vllm" else "ollama:${FleetModelName}"
+    assert env["NLQ_MODEL"] == {"Fn::Sub": model}
+    assert env["NLQ_MODEL_URL"] == {"Fn::Sub": f"http://${{ModelBalancer.DNSName}}:{port}"}
+    outputs = {k: _resolved(v, _conditions(template, ModelTier="fleet", FleetModelServer=server))
+               for k, v in template["Outputs"].items()}
+    assert outputs["ModelEndpoint"]["Value"] == env["NLQ_MODEL_URL"]
+
+
+def test_the_fleet_mixes_spot_and_on_demand_and_scales_on_load() -> None:
+    stack = _stack(ModelTier="fleet")
+    policy = stack["ModelFleet"]["Properties"]["MixedInstancesPolicy"]
+    distribution = policy["InstancesDistribution"]
+    assert distribution["OnDemandBaseCapacity"] == {"Ref": "FleetOnDemandBase"}
+    assert distribution["OnDemandPercentageAboveBaseCapacity"] == {"Ref": "FleetOnDemandPercentAboveBase"}
+    assert distribution["SpotAllocationStrategy"] == "capacity-optimized"
+    assert policy["LaunchTemplate"]["Overrides"] == [{"InstanceType": {"Ref": "GpuInstanceType"}},
+                                                     {"InstanceType": {"Ref": "FleetExtraInstanceType"}}]
+    one_type = _stack(ModelTier="fleet", FleetExtraInstanceType="")["ModelFleet"]["Properties"]
+    overrides = one_type["MixedInstancesPolicy"]["LaunchTemplate"]["Overrides"]
+    assert overrides == [{"InstanceType": {"Ref": "GpuInstanceType"}}]
+    scaling = stack["ModelFleetScaling"]
+    assert scaling["DependsOn"] == "ModelListener"  # the target group must be behind the balancer first
+    tracking = scaling["Properties"]["TargetTrackingConfiguration"]
+    assert scaling["Properties"]["PolicyType"] == "TargetTrackingScaling"
+    assert tracking["PredefinedMetricSpecification"] == {
+        "PredefinedMetricType": "ALBRequestCountPerTarget",
+        "ResourceLabel": {"Fn::Sub": "${ModelBalancer.LoadBalancerFullName}/${ModelTargets.TargetGroupFullName}"}}
+    assert tracking["TargetValue"] == {"Ref": "FleetRequestsPerInstance"}
+
+
+def test_the_fleet_sleeps_outside_working_hours() -> None:
+    template = _template_with_functions()
+    stack = _stack(ModelTier="fleet", SleepOutsideHours="true")
+    kept = {"AutoScalingScheduledAction": {"IgnoreUnmodifiedGroupSizeProperties": True}}
+    assert stack["ModelFleet"]["UpdatePolicy"] == kept  # a stack update does not undo the schedule
+    wake, sleep = stack["ModelFleetWake"]["Properties"], stack["ModelFleetSleep"]["Properties"]
+    for action in (wake, sleep):
+        assert action["AutoScalingGroupName"] == {"Ref": "ModelFleet"} and action["TimeZone"] == {"Ref": "TimeZone"}
+    assert (sleep["MinSize"], sleep["MaxSize"], sleep["DesiredCapacity"]) == (0, 0, 0)  # nothing runs at night
+    assert wake["MinSize"] == wake["DesiredCapacity"] == {"Ref": "FleetMinSize"}
+    assert wake["MaxSize"] == {"Ref": "FleetMaxSize"}
+    assert wake["Recurrence"]["Fn::Sub"][0] == "0 ${WakeHour} * * ${Days}"  # Unix cron, five fields
+    assert sleep["Recurrence"]["Fn::Sub"][0] == "0 ${SleepHour} * * ${Days}"
+    days = template["Mappings"]["Days"]
+    assert days["MON-FRI"] == {"Unix": "1-5", "Scheduler": "MON-FRI"} and days["SUN-SAT"]["Unix"] == "*"
+    assert set(days) == set(template["Parameters"]["WorkingDays"]["AllowedValues"])
+    assert template["Parameters"]["SleepOutsideHours"]["Default"] == "false"
+    hours = {"Fn::Sub": "${WorkingDays} ${WakeHour}-${SleepHour} ${TimeZone}"}
+    assert _app_environment(stack)["NLQ_MODEL_HOURS"] == hours  # the app says when the model is asleep
+    assert "NLQ_MODEL_HOURS" not in _app_environment(_stack(ModelTier="bedrock", SleepOutsideHours="true"))
+
+
+def test_the_single_instance_sleeps_through_eventbridge_scheduler() -> None:
+    stack = _stack(SleepOutsideHours="true")
+    for name, verb, hour in (("ModelWakeSchedule", "startInstances", "WakeHour"),
+                             ("ModelSleepSchedule", "stopInstances", "SleepHour")):
+        schedule = stack[name]["Properties"]
+        assert schedule["ScheduleExpression"]["Fn::Sub"][0] == f"cron(0 ${{{hour}}} ? * ${{Days}} *)"
+        assert schedule["ScheduleExpressionTimezone"] == {"Ref": "TimeZone"}
+        assert schedule["Target"]["Arn"] == f"arn:aws:scheduler:::aws-sdk:ec2:{verb}"
+        assert schedule["Target"]["Input"] == {"Fn::Sub": '{"InstanceIds": ["${ModelHost}"]}'}
+    allowed = stack["ScheduleRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    instance = "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/${ModelHost}"
+    assert allowed == [{"Effect": "Allow", "Action": ["ec2:StartInstances", "ec2:StopInstances"],
+                        "Resource": {"Fn::Sub": instance}}]  # that one instance, nothing else
+    assert _app_environment(stack)["NLQ_MODEL_HOURS"]["Fn::Sub"].startswith("${WorkingDays} ${WakeHour}-")
+
+
+def test_bedrock_first_runs_no_gpu_and_reaches_bedrock_privately() -> None:
+    stack = _stack(ModelTier="bedrock")
+    env = _app_environment(stack)
+    assert env["NLQ_MODEL"] == {"Fn::Sub": "bedrock:${BedrockModelId}"} and "NLQ_MODEL_URL" not in env
+    assert env["NLQ_FALLBACK_REGION"] == env["AWS_REGION"] == {"Ref": "AWS::Region"}  # the endpoint's region
+    endpoint = stack["BedrockEndpoint"]["Properties"]
+    assert endpoint["PrivateDnsEnabled"] is True
+    assert endpoint["SubnetIds"] == [{"Ref": "PrivateSubnetA"}, {"Ref": "PrivateSubnetB"}]
+    rules = stack["EndpointGroup"]["Properties"]["SecurityGroupIngress"]
+    assert all(rule["SourceSecurityGroupId"] == {"Ref": "AppGroup"} for rule in rules)
+
+
+def test_the_app_reads_the_hours_the_stack_passes() -> None:
+    """NLQ_MODEL_HOURS as the stack writes it, for every WorkingDays choice, is what the app's parser reads."""
+    schedule = pytest.importorskip("nlq.schedule")
+    days = {"MON-FRI": {0, 1, 2, 3, 4}, "MON-SAT": {0, 1, 2, 3, 4, 5}, "SUN-SAT": set(range(7))}
+    for choice, expected in days.items():
+        for wake, sleep in ((8, 18), (0, 23)):
+            hours = schedule.parse_hours(f"{choice} {wake}-{sleep} Europe/London")
+            assert set(hours.days) == expected and (hours.start.hour, hours.end.hour) == (wake, sleep)
