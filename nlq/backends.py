@@ -4,7 +4,9 @@ This is where LangChain and the providers' client libraries are loaded; nothing 
 the rules answer imports it (``nlq.targets`` names the models without it).
 
 ``ollama`` talks to Ollama's own API; ``openai`` to any OpenAI-compatible server (vLLM, llama.cpp's
-server, LM Studio); ``bedrock`` (an optional extra) is only ever the hosted fallback, off by default.
+server, LM Studio); ``sagemaker`` to a SageMaker endpoint (``nlq.sagemaker``, boto3 an optional extra);
+``bedrock`` (an optional extra) is the hosted fallback, or the primary model only when the owner names it in
+NLQ_MODEL. The AWS providers' failures and status are ``nlq.aws``'s.
 Output length is capped with ``max_tokens`` in the request body, which every OpenAI-compatible server
 honours (current langchain-openai sends ``max_completion_tokens``, which some servers ignore).
 """
@@ -20,6 +22,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_ollama import ChatOllama
 from langchain_openai import ChatOpenAI
 
+from nlq.aws import CREDENTIALS_HINT, aws_model_error, credentials_source, endpoint_status, is_aws_error
 from nlq.errors import (
     ErrorReport,
     ModelFailed,
@@ -79,15 +82,31 @@ def build_chat_model(target: ModelTarget, timeout_s: float, max_tokens: int,
                           stream_usage=True, extra_body=body)
     if target.provider == "bedrock":
         return _bedrock(target, timeout_s, max_tokens)
+    if target.provider == "sagemaker":
+        require_client_package(target)
+        from nlq.sagemaker import ChatSageMaker  # boto3 loads here, for a sagemaker: model only
+
+        return ChatSageMaker(endpoint_name=target.name, region=target.region, endpoint_url=target.url,
+                             timeout_s=timeout_s, max_tokens=max_tokens)
     raise SettingsError(f"Unknown model provider {target.provider!r}.", "Set NLQ_MODEL to ollama:NAME or openai:NAME.")
 
 
 def _bedrock(target: ModelTarget, timeout_s: float, max_tokens: int) -> BaseChatModel:
     require_client_package(target)
-    from langchain_aws import ChatBedrockConverse  # optional extra: only for the hosted fallback
-    # One request, one reply (no event stream): the hosted model is the rare fallback, not the live path.
+    from langchain_aws import ChatBedrockConverse  # optional extra: only for a Bedrock model
+
+    if target.role == "fallback":
+        # One request, one reply (no event stream): the hosted model is the rare fallback, not the live path.
+        return ChatBedrockConverse(model_id=target.name, region_name=target.region or None, temperature=0,
+                                   max_tokens=max_tokens, endpoint_url=target.url or None, disable_streaming=True)
+    from botocore.config import Config  # type: ignore[import-untyped]
+
+    # Chosen as the primary model, it answers every model question: streamed (ConverseStream) so the reply shows
+    # as it is written, one attempt per call, reads bounded by the answer's time.
+    config = Config(connect_timeout=min(10.0, timeout_s), read_timeout=timeout_s, retries={"total_max_attempts": 1})
     return ChatBedrockConverse(model_id=target.name, region_name=target.region or None, temperature=0,
-                               max_tokens=max_tokens, endpoint_url=target.url or None, disable_streaming=True)
+                               max_tokens=max_tokens, endpoint_url=target.url or None, config=config,
+                               disable_streaming=False)
 
 
 def as_model_error(error: Exception, target: ModelTarget, timeout_s: float, listing: bool = False) -> NlqError:
@@ -96,6 +115,8 @@ def as_model_error(error: Exception, target: ModelTarget, timeout_s: float, list
 
     ``ModelUnreachable`` means the connection was never made, so nothing left this machine; a connection
     dropped mid-reply is a failure of the server, not a server that could not be reached."""
+    if target.on_aws and target.role == "primary" and is_aws_error(error):
+        return aws_model_error(error, target, timeout_s)
     if _never_connected(error):
         return model_unreachable(target.url, target.name, target.provider)
     if isinstance(error, openai.APITimeoutError) or _is_http(error, "TimeoutException"):
@@ -157,7 +178,10 @@ def _not_found(target: ModelTarget, listing: bool) -> NlqError:
 
 
 def check_server(target: ModelTarget) -> ModelServerStatus:
-    """Is the server up, and does it have the model? Ollama: /api/tags; OpenAI-compatible: /v1/models."""
+    """Is the server up, and does it have the model? Ollama: /api/tags; OpenAI-compatible: /v1/models; on AWS:
+    credentials found and (SageMaker) the endpoint InService."""
+    if target.on_aws:
+        return _check_aws(target)
     try:
         names = _list_models(target)
     except Exception as error:
@@ -170,6 +194,24 @@ def check_server(target: ModelTarget) -> ModelServerStatus:
         problem = ErrorReport.from_exception(model_not_found(target.url, target.name, target.provider))
     return ModelServerStatus(target.url, target.name, reachable=True, model_present=present,
                              available=tuple(sorted(names)), problem=problem)
+
+
+def _check_aws(target: ModelTarget) -> ModelServerStatus:
+    """No question is sent: the credentials boto3 finds, then the SageMaker endpoint's status (Bedrock has none
+    to read; the doctor's one-line reply checks it)."""
+    try:
+        require_client_package(target)
+        found = credentials_source()
+    except NlqError as error:
+        return ModelServerStatus(target.where, target.name, False, False, problem=ErrorReport.from_exception(error))
+    if found is None:
+        problem = ModelFailed(f"nlq found no AWS credentials for {target.where}.", CREDENTIALS_HINT)
+        return ModelServerStatus(target.where, target.name, False, False, problem=ErrorReport.from_exception(problem))
+    status, report = endpoint_status(target)
+    if report is not None:
+        return ModelServerStatus(target.where, target.name, reachable=status != "unknown", model_present=False,
+                                 problem=report)
+    return ModelServerStatus(target.where, target.name, reachable=True, model_present=True, available=(target.name,))
 
 
 def _list_models(target: ModelTarget) -> list[str]:

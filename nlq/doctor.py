@@ -2,8 +2,9 @@
 
 Settings parse → sign-in, if configured, is complete and its identity provider answers → the database
 connects and lists tables → the model server answers → it has the model →
-a one-line prompt gets a reply (and how long it took). Later checks are skipped when an earlier one fails,
-because their failure would only repeat the first one's cause.
+a one-line prompt gets a reply (and how long it took). A model on AWS (``sagemaker:``, ``bedrock:``) is
+checked the same way in its own terms: AWS credentials found → the SageMaker endpoint InService → a reply.
+Later checks are skipped when an earlier one fails, because their failure would only repeat the first one's cause.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from langchain_core.messages import HumanMessage
 from sqlalchemy import inspect
 
 from nlq.access import PROVIDER_KEYS, sign_in_providers
+from nlq.aws import CREDENTIALS_HINT, credentials_source, endpoint_status
 from nlq.backends import build_chat_model, check_server
 from nlq.database import Database
 from nlq.errors import NlqError, StoreUnavailable
@@ -28,7 +30,7 @@ from nlq.schema import inspect_schema
 from nlq.settings import DEFAULT_SECRETS_PATH, Settings, load_settings
 from nlq.store import open_store
 from nlq.store.journal import Journal
-from nlq.targets import primary_target
+from nlq.targets import primary_target, require_client_package
 
 PING_TIMEOUT_S = 60.0
 PING = "Reply with the single word OK."
@@ -48,7 +50,8 @@ def diagnose(environ: Mapping[str, str] | None = None, secrets_path: Path | None
         settings = load_settings(environ, secrets_path)
     except NlqError as error:
         return [Check("settings", False, error.message, error.hint)]
-    checks = [Check("settings", True, f"model {settings.model} at {settings.model_url}"),
+    where = primary_target(settings).where
+    checks = [Check("settings", True, f"model {settings.model} at {where}"),
               sign_in_check(settings, secrets_path)]
     return checks if not checks[-1].ok else checks + check_setup(settings)
 
@@ -88,6 +91,8 @@ def _serving(settings: Settings) -> list[Check]:
         return checks
     checks.extend(_hidden_columns(settings))
     target = primary_target(settings)
+    if target.on_aws:
+        return [*checks, *_aws(settings)]
     status = check_server(target)
     if not status.reachable:
         problem = status.problem
@@ -99,6 +104,27 @@ def _serving(settings: Settings) -> list[Check]:
         return [*checks, Check("model", False, problem.message if problem else "missing",
                                problem.hint if problem else "")]
     checks.append(Check("model", True, f"{settings.model_name} is available"))
+    return [*checks, _ping(settings)]
+
+
+def _aws(settings: Settings) -> list[Check]:
+    """Credentials, then (SageMaker) the endpoint's status, then one reply: each only if the one before passed."""
+    target = primary_target(settings)
+    try:
+        require_client_package(target)
+    except NlqError as error:
+        return [Check("AWS client", False, error.message, error.hint)]
+    source = credentials_source()
+    if source is None:
+        return [Check("AWS credentials", False, "none found (environment, profile or IAM role)", CREDENTIALS_HINT)]
+    checks = [Check("AWS credentials", True, f"found ({source})")]
+    if target.provider == "sagemaker":
+        status, problem = endpoint_status(target)
+        if problem is not None:
+            return [*checks, Check("endpoint", False, problem.message, problem.hint)]
+        checks.append(Check("endpoint", True, f"{target.name} is {status} in {target.region or 'the default region'}"))
+    else:
+        checks.append(Check("hosted model", True, f"{target.name} on AWS Bedrock: questions and schema go to AWS"))
     return [*checks, _ping(settings)]
 
 

@@ -188,9 +188,9 @@ def open_engine(settings: Settings, taught: ExampleSource | None = None, cache: 
     their place in the file, rather than failing every answer later."""
     if settings.uses_demo_database:
         ensure_demo_file(settings.demo_database_path)
-    fallback = fallback_target(settings)
-    if fallback is not None:
-        require_client_package(fallback)
+    for target in (primary_target(settings), fallback_target(settings)):
+        if target is not None:  # the AWS providers' packages are optional extras
+            require_client_package(target)
     database = Database(settings.effective_database_url, settings.connect_timeout_s)
     try:
         path = curated_examples_path(settings)

@@ -187,9 +187,11 @@ def days_spanned(log: pd.DataFrame) -> int:
 def prefill(log: pd.DataFrame, settings: Settings) -> Prefill:
     """This installation's measured averages once the log has model answers (questions a day over the days
     it spans, the share without a model, tokens and model seconds per model answer, the API priced per
-    token); the brief's figures before that."""
+    token); the brief's figures before that, the API per token too when the model is Bedrock (NLQ_MODEL)."""
     start = brief_inputs(settings)
     figures = usage_figures(log)
+    if settings.model_provider == "bedrock":  # the hosted API is the model in use: priced per token, as AWS bills
+        start = replace(start, api_per_question=None)
     if figures.model_answers == 0:
         return Prefill(start, False, "the brief's figures (no model answers measured yet)")
     span = days_spanned(log)

@@ -26,7 +26,7 @@ from nlq.errors import SettingsError, not_utf8
 from nlq.secrecy import ColumnRules
 
 ENV_PREFIX = "NLQ_"
-MODEL_PROVIDERS = ("ollama", "openai")
+MODEL_PROVIDERS = ("ollama", "openai", "sagemaker", "bedrock")  # bedrock: only when the owner chooses it
 FALLBACK_PROVIDERS = ("bedrock",)
 DEFAULT_SECRETS_PATH = Path(".streamlit/secrets.toml")
 CHARS_PER_TOKEN_CAP = 8  # a token is about 4 characters of English or SQL; runs of spaces make some longer
@@ -48,7 +48,9 @@ class Settings(BaseSettings):
     model: str = Field(
         "ollama:qwen2.5-coder:7b",
         description="Model that writes SQL, as provider:name. Providers: ollama, openai (any OpenAI-compatible "
-        "server: vLLM, llama.cpp, LM Studio).",
+        "server: vLLM, llama.cpp, LM Studio), sagemaker:ENDPOINT_NAME (a SageMaker endpoint running the LMI/vLLM or "
+        "TGI container), bedrock:MODEL_ID (a hosted model on AWS Bedrock: every question and its schema go to AWS, "
+        "and every answer says so).",
     )
     model_url: str = Field("http://localhost:11434", description="Base URL of the self-hosted model server.")
     model_api_key: str = Field(
@@ -58,9 +60,20 @@ class Settings(BaseSettings):
         "", description="Hosted fallback for questions the self-hosted model cannot answer, as bedrock:MODEL_ID. "
         "Empty (default): never send anything to a hosted model."
     )
-    fallback_region: str = Field("us-east-1", description="AWS region of the Bedrock fallback.")
-    fallback_url: str = Field("", description="Bedrock runtime endpoint URL (e.g. a VPC interface endpoint); "
-                              "empty: the region's public endpoint.")
+    fallback_region: str = Field("us-east-1", description="AWS region of Bedrock: of the fallback, and of the "
+                                 "model when NLQ_MODEL is bedrock:MODEL_ID.")
+    fallback_url: str = Field("", description="Bedrock runtime endpoint URL (e.g. a VPC interface endpoint), for the "
+                              "fallback and for NLQ_MODEL=bedrock:MODEL_ID; empty: the region's public endpoint.")
+    sagemaker_region: str = Field("us-east-1", description="AWS region of the SageMaker endpoint NLQ_MODEL names "
+                                  "(sagemaker:ENDPOINT_NAME).")
+    sagemaker_endpoint_url: str = Field(
+        "", description="SageMaker runtime endpoint URL (e.g. a VPC interface endpoint without private DNS); empty: "
+        "the region's runtime.sagemaker endpoint."
+    )
+    sagemaker_api_url: str = Field(
+        "", description="SageMaker API endpoint URL the doctor and the sidebar ask whether the endpoint is "
+        "InService (a VPC interface endpoint without private DNS); empty: the region's api.sagemaker endpoint."
+    )
     structured_output: Literal["auto", "on", "off"] = Field(
         "auto", description="Ask the server for JSON {sql, reason}: auto = with Ollama (which enforces it for any "
         "model); on = also OpenAI-compatible servers (response_format); off = never. Replies are parsed either way."
@@ -190,10 +203,10 @@ class Settings(BaseSettings):
                              f"got {value!r}")
         return value
 
-    @field_validator("model_url")
+    @field_validator("model_url", "fallback_url", "sagemaker_endpoint_url", "sagemaker_api_url")
     @classmethod
-    def _model_url_is_http(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
+    def _model_url_is_http(cls, value: str, info: ValidationInfo) -> str:
+        if (value or info.field_name == "model_url") and not value.startswith(("http://", "https://")):
             raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
         return value.rstrip("/")
 

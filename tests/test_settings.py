@@ -50,7 +50,7 @@ def test_secrets_file_is_read_and_environment_wins(tmp_path: Path) -> None:
         ({"NLQ_DATABASE_URL": "not a url"}, "NLQ_DATABASE_URL"),
         ({"NLQ_MAX_ROW": "10"}, "NLQ_MAX_ROW"),
         ({"NLQ_FALLBACK_MODEL": "openai:gpt-4o"}, "NLQ_FALLBACK_MODEL"),
-        ({"NLQ_MODEL": "bedrock:anthropic.claude"}, "NLQ_MODEL"),
+        ({"NLQ_SAGEMAKER_ENDPOINT_URL": "vpce-0abc"}, "NLQ_SAGEMAKER_ENDPOINT_URL"),  # bedrock: is allowed now
         ({"NLQ_REPAIR_ROUNDS": "9"}, "NLQ_REPAIR_ROUNDS"),
     ],
 )

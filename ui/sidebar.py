@@ -13,6 +13,8 @@ from nlq.targets import primary_target
 from ui.messages import show_error
 
 MODEL_STATUS_TTL_S = 15
+HOSTED_PRIMARY_NOTICE = ("Questions and schema go to AWS Bedrock: NLQ_MODEL names a hosted model, so every question "
+                         "a model answers, with the schema it needs, is sent to AWS.")
 
 
 @st.cache_data(ttl=MODEL_STATUS_TTL_S, show_spinner=False)
@@ -35,7 +37,11 @@ def render_sidebar(engine: Engine) -> bool:
             show_error(error)
         st.subheader("Model")
         status = _model_status(settings.model_dump_json())
-        st.markdown(f"**{settings.model_name}** at `{settings.model_url}`")
+        target = primary_target(settings)
+        st.markdown(f"**{settings.model_name}** at `{target.url}`" if not target.on_aws
+                    else f"**{settings.model_name}** · {target.where}")
+        if target.hosted:  # the owner chose a hosted model: said here all the time, not only on each answer
+            st.warning(HOSTED_PRIMARY_NOTICE, icon=":material/cloud_upload:")
         if status.reachable and status.model_present:
             st.success("Model server ready", icon=":material/check_circle:")
         elif status.problem is not None:
@@ -49,5 +55,6 @@ def render_sidebar(engine: Engine) -> bool:
                 for check in [sign_in_check(settings, DEFAULT_SECRETS_PATH), *check_setup(settings)]:
                     mark = ":material/check_circle:" if check.ok else ":material/cancel:"
                     st.markdown(f"{mark} **{check.name}**: {check.detail}" + (f"\n\n{check.fix}" if check.fix else ""))
-        st.caption("Questions, schema and rows stay on your infrastructure.")
+        st.caption("Result rows stay on your infrastructure." if target.hosted
+                   else "Questions, schema and rows stay on your infrastructure.")
     return new_chat

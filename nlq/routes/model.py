@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from nlq.writer import Draft, SqlWriter
 
 HOSTED_NOTICE = "Answered by a hosted model: your question and schema were sent to AWS Bedrock."
+# NLQ_MODEL=bedrock:…, the owner's choice: every model answer says where its question went, as the fallback's does.
+PRIMARY_HOSTED_NOTICE = ("Answered by a hosted model on AWS Bedrock (chosen in NLQ_MODEL): your question and schema "
+                         "were sent to AWS Bedrock.")
 REPAIRABLE_RULES = {"unknown_table"}  # a hallucinated table is a mistake; a forbidden one is never "repaired"
 REPAIRABLE = (SqlSyntaxError, QueryFailed, SqlRefused)
 BEYOND_THE_MODEL = (NoSqlInReply, SqlSyntaxError, QueryFailed, SqlRefused)  # what the fallback may take over
@@ -36,7 +39,8 @@ def by_model(request: Request, context: RouteContext) -> Candidate:
     with context.clock("schema"):
         prompt = compose_prompt(request, context.engine)
     engine = context.engine
-    return _write(Route.MODEL, _why_the_model(context), prompt, engine.target, engine.writer, context)
+    notice = PRIMARY_HOSTED_NOTICE if engine.target.hosted else None
+    return _write(Route.MODEL, _why_the_model(context), prompt, engine.target, engine.writer, context, notice)
 
 
 def by_fallback(request: Request, context: RouteContext) -> Candidate | Declined:
@@ -81,6 +85,8 @@ def sent_to_model(prompt: Prompt, target: ModelTarget) -> str:
     what = f"the question and the schema of {tables} table{'s' if tables != 1 else ''}"
     if target.hosted:
         return f"{what} to AWS Bedrock ({target.region or 'default region'}), a hosted model"
+    if target.on_aws:
+        return f"{what} to {target.where}, in your AWS account"
     host = urlsplit(target.url).netloc or target.url
     return f"{what} to the self-hosted model server at {host}"
 
