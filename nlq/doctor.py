@@ -26,6 +26,7 @@ from nlq.backends import build_chat_model, check_server
 from nlq.database import Database
 from nlq.errors import NlqError, StoreUnavailable
 from nlq.model import generate
+from nlq.schedule import model_asleep
 from nlq.schema import inspect_schema
 from nlq.settings import DEFAULT_SECRETS_PATH, Settings, load_settings
 from nlq.store import open_store
@@ -90,6 +91,9 @@ def _serving(settings: Settings) -> list[Check]:
     if not checks[-1].ok:
         return checks
     checks.extend(_hidden_columns(settings))
+    asleep = model_asleep(settings.model_hours)
+    if asleep is not None:  # scaled to zero on purpose: not a failure, and nothing to probe until it wakes
+        return [*checks, Check("model server", True, f"asleep: {asleep.message} Checked when it is up.")]
     target = primary_target(settings)
     if target.on_aws:
         return [*checks, *_aws(settings)]

@@ -25,6 +25,7 @@ class ErrorKind(StrEnum):
     HANDED_OVER = "handed_over"
     CLARIFY = "clarify"  # the rules found two or three readings: the user picks one
     MODEL_UNREACHABLE = "model_unreachable"
+    MODEL_ASLEEP = "model_asleep"  # outside the model server's working hours (NLQ_MODEL_HOURS): off on purpose
     MODEL_NOT_FOUND = "model_not_found"
     MODEL_TIMEOUT = "model_timeout"
     MODEL_ERROR = "model_error"
@@ -56,7 +57,7 @@ class ErrorKind(StrEnum):
 
 
 _CALM = frozenset({ErrorKind.REFUSED, ErrorKind.TOO_EXPENSIVE, ErrorKind.BAD_QUESTION, ErrorKind.HANDED_OVER,
-                   ErrorKind.CLARIFY})
+                   ErrorKind.CLARIFY, ErrorKind.MODEL_ASLEEP})
 
 
 class NlqError(Exception):
@@ -103,6 +104,12 @@ class HandedOver(NlqError):
 
 class ModelUnreachable(NlqError):
     kind = ErrorKind.MODEL_UNREACHABLE
+
+
+class ModelAsleep(NlqError):
+    """The model server is off outside its working hours, as the owner scheduled: not a fault."""
+
+    kind = ErrorKind.MODEL_ASLEEP
 
 
 class ModelNotFound(NlqError):

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from nlq.costs import Prices, api_cost, usage_figures
+from nlq.schedule import schedule_of
 from nlq.settings import Settings
 
 DAYS_PER_MONTH = 30
@@ -170,7 +171,8 @@ def brief_inputs(settings: Settings, instance: str | None = None) -> PlannerInpu
     return PlannerInputs(
         questions_per_day=BRIEF_QUESTIONS_PER_DAY, free_share=BRIEF_FREE_SHARE,
         prompt_tokens=float(settings.prompt_tokens), completion_tokens=ASSUMED_COMPLETION_TOKENS,
-        gpu_per_hour=settings.instance_prices[instance or settings.gpu_instance], gpu_hours_per_day=24,
+        gpu_per_hour=settings.instance_prices[instance or settings.gpu_instance],
+        gpu_hours_per_day=scheduled_hours_per_day(settings.model_hours),
         ops_per_month=settings.ops_per_month, api_input_per_1k=settings.api_input_price,
         api_output_per_1k=settings.api_output_price, api_per_question=BRIEF_PRICE_PER_QUESTION,
         model_seconds=ASSUMED_MODEL_SECONDS)
@@ -224,3 +226,10 @@ def money(value: float) -> str:
 def hourly(value: float) -> str:
     """An instance's hourly price as the cloud's price list writes it ($0.526/h)."""
     return f"${value:,.3f}/h"
+
+
+def scheduled_hours_per_day(hours: str) -> float:
+    """The GPU's hours a day, averaged over the week, from NLQ_MODEL_HOURS (24 when it is always on): the same
+    working hours that scale the fleet to zero price it here."""
+    schedule = schedule_of(hours)
+    return 24.0 if schedule is None else round(schedule.hours_a_day * schedule.days_a_week / 7, 2)

@@ -9,8 +9,10 @@ actions take the same value.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from nlq.errors import ModelAsleep
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 EXAMPLE = "Mon-Fri 08:00-19:00 Europe/Berlin"
@@ -119,3 +121,25 @@ def _days_text(days: frozenset[int]) -> str:
     if ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 2:
         return f"{DAYS[ordered[0]].capitalize()}–{DAYS[ordered[-1]].capitalize()}"
     return ",".join(DAYS[d].capitalize() for d in ordered)
+
+
+def check_hours(text: str) -> str:
+    """The settings' check of ``NLQ_MODEL_HOURS``: empty (always on) or hours ``parse_hours`` reads."""
+    if text.strip():
+        parse_hours(text)  # HoursError is a ValueError: the settings report it under the variable's name
+    return text.strip()
+
+
+def schedule_of(text: str) -> ModelHours | None:
+    return parse_hours(text) if text.strip() else None
+
+
+def model_asleep(hours: str, now: datetime | None = None) -> ModelAsleep | None:
+    """The error a question that needs the model gets while the model server sleeps; None while it is up."""
+    schedule = schedule_of(hours)
+    until = schedule.asleep_until(now or datetime.now(UTC)) if schedule else None
+    if schedule is None or until is None:
+        return None
+    return ModelAsleep(f"The model server is off until {until}: it runs {schedule.describe()}.",
+                       "Questions the rules understand are answered now; ask this one again then, or an "
+                       "administrator can change NLQ_MODEL_HOURS.")

@@ -13,16 +13,17 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from annotated_types import Ge, Gt, Le
-from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
 from nlq.database import require_driver
 from nlq.errors import SettingsError, not_utf8
+from nlq.schedule import check_hours
 from nlq.secrecy import ColumnRules
 
 ENV_PREFIX = "NLQ_"
@@ -98,6 +99,9 @@ class Settings(BaseSettings):
         "the first reply and every repair round share this one deadline, however the server streams or stalls."
     )
     model_max_tokens: int = Field(1024, ge=64, le=32768, description="Longest model reply, in tokens.")
+    model_hours: Annotated[str, AfterValidator(check_hours)] = Field("", description="When the model server runs "
+        "(e.g. 'Mon-Fri 08:00-19:00 Europe/Berlin'); outside them it is asleep: the rules still answer, and questions "
+        "that need the model say until when it is off (or go to the hosted fallback). Empty: always on.")
     model_max_reply_chars: int | None = Field(
         None, gt=0, description="Most characters of a model reply nlq reads: past them it stops reading and says "
         "the reply was too long (NLQ_MODEL_MAX_TOKENS is only a request, which some servers ignore). Empty: "
@@ -300,8 +304,7 @@ class Settings(BaseSettings):
         return URL.create("sqlite", database=str(self.demo_database_path)).render_as_string()
 
 
-def split_list(text: str) -> tuple[str, ...]:
-    """A comma-separated setting's entries, trimmed, empty ones dropped."""
+def split_list(text: str) -> tuple[str, ...]:  # a comma-separated setting's entries, trimmed, empty ones dropped
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
@@ -380,8 +383,7 @@ def allowed_range(name: str) -> str | None:
     return f"{kind} {' and '.join(part for part in parts if part)}"
 
 
-def _number(value: Any) -> str:
-    """1e15 as 1000000000000000 and 0.5 as 0.5: as the value would be typed into the variable."""
+def _number(value: Any) -> str:  # 1e15 as 1000000000000000 and 0.5 as 0.5: as typed into the variable
     return str(int(value)) if float(value).is_integer() else str(value)
 
 

@@ -8,6 +8,7 @@ from nlq.backends import ModelServerStatus, check_server
 from nlq.doctor import check_setup, sign_in_check
 from nlq.engine import Engine
 from nlq.errors import NlqError
+from nlq.schedule import model_asleep
 from nlq.settings import DEFAULT_SECRETS_PATH, Settings
 from nlq.targets import primary_target
 from ui.messages import show_error
@@ -36,15 +37,19 @@ def render_sidebar(engine: Engine) -> bool:
         except NlqError as error:
             show_error(error)
         st.subheader("Model")
-        status = _model_status(settings.model_dump_json())
         target = primary_target(settings)
+        asleep = model_asleep(settings.model_hours)
         st.markdown(f"**{settings.model_name}** at `{target.url}`" if not target.on_aws
                     else f"**{settings.model_name}** · {target.where}")
         if target.hosted:  # the owner chose a hosted model: said here all the time, not only on each answer
             st.warning(HOSTED_PRIMARY_NOTICE, icon=":material/cloud_upload:")
-        if status.reachable and status.model_present:
+        status = None if asleep else _model_status(settings.model_dump_json())  # off on purpose: not probed
+        if asleep is not None:
+            rules_note = " Simple questions are still answered by rules." if settings.rules else ""
+            st.info(f"**Model server asleep.** {asleep.message}{rules_note}", icon=":material/bedtime:")
+        elif status is not None and status.reachable and status.model_present:
             st.success("Model server ready", icon=":material/check_circle:")
-        elif status.problem is not None:
+        elif status is not None and status.problem is not None:
             rules_note = "Simple questions are still answered by rules." if settings.rules else ""
             show_error(status.problem, also=rules_note, icon=":material/warning:", calm=True)
         routes = [name for name, on in (("rules", settings.rules), ("cache", settings.cache)) if on]

@@ -11,13 +11,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from nlq.errors import NlqError, NoSqlInReply, QueryFailed, SqlRefused, SqlSyntaxError
+from nlq.errors import ModelAsleep, NlqError, NoSqlInReply, QueryFailed, SqlRefused, SqlSyntaxError
 from nlq.examples import similar_examples
 from nlq.extract import explanation
 from nlq.prompt import Prompt
 from nlq.route import Route
 from nlq.routes.candidate import Candidate, Declined, Failed, Request, RouteContext
 from nlq.rules.semantic_model import glossary
+from nlq.schedule import model_asleep
 from nlq.steps import ModelBudget
 from nlq.targets import ModelTarget
 from nlq.vet import vet
@@ -32,10 +33,13 @@ PRIMARY_HOSTED_NOTICE = ("Answered by a hosted model on AWS Bedrock (chosen in N
                          "were sent to AWS Bedrock.")
 REPAIRABLE_RULES = {"unknown_table"}  # a hallucinated table is a mistake; a forbidden one is never "repaired"
 REPAIRABLE = (SqlSyntaxError, QueryFailed, SqlRefused)
-BEYOND_THE_MODEL = (NoSqlInReply, SqlSyntaxError, QueryFailed, SqlRefused)  # what the fallback may take over
+BEYOND_THE_MODEL = (NoSqlInReply, SqlSyntaxError, QueryFailed, SqlRefused, ModelAsleep)  # the fallback may take these
 
 
 def by_model(request: Request, context: RouteContext) -> Candidate:
+    asleep = model_asleep(context.engine.settings.model_hours)
+    if asleep is not None:  # scaled to zero on purpose: nothing is sent, and the fallback may take it
+        return Candidate(Route.MODEL, asleep.message, problem=asleep)
     with context.clock("schema"):
         prompt = compose_prompt(request, context.engine)
     engine = context.engine
