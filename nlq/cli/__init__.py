@@ -22,7 +22,7 @@ from nlq.route import Mode
 COMMAND_MODULES = {  # subcommand -> module under nlq.cli with run(args) -> exit code
     "ask": "ask", "history": "history", "eval": "evaluation", "demo": "demo", "settings": "settings",
     "doctor": "doctor", "vet": "vet", "setup-role": "setup_role", "costs": "costs",
-    "bench-model": "bench_model",
+    "bench-model": "bench_model", "token": "token",
 }
 MODES = [mode.value for mode in Mode]
 
@@ -83,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="JSONL with a \"question\" on each line (default: the demo's golden questions on the "
                             "demo, else the examples)")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
+    token = commands.add_parser("token", help="create, list and revoke the HTTP API's tokens")
+    actions = token.add_subparsers(dest="action", required=True)
+    actions.add_parser("create", help="a new token, printed once").add_argument(
+        "--user", required=True, metavar="EMAIL", help="the user its calls are answered and logged as")
+    listing_tokens = actions.add_parser("list", help="id, user, created, last used, revoked")
+    listing_tokens.add_argument("--json", action="store_true", help="one JSON object per line")
+    actions.add_parser("revoke", help="stop a token working (it stays listed)").add_argument("id", type=int)
     return parser
 
 

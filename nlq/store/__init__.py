@@ -1,5 +1,5 @@
-"""nlq's application store: every answer (an append-only log), feedback, the examples it learns from and
-the question cache.
+"""nlq's application store: every answer (an append-only log), feedback, the examples it learns from, the
+question cache and the HTTP API's tokens.
 
 One SQLAlchemy database — a SQLite file in ``NLQ_DATA_DIR`` by default, PostgreSQL (``NLQ_APP_DB_URL``)
 when several app instances share it — whose schema is kept by Alembic migrations run at start. It is
@@ -26,9 +26,10 @@ from nlq.store.boundary import unavailable
 from nlq.store.cache import CacheTable
 from nlq.store.examples import ExampleBook, StoredExample
 from nlq.store.log import AnswerLog, LogEntry
+from nlq.store.tokens import StoredToken, TokenBook
 
-__all__ = ["AnswerLog", "AppStore", "CacheTable", "ExampleBook", "LogEntry", "StoredExample", "open_store",
-           "shared_engine", "store_file_identity"]
+__all__ = ["AnswerLog", "AppStore", "CacheTable", "ExampleBook", "LogEntry", "StoredExample", "StoredToken",
+           "TokenBook", "open_store", "shared_engine", "store_file_identity"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 4_242_001  # PostgreSQL advisory lock: two instances starting at once migrate one at a time
@@ -41,6 +42,7 @@ class AppStore:
         self.log = AnswerLog(engine)
         self.examples = ExampleBook(engine)
         self.cache = CacheTable(engine)
+        self.tokens = TokenBook(engine)
 
     def close(self) -> None:
         self.engine.dispose()

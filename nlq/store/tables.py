@@ -1,5 +1,5 @@
-"""The application store's tables, declared once: the answer log, feedback, question → SQL examples and the
-question cache."""
+"""The application store's tables, declared once: the answer log, feedback, question → SQL examples, the
+question cache and the HTTP API's tokens."""
 
 from __future__ import annotations
 
@@ -74,4 +74,15 @@ cached_sql = Table(
     Column("sql", Text, nullable=False),
     Column("model", String(200)),
     Column("stored_at", DateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user", String(200), nullable=False),  # the answer log's user for every call made with it
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 hex; the token is shown once only
+    Column("created_at", DateTime, nullable=False),
+    Column("last_used_at", DateTime),
+    Column("revoked_at", DateTime),  # a revoked token stays listed, and answers 401
 )
