@@ -40,6 +40,8 @@ class ErrorKind(StrEnum):
     STORE_UNAVAILABLE = "store_unavailable"
     ACCESS_DENIED = "access_denied"
     ADMIN_ONLY = "admin_only"
+    UNAUTHORIZED = "unauthorized"  # the HTTP API: no token, or one that is unknown or revoked
+    RATE_LIMITED = "rate_limited"  # the HTTP API: a token's calls a minute (NLQ_API_RATE_PER_MINUTE) are used up
     INTERNAL = "internal"
 
     @property
@@ -212,6 +214,22 @@ class ErrorReport:
 
     def to_dict(self) -> dict[str, str | None]:
         return {"kind": self.kind.value, "message": self.message, "hint": self.hint or None, "detail": self.detail}
+
+
+class Unauthorized(NlqError):
+    """A call to the HTTP API without a token nlq knows, or with a revoked one."""
+
+    kind = ErrorKind.UNAUTHORIZED
+
+
+class RateLimited(NlqError):
+    """A token made more calls this minute than NLQ_API_RATE_PER_MINUTE; ``retry_after_s`` says when to retry."""
+
+    kind = ErrorKind.RATE_LIMITED
+
+    def __init__(self, message: str, hint: str = "", *, retry_after_s: int = 60):
+        super().__init__(message, hint)
+        self.retry_after_s = retry_after_s
 
 
 # Wording shared by several call sites lives here so that every surface says the same thing.

@@ -10,7 +10,6 @@ every answer; a database URL's driver must be installed, or the first connection
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -22,11 +21,11 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from sqlalchemy.engine import URL, make_url
 
 from nlq.database import require_driver
-from nlq.errors import SettingsError, not_utf8
+from nlq.errors import SettingsError
 from nlq.schedule import check_hours
 from nlq.secrecy import ColumnRules
+from nlq.secrets_file import ENV_PREFIX, read_secrets
 
-ENV_PREFIX = "NLQ_"
 MODEL_PROVIDERS = ("ollama", "openai", "sagemaker", "bedrock")  # bedrock: only when the owner chooses it
 FALLBACK_PROVIDERS = ("bedrock",)
 DEFAULT_SECRETS_PATH = Path(".streamlit/secrets.toml")
@@ -170,6 +169,10 @@ class Settings(BaseSettings):
     )
     api_output_price: float = Field(
         0.015, ge=0, le=MAX_PRICE_USD, description="A hosted API's price per 1,000 completion tokens, USD."
+    )
+    api_rate_per_minute: int = Field(
+        30, ge=1, le=100_000, description="The HTTP API (`python -m nlq serve`): calls a minute one token may make; "
+        "more answer 429 with Retry-After."
     )
     ops_per_month: float = Field(
         50.0, ge=0, le=MAX_PRICE_USD * 1000, description="What running the GPU server costs a month besides the "
@@ -335,7 +338,7 @@ def load_settings(
     environ = os.environ if environ is None else environ
     known = {env_name(name) for name in Settings.model_fields}
     from_env = {key: value for key, value in environ.items() if key.startswith(ENV_PREFIX)}
-    from_secrets = _read_secrets(secrets_path)
+    from_secrets = read_secrets(secrets_path)
     unknown = sorted((set(from_env) | set(from_secrets)) - known)
     if unknown:
         raise SettingsError(
@@ -385,15 +388,3 @@ def allowed_range(name: str) -> str | None:
 
 def _number(value: Any) -> str:  # 1e15 as 1000000000000000 and 0.5 as 0.5: as typed into the variable
     return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def _read_secrets(path: Path | None) -> dict[str, Any]:
-    if path is None or not path.is_file():
-        return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as error:
-        raise not_utf8(path, error) from None
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise SettingsError(f"Could not read {path}: {error}.", "Fix the TOML syntax of that file.") from None
-    return {key: value for key, value in data.items() if key.startswith(ENV_PREFIX)}

@@ -22,7 +22,7 @@ from nlq.route import Mode
 COMMAND_MODULES = {  # subcommand -> module under nlq.cli with run(args) -> exit code
     "ask": "ask", "history": "history", "eval": "evaluation", "demo": "demo", "settings": "settings",
     "doctor": "doctor", "vet": "vet", "setup-role": "setup_role", "costs": "costs",
-    "bench-model": "bench_model", "token": "token",
+    "bench-model": "bench_model", "token": "token", "serve": "serve",
 }
 MODES = [mode.value for mode in Mode]
 
@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="JSONL with a \"question\" on each line (default: the demo's golden questions on the "
                             "demo, else the examples)")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
+    serve = commands.add_parser("serve", help="the HTTP API for other tools (POST /v1/ask, tokens from `token`)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=8600, help="port (default 8600)")
     token = commands.add_parser("token", help="create, list and revoke the HTTP API's tokens")
     actions = token.add_subparsers(dest="action", required=True)
     actions.add_parser("create", help="a new token, printed once").add_argument(

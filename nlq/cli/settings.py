@@ -16,7 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlalchemy.engine import make_url
 
 from nlq.errors import EXIT_DONE, EXIT_USAGE, SettingsError
-from nlq.settings import DEFAULT_SECRETS_PATH, Settings, _read_secrets, env_name, load_settings
+from nlq.secrets_file import read_secrets
+from nlq.settings import DEFAULT_SECRETS_PATH, Settings, env_name, load_settings
 
 DEMO_DATABASE = "(demo database)"
 SECRET_FIELDS = ("model_api_key",)  # shown only as set or not
@@ -54,7 +55,7 @@ def settings_in_effect(environ: Mapping[str, str], secrets_path: Path | None) ->
     """The values nlq would run with here, one line each: variable, value (secrets masked), and where it came
     from, with the default beside any value that differs from it. A malformed setting raises SettingsError."""
     settings = load_settings(environ, secrets_path)
-    from_secrets = _read_secrets(secrets_path)
+    from_secrets = read_secrets(secrets_path)
     width = max(len(env_name(name)) for name in Settings.model_fields)
     lines = []
     changed = 0

@@ -1,0 +1,72 @@
+"""The HTTP API's OpenAPI 3 document (``GET /v1/openapi.json``), written out rather than generated: the
+answer object is ``python -m nlq ask --json``'s, a public contract documented in docs/cli.md, and the document
+says so instead of guessing a schema from code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nlq import __version__
+
+ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
+    "type": "object", "required": ["kind", "message"],
+    "properties": {"kind": {"type": "string", "description": "stable name of the failure (nlq.errors.ErrorKind)"},
+                   "message": {"type": "string"}, "hint": {"type": "string", "nullable": True}}}}}
+ASK = {"type": "object", "required": ["question"], "additionalProperties": False, "properties": {
+    "question": {"type": "string"},
+    "route": {"type": "string", "enum": ["auto", "rules", "model"], "default": "auto"},
+    "history": {"type": "array", "description": "the previous answer's history, for a follow-up question",
+                "items": {"type": "object", "required": ["question", "sql"],
+                          "properties": {"question": {"type": "string"}, "sql": {"type": "string"}}}},
+    "choose": {"type": "array", "items": {"type": "string"},
+               "description": "readings picked from an answer's clarify options"},
+    "limit": {"type": "integer", "minimum": 0, "maximum": 100000, "default": 1000,
+              "description": "rows included in the answer"}}}
+ANSWER = {"type": "object", "description": "The object `python -m nlq ask --json` prints (docs/cli.md), plus "
+          "answer_id (its id in the answer log), not_recorded and journaled.",
+          "properties": {"answer_id": {"type": "integer", "nullable": True}, "question": {"type": "string"},
+                         "route": {"type": "string", "nullable": True}, "sql": {"type": "string", "nullable": True},
+                         "columns": {"type": "array", "items": {"type": "string"}},
+                         "rows": {"type": "array", "items": {"type": "array", "items": {}}},
+                         "row_count": {"type": "integer"}, "error": {"nullable": True, "type": "object"}},
+          "additionalProperties": True}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    words = {400: "bad input", 401: "no token, or an unknown or revoked one", 403: "the user is not allowed",
+             404: "not found (or not yours)", 429: "rate limit: see the Retry-After header",
+             500: "a bug in nlq (logged)", 503: "nlq's store cannot be reached"}
+    return {str(status): {"description": words[status], "content": {"application/json": {"schema": ERROR}}}
+            for status in statuses}
+
+
+def json_of(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def openapi_document() -> dict[str, Any]:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "nlq", "version": __version__,
+                 "description": "Questions about your database in plain language, answered by nlq."},
+        "components": {"securitySchemes": {"token": {"type": "http", "scheme": "bearer",
+                                                     "description": "python -m nlq token create --user EMAIL"}}},
+        "security": [{"token": []}],
+        "paths": {
+            "/v1/health": {"get": {"summary": "Whether the service is up, its database and model", "security": [],
+                                   "responses": {"200": {"description": "up", **json_of({"type": "object"})}}}},
+            "/v1/ask": {"post": {"summary": "Answer a question, logged under the token's user",
+                                 "requestBody": {"required": True, **json_of(ASK)},
+                                 "responses": {"200": {"description": "the answer (which may be a refusal or a "
+                                                       "question back: see error and clarify)", **json_of(ANSWER)},
+                                               **_errors(400, 401, 403, 429, 500, 503)}}},
+            "/v1/answers/{answer_id}": {"get": {
+                "summary": "One answer-log entry: the user's own, or anyone's for an admin",
+                "parameters": [{"name": "answer_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "the entry", **json_of({"type": "object"})},
+                              **_errors(400, 401, 403, 404, 429, 500, 503)}}},
+            "/v1/openapi.json": {"get": {"summary": "This document",
+                                         "responses": {"200": {"description": "OpenAPI 3"},
+                                                       **_errors(401, 429)}}},
+        },
+    }
