@@ -193,3 +193,29 @@ def test_serve_binds_localhost_by_default(cli_env: dict[str, str], demo_dir: Pat
         process.terminate()
         out, _ = process.communicate(timeout=30)
     assert json.loads(out.splitlines()[0])["event"] == "serve"
+
+
+def test_a_bug_is_a_logged_500_without_a_trace(served: Served, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    configure_json_logging()
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("nlq.api.ask", broken)
+    failed = served.call("POST", "/v1/ask", "ana@example.com", json={"question": "How many orders?"})
+    _error(failed, 500, "internal")
+    assert "secret internals" not in failed.text and "RuntimeError" not in failed.text
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert any(line.get("event") == "api_error" and "secret internals" in line["traceback"] for line in logged)
+
+
+def test_the_documented_client_works(served: Served) -> None:
+    text = (ROOT / "docs" / "cli.md").read_text()
+    code = text.split("chat-bot-style client", 1)[1].split("```python\n", 1)[1].split("```\n", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)  # the docs' own snippet, run as a reader would
+    namespace.update(API=f"http://127.0.0.1:{served.port}", TOKEN=served.tokens["ana@example.com"])
+    assert "SELECT" in namespace["reply"]("How many orders per sales channel?")
+    namespace["TOKEN"] = "revoked-or-wrong"
+    assert namespace["reply"]("How many orders?").startswith("Sorry: This token is unknown")
