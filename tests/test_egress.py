@@ -12,9 +12,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -107,3 +109,43 @@ def test_the_trace_parser_sees_outside_addresses(tmp_path: Path) -> None:
                      'inet_pton(AF_INET6, "2001:4860::8888", &sin6_addr), sin6_scope_id=0}, 28) = 0\n'
                      '14 connect(7, {sa_family=AF_UNIX, sun_path="/run/x"}, 110) = 0\n')
     assert destinations(trace) == {("151.101.1.1", 443), ("2001:4860::8888", 53)}
+
+
+def test_the_http_api_contacts_only_the_database_and_the_model_server(
+        pg_demo_url: str, postgres: PostgresServer, standin: StandinModelServer, tmp_path: Path) -> None:
+    """Issue 18: the same proof for ``python -m nlq serve``, asked a rules question and a model question."""
+    strace = shutil.which("strace")
+    assert strace, "strace is missing: scripts/test.sh installs it"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NLQ_")}
+    env.update({"NLQ_DATABASE_URL": pg_demo_url, "NLQ_MODEL_URL": standin.url, "NLQ_DATA_DIR": str(tmp_path),
+                "NLQ_SEMANTIC_MODEL": str(ROOT / "nlq" / "demo" / "semantic_model.yaml"), "NLQ_CACHE": "false"})
+    made = subprocess.run([sys.executable, "-m", "nlq", "token", "create", "--user", "ana@example.com"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=120, check=True)
+    token = made.stdout.splitlines()[0].strip()
+    trace, port = tmp_path / "api.trace", free_port()
+    process = subprocess.Popen([strace, "-f", "-e", "trace=connect", "-o", str(trace), sys.executable, "-m", "nlq",
+                                "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        headers = {"Authorization": f"Bearer {token}"}
+        rules = httpx.post(f"{base}/v1/ask", json={"question": "Revenue by region in 2024"}, headers=headers,
+                           timeout=60).json()
+        model = httpx.post(f"{base}/v1/ask", json={"question": "How did monthly revenue develop in 2025?"},
+                           headers=headers, timeout=60).json()
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.communicate(timeout=30)
+    assert rules["route"] == "rules" and model["route"] == "model", (rules, model)
+    model_port = int(standin.url.rsplit(":", 1)[1])
+    contacted = destinations(trace)
+    assert ("127.0.0.1", postgres.port) in contacted and ("127.0.0.1", model_port) in contacted
+    assert contacted <= {("127.0.0.1", postgres.port), ("127.0.0.1", model_port)}, contacted
+    assert not re.search(r"connect\(\d+, \{sa_family=AF_INET6?, sin6?_port=htons\(53\)", trace.read_text())
