@@ -9,6 +9,7 @@ other than what ran; what it does not recognise it leaves out rather than guesse
 
 from __future__ import annotations
 
+import functools
 from typing import ClassVar
 
 import sqlglot
@@ -24,9 +25,11 @@ AGGREGATES = {exp.Sum: "sum", exp.Avg: "average", exp.Min: "smallest", exp.Max: 
 MAX_PARTS = 6  # conditions or measures named before "and N more"
 
 
+@functools.lru_cache(maxsize=64)
 def main_select(sql: str, dialect: str) -> exp.Select | None:
     """The SELECT that answers, parsed from the SQL that ran (inside nlq's own outer cap, if it added one);
-    None when sqlglot cannot read it."""
+    None when sqlglot cannot read it. Kept for a few answers: the chart's top-N test and the evidence step read
+    the same SQL, and nothing changes the tree."""
     try:
         tree = sqlglot.parse_one(sql, read=dialect)
     except SqlglotError:
@@ -162,7 +165,9 @@ def _ranges(conditions: list[exp.Expression]) -> list[exp.Expression]:
         previous = merged[-1] if merged else None
         if (isinstance(previous, exp.GTE) and isinstance(condition, exp.LT | exp.LTE)
                 and previous.this == condition.this):
-            merged[-1] = _Range(this=previous.this, low=previous.expression, high=condition.expression,
+            # copies: the parsed tree is shared (main_select's cache) and a new parent would re-wire it
+            merged[-1] = _Range(this=previous.this.copy(), low=previous.expression.copy(),
+                                high=condition.expression.copy(),
                                 inclusive=isinstance(condition, exp.LTE))
         else:
             merged.append(condition)
