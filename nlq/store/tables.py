@@ -1,9 +1,9 @@
 """The application store's tables, declared once: the answer log, feedback, question → SQL examples, the
-question cache and the HTTP API's tokens."""
+question cache, the HTTP API's tokens, dashboards and verified answers."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -35,6 +35,8 @@ answers = Table(
     Column("summary", Text),  # the answer's one sentence (0005)
     Column("explanation", Text),  # JSON: what its SQL does, in words (0005)
     Column("checks", Text),  # JSON: its trust checks, [{kind, message}] (0005)
+    Column("tile_id", Integer),  # the dashboard tile this answer refreshed (0007)
+    Column("verified_id", Integer),  # the verified answer that answered it (0007)
 )
 
 feedback = Table(
@@ -85,4 +87,51 @@ api_tokens = Table(
     Column("created_at", DateTime, nullable=False),
     Column("last_used_at", DateTime),
     Column("revoked_at", DateTime),  # a revoked token stays listed, and answers 401
+)
+
+dashboards = Table(
+    "dashboards",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", String(200), nullable=False),
+    Column("owner", String(200), nullable=False, index=True),
+    Column("shared", Boolean, nullable=False, server_default="0"),  # an admin shares: everyone signed in may view
+    Column("refresh_seconds", Integer, nullable=False, server_default="3600"),  # how old a tile's data may get
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+dashboard_tiles = Table(
+    "dashboard_tiles",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dashboard_id", Integer, ForeignKey("dashboards.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),  # order in the grid, from 0
+    Column("title", String(200), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("sql", Text, nullable=False),  # re-run (and re-vetted) on every refresh; rows are never stored
+    Column("database", String(200)),
+    Column("chart", Text),  # JSON: the chart choice the answer had
+    Column("formatting", Text),  # JSON: number formats, pivot
+    Column("answer_id", Integer, ForeignKey("answers.id")),  # the answer it was pinned from
+    Column("pinned_by", String(200), nullable=False),
+    Column("pinned_at", DateTime, nullable=False),
+)
+
+verified_answers = Table(
+    "verified_answers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("question", Text, nullable=False),
+    Column("question_key", String(64), nullable=False, index=True),  # sha256 of the normalised question
+    Column("understanding_key", String(64), index=True),  # the rules tier's reading of it, when it has one
+    Column("title", String(200)),
+    Column("sql", Text, nullable=False),
+    Column("database", String(200)),
+    Column("status", String(20), nullable=False, index=True),  # verified, stale
+    Column("answer_id", Integer, ForeignKey("answers.id")),
+    Column("verified_by", String(200), nullable=False),
+    Column("verified_at", DateTime, nullable=False),
+    Column("fingerprint", String(64)),  # the schema it was last checked against
+    Column("note", Text),  # why it is stale
 )
