@@ -50,12 +50,13 @@ def test_dockerfile_promises() -> None:
 def test_compose_services_health_and_volumes() -> None:
     compose = _compose()
     services = compose["services"]
-    assert set(services) == {"postgres", "setup", "ollama", "ollama-cpu", "ollama-pull", "app"}
-    for name in ("postgres", "ollama", "ollama-cpu", "app"):
+    assert set(services) == {"postgres", "setup", "ollama", "ollama-cpu", "ollama-pull", "app", "api"}
+    for name in ("postgres", "ollama", "ollama-cpu", "app", "api"):
         assert services[name]["healthcheck"]["test"], name
     assert set(compose["volumes"]) == {"postgres-data", "ollama-models", "app-data"}
     assert "ports" not in services["postgres"] and "ports" not in services["ollama"]  # reachable from the app only
-    assert [n for n, s in services.items() if "ports" in s] == ["app"]
+    assert [n for n, s in services.items() if "ports" in s] == ["app", "api"]
+    assert [n for n, s in services.items() if "profiles" not in s] == ["postgres", "setup", "app"]  # plain `up`
     gpu = services["ollama"]["deploy"]["resources"]["reservations"]["devices"][0]
     assert gpu["capabilities"] == ["gpu"] and services["ollama"]["profiles"] == ["gpu"]
     assert services["ollama-cpu"]["profiles"] == ["cpu"] and "deploy" not in services["ollama-cpu"]
@@ -131,9 +132,12 @@ def test_the_template_keeps_everything_private() -> None:
     assert network["AwsvpcConfiguration"]["AssignPublicIp"] == "DISABLED"
     stickiness = {a["Key"]: a["Value"] for a in resources["AppTargets"]["Properties"]["TargetGroupAttributes"]}
     assert stickiness["stickiness.enabled"] == "true"
-    for group in ("ModelGroup", "DatabaseGroup"):  # reachable from the app's security group only
-        rules = resources[group]["Properties"]["SecurityGroupIngress"]
-        assert all(rule["SourceSecurityGroupId"] == "AppGroup" and "CidrIp" not in rule for rule in rules)
+    for api in ("none", "internal"):  # reachable from the app's security group only (and the API's, when on)
+        sources = [{"Ref": "AppGroup"}] if api == "none" else [{"Ref": "AppGroup"}, {"Ref": "ApiGroup"}]
+        for group in ("ModelGroup", "DatabaseGroup"):
+            rules = _stack(ApiService=api)[group]["Properties"]["SecurityGroupIngress"]
+            assert all(rule["SourceSecurityGroupId"] in sources and "CidrIp" not in rule for rule in rules)
+            assert {rule["SourceSecurityGroupId"]["Ref"] for rule in rules} == {s["Ref"] for s in sources}
     task = resources["AppTask"]["Properties"]["ContainerDefinitions"][0]
     assert {"Name": "SECRETS_TOML", "ValueFrom": "SignInSecret"} in task["Secrets"]  # sign-in's [auth], secret
     assert {"Name": "NLQ_ALLOWED_USERS", "Value": "AllowedUsers"} in task["Environment"]
@@ -409,3 +413,159 @@ def test_the_app_reads_the_hours_the_stack_passes() -> None:
         for wake, sleep in ((8, 18), (0, 23)):
             hours = schedule.parse_hours(f"{choice} {wake}-{sleep} Europe/London")
             assert set(hours.days) == expected and (hours.start.hour, hours.end.hour) == (wake, sleep)
+
+
+# --- the HTTP API (python -m nlq serve): a compose profile and ApiService=internal, never public ------------
+
+API_RESOURCES = {"ApiBalancerGroup", "ApiGroup", "ApiBalancer", "ApiTargets", "ApiListener", "ApiTask",
+                 "ApiEcsService"}
+
+
+def _settings_names() -> set[str]:
+    from nlq.settings import Settings, env_name
+
+    return {env_name(name) for name in Settings.model_fields}
+
+
+def test_the_compose_api_service_shares_the_apps_store_and_stays_on_loopback() -> None:
+    services = _compose()["services"]
+    api, app = services["api"], services["app"]
+    assert api["profiles"] == ["api"]  # `docker compose up` without --profile api is as before
+    assert api["image"] == app["image"] and api["build"] == app["build"]  # the app's image
+    assert api["command"][:3] == ["/app/.venv/bin/python", "-m", "nlq"]
+    serve = api["command"][3:]
+    assert serve[0] == "serve" and serve[serve.index("--host") + 1] == "0.0.0.0"  # inside the container only
+    port = serve[serve.index("--port") + 1]
+    assert api["ports"] and all(p.startswith("127.0.0.1:") for p in api["ports"])  # the host's loopback only
+    assert [p.rsplit(":", 1)[1] for p in api["ports"]] == [port]
+    assert api["volumes"] == app["volumes"]  # the same NLQ_DATA_DIR volume …
+    env = api["environment"]
+    for name in ("NLQ_APP_DB_URL", "NLQ_DATABASE_URL", "NLQ_MODEL", "NLQ_MODEL_URL", "NLQ_ALLOWED_USERS",
+                 "NLQ_ADMINS"):  # … and the same store, database, model and users
+        assert env[name] == app["environment"][name], name
+    assert env["NLQ_API_RATE_PER_MINUTE"] == "${API_RATE_PER_MINUTE:-30}"
+    assert {k for k in env if k.startswith("NLQ_")} <= _settings_names()  # serve refuses unknown settings
+    health = " ".join(api["healthcheck"]["test"])
+    assert f"http://127.0.0.1:{port}/v1/health" in health
+    assert api["depends_on"]["app"]["condition"] == "service_healthy"  # the app migrates the store first
+    from nlq.cli import build_parser
+
+    args = build_parser().parse_args(serve)
+    assert (args.host, args.port) == ("0.0.0.0", int(port))
+
+
+def test_docker_compose_accepts_the_file_with_and_without_the_api_profile(tmp_path: Path) -> None:
+    docker = shutil.which("docker")
+    if not docker or subprocess.run([docker, "compose", "version"], capture_output=True, timeout=30).returncode:
+        pytest.skip("no docker compose here")
+    env = {**os.environ, "POSTGRES_PASSWORD": "a", "STORE_PASSWORD": "b", "READER_PASSWORD": "c"}
+    env.pop("COMPOSE_PROFILES", None)
+
+    def services(*profiles: str) -> set[str]:
+        args = [a for p in profiles for a in ("--profile", p)]
+        done = subprocess.run([docker, "compose", "-f", str(ROOT / "docker-compose.yml"), *args, "config",
+                               "--services"], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return set(done.stdout.split())
+
+    assert services() == {"postgres", "setup", "app"}
+    assert services("api") == {"postgres", "setup", "app", "api"}
+
+
+@pytest.mark.parametrize("api", ["none", "internal"])
+@pytest.mark.parametrize("tier", ["single", "fleet", "bedrock"])
+def test_the_template_passes_cfn_lint_with_the_api_on_and_off(api: str, tier: str) -> None:
+    cfn_lint = shutil.which("cfn-lint", path=str(VENV_BIN)) or shutil.which("cfn-lint")
+    assert cfn_lint, "cfn-lint is in requirements-dev.txt"
+    given = [f"ApiService={api}", f"ModelTier={tier}", "AppImage=example/nlq:1.0"]
+    if tier == "fleet":
+        given.append("ApiCertificateArn=arn:aws:acm:eu-west-1:123456789012:certificate/abc")
+    done = subprocess.run([cfn_lint, str(TEMPLATE), "--parameters", *given], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_api_is_off_by_default_and_changes_nothing_else() -> None:
+    template = _template_with_functions()
+    assert template["Parameters"]["ApiService"]["Default"] == "none"
+    for tier in ("single", "fleet", "bedrock"):
+        off, on = _stack(ModelTier=tier), _stack(ModelTier=tier, ApiService="internal")
+        assert not set(off) & API_RESOURCES and set(on) - set(off) == API_RESOURCES
+        changed = {name for name in off if off[name] != on[name]}
+        groups = {"DatabaseGroup", "ModelGroup", "ModelBalancerGroup", "EndpointGroup"}
+        assert changed <= groups, changed  # only the rules letting the API's tasks in, as the app's are
+    assert "ApiUrl" not in {k for k, v in template["Outputs"].items()
+                            if _conditions(template).get(v.get("Condition", ""), True)}
+
+
+@pytest.mark.parametrize("https", [False, True])
+def test_the_api_is_reachable_only_inside_the_vpc(https: bool) -> None:
+    cert = "arn:aws:acm:eu-west-1:123456789012:certificate/abc" if https else ""
+    stack = _stack(ApiService="internal", ApiCertificateArn=cert)
+    private = [{"Ref": "PrivateSubnetA"}, {"Ref": "PrivateSubnetB"}]
+    balancer = stack["ApiBalancer"]["Properties"]
+    assert balancer["Scheme"] == "internal" and balancer["Subnets"] == private
+    assert balancer["SecurityGroups"] == [{"Ref": "ApiBalancerGroup"}]
+    port = 443 if https else 80
+    assert stack["ApiBalancerGroup"]["Properties"]["SecurityGroupIngress"] == [
+        {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "CidrIp": {"Ref": "ApiAllowedCidr"}}]
+    assert stack["ApiGroup"]["Properties"]["SecurityGroupIngress"] == [
+        {"IpProtocol": "tcp", "FromPort": 8600, "ToPort": 8600, "SourceSecurityGroupId": {"Ref": "ApiBalancerGroup"}}]
+    listener = stack["ApiListener"]["Properties"]
+    assert listener["LoadBalancerArn"] == {"Ref": "ApiBalancer"} and listener["Port"] == port
+    assert listener["Protocol"] == ("HTTPS" if https else "HTTP") and ("Certificates" in listener) is https
+    assert listener["DefaultActions"] == [{"Type": "forward", "TargetGroupArn": {"Ref": "ApiTargets"}}]
+    for public in ("HttpListener", "HttpsListener"):  # the internet-facing balancer never forwards to the API
+        if public in stack:
+            assert "ApiTargets" not in str(stack[public])
+    assert "8600" not in str(stack["LoadBalancerGroup"]) and "ApiGroup" not in str(stack["AppGroup"])
+    service = stack["ApiEcsService"]["Properties"]
+    network = service["NetworkConfiguration"]["AwsvpcConfiguration"]
+    assert network == {"AssignPublicIp": "DISABLED", "Subnets": private, "SecurityGroups": [{"Ref": "ApiGroup"}]}
+    assert service["LoadBalancers"] == [{"ContainerName": "nlq-api", "ContainerPort": 8600,
+                                         "TargetGroupArn": {"Ref": "ApiTargets"}}]
+    parameter = _template_with_functions()["Parameters"]["ApiAllowedCidr"]
+    pattern = re.compile(parameter["AllowedPattern"])
+    assert pattern.fullmatch(parameter["Default"]) and parameter["Default"] == stack["Vpc"]["Properties"]["CidrBlock"]
+    for cidr in ("10.0.0.0/8", "172.16.0.0/12", "192.168.4.0/24", "10.42.10.0/24"):
+        assert pattern.fullmatch(cidr), cidr
+    for cidr in ("0.0.0.0/0", "203.0.113.0/24", "10.0.0.0/7", "172.32.0.0/16", "192.168.0.0/15", "8.8.8.8/32"):
+        assert not pattern.fullmatch(cidr), cidr  # never public, and never wider than a private range
+
+
+def test_the_api_task_runs_serve_on_the_apps_store_with_its_health_check_and_rate_limit() -> None:
+    template = _template_with_functions()
+    for given in ({}, {"ModelTier": "fleet"}, {"ModelTier": "bedrock"}, {"SleepOutsideHours": "true"}):
+        stack = _stack(ApiService="internal", **given)
+        targets = stack["ApiTargets"]["Properties"]
+        assert targets["HealthCheckPath"] == "/v1/health" and targets["Port"] == 8600
+        assert targets["TargetType"] == "ip" and targets["Matcher"] == {"HttpCode": "200"}
+        app = stack["AppTask"]["Properties"]
+        task = stack["ApiTask"]["Properties"]
+        container = task["ContainerDefinitions"][0]
+        assert container["Image"] == app["ContainerDefinitions"][0]["Image"] == {"Ref": "AppImage"}
+        command = container["Command"]
+        assert command[:4] == ["/app/.venv/bin/python", "-m", "nlq", "serve"]
+        assert command[command.index("--host") + 1] == "0.0.0.0" and command[command.index("--port") + 1] == "8600"
+        assert container["PortMappings"] == [{"ContainerPort": 8600, "Protocol": "tcp"}]
+        env = {e["Name"]: e["Value"] for e in container["Environment"]}
+        assert env == _app_environment(stack) | {"NLQ_API_RATE_PER_MINUTE": {"Ref": "ApiRatePerMinute"}}
+        assert {k for k in env if k.startswith("NLQ_")} <= _settings_names()
+        secrets = {s["Name"]: s["ValueFrom"] for s in container["Secrets"]}
+        assert secrets == {"NLQ_DATABASE_URL": {"Ref": "DatabaseUrlSecret"},  # the app's store: one set of tokens
+                           "NLQ_APP_DB_URL": {"Ref": "AppDbUrlSecret"}}
+        assert (task["ExecutionRoleArn"], task["TaskRoleArn"]) == (app["ExecutionRoleArn"], app["TaskRoleArn"])
+        reachable = [stack[g]["Properties"]["SecurityGroupIngress"] for g in
+                     ("DatabaseGroup", "ModelGroup", "ModelBalancerGroup", "EndpointGroup") if g in stack]
+        for rules in reachable:  # the API's tasks reach what the app's reach, on the same ports
+            ports = {group: sorted((r["FromPort"], r["ToPort"]) for r in rules
+                                   if r["SourceSecurityGroupId"] == {"Ref": group})
+                     for group in ("AppGroup", "ApiGroup")}
+            assert ports["ApiGroup"] == ports["AppGroup"] and ports["AppGroup"]
+    from nlq.settings import Settings
+
+    rate = template["Parameters"]["ApiRatePerMinute"]
+    field = Settings.model_fields["api_rate_per_minute"]
+    bounds = {type(m).__name__: m for m in field.metadata}
+    assert rate["Default"] == field.default and rate["MinValue"] == bounds["Ge"].ge
+    assert rate["MaxValue"] == bounds["Le"].le  # every value the stack accepts, serve accepts
