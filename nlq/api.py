@@ -30,6 +30,7 @@ from starlette.routing import Route
 from nlq.access import AccessPolicy, User, visible_users
 from nlq.answer import Turn
 from nlq.api_schema import openapi_document
+from nlq.dashboards import access, refresh
 from nlq.errors import AccessDenied, ErrorKind, InputError, NlqError, NotFound, RateLimited, Unauthorized
 from nlq.pipeline import ask
 from nlq.route import Mode
@@ -138,6 +139,21 @@ class Api:
             raise NotFound(f"There is no answer {answer_id} of yours.", "Use the answer_id that /v1/ask returned.")
         return json_response(asdict(entry))
 
+    async def dashboard(self, request: Request) -> Response:
+        """A dashboard the user may view (else 404), each tile with fresh data: run now, or kept from a run
+        within the dashboard's refresh interval (the same cache as the app's Dashboards page)."""
+        user = await run_in_threadpool(self.user_of, request)
+        try:
+            dashboard_id = int(request.path_params["dashboard_id"])
+        except ValueError:
+            raise InputError("A dashboard id is a whole number.", "Use the id the Dashboards page shows.") from None
+
+        def fresh() -> dict[str, object]:
+            found = access.open_dashboard(self.app.store.get().dashboards, user, dashboard_id)
+            return refresh.as_dict(found, refresh.refresh(self.app, found, user.id, source="api"))
+
+        return json_response(await run_in_threadpool(fresh))
+
     async def openapi(self, request: Request) -> Response:
         """This API described as OpenAPI 3, for client generators and for reading."""
         await run_in_threadpool(self.user_of, request)
@@ -211,6 +227,7 @@ def build_api(app: App) -> Starlette:
     routes = [Route("/v1/health", guarded(api.health), methods=["GET"]),
               Route("/v1/ask", guarded(api.ask), methods=["POST"]),
               Route("/v1/answers/{answer_id}", guarded(api.answer), methods=["GET"]),
+              Route("/v1/dashboards/{dashboard_id}", guarded(api.dashboard), methods=["GET"]),
               Route("/v1/openapi.json", guarded(api.openapi), methods=["GET"])]
     return Starlette(routes=routes, lifespan=lifespan,
                      exception_handlers={HTTPException: not_found, Exception: error_response_handler})

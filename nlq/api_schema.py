@@ -31,6 +31,18 @@ ANSWER = {"type": "object", "description": "The object `python -m nlq ask --json
                          "row_count": {"type": "integer"}, "error": {"nullable": True, "type": "object"}},
           "additionalProperties": True}
 
+TILE = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "position": {"type": "integer"}, "title": {"type": "string"},
+    "question": {"type": "string"}, "sql": {"type": "string"},
+    "chart_type": {"type": "string", "description": "the chart the tile is drawn as"},
+    "data_at": {"type": "string", "format": "date-time", "description": "when its rows were read (UTC)"},
+    "from_cache": {"type": "boolean", "description": "kept from a run within the refresh interval"},
+    "answer": {**ANSWER, "description": "the tile's fresh answer; its error says why it could not be refreshed"}}}
+DASHBOARD = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "title": {"type": "string"}, "owner": {"type": "string"},
+    "shared": {"type": "boolean"}, "refresh_seconds": {"type": "integer"},
+    "tiles": {"type": "array", "items": TILE}}}
+
 
 def _errors(*statuses: int) -> dict[str, Any]:
     words = {400: "bad input", 401: "no token, or an unknown or revoked one", 403: "the user is not allowed",
@@ -64,6 +76,12 @@ def openapi_document() -> dict[str, Any]:
                 "summary": "One answer-log entry: the user's own, or anyone's for an admin",
                 "parameters": [{"name": "answer_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
                 "responses": {"200": {"description": "the entry", **json_of({"type": "object"})},
+                              **_errors(400, 401, 403, 404, 429, 500, 503)}}},
+            "/v1/dashboards/{dashboard_id}": {"get": {
+                "summary": "A dashboard the user may view (own, shared, any for an admin), its tiles with fresh data",
+                "parameters": [{"name": "dashboard_id", "in": "path", "required": True,
+                                "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "the dashboard and its tiles", **json_of(DASHBOARD)},
                               **_errors(400, 401, 403, 404, 429, 500, 503)}}},
             "/v1/openapi.json": {"get": {"summary": "This document",
                                          "responses": {"200": {"description": "OpenAPI 3"},

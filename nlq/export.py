@@ -35,24 +35,29 @@ def excel_bytes(answer: Answer) -> bytes:
     """The data sheet with its columns titled in words, number formats by meaning and widths that fit."""
     frame = answer.frame if answer.frame is not None else pd.DataFrame()
     buffer = io.BytesIO()
-    formats = column_formats(frame)
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        data = _without_timezones(without_float_noise(frame))
-        data.columns = [formats[str(c)].title for c in frame.columns]
-        data.to_excel(writer, sheet_name=DATA_SHEET, index=False)
-        sheet = writer.sheets[DATA_SHEET]
-        for index, name in enumerate(frame.columns, start=1):
-            fmt = formats[str(name)]
-            letter = get_column_letter(index)
-            number_format = excel_number_format(fmt.kind)
-            for cell in sheet[letter][1:]:
-                if number_format:
-                    cell.number_format = number_format
-            longest = max([len(fmt.title), *(len(str(v)) for v in frame[name].head(200))])
-            sheet.column_dimensions[letter].width = min(60, longest + 2)
+        write_frame(writer, frame, DATA_SHEET)
         provenance(answer).to_excel(writer, sheet_name=ABOUT_SHEET, index=False)
         writer.sheets[ABOUT_SHEET].column_dimensions["B"].width = 100
     return buffer.getvalue()
+
+
+def write_frame(writer: pd.ExcelWriter, frame: pd.DataFrame, sheet_name: str) -> None:
+    """One result as a sheet, as every nlq download writes it (an answer's file, a dashboard's tiles)."""
+    formats = column_formats(frame)
+    data = _without_timezones(without_float_noise(frame))
+    data.columns = [formats[str(c)].title for c in frame.columns]
+    data.to_excel(writer, sheet_name=sheet_name, index=False)
+    sheet = writer.sheets[sheet_name]
+    for index, name in enumerate(frame.columns, start=1):
+        fmt = formats[str(name)]
+        letter = get_column_letter(index)
+        number_format = excel_number_format(fmt.kind)
+        for cell in sheet[letter][1:]:
+            if number_format:
+                cell.number_format = number_format
+        longest = max([len(fmt.title), *(len(str(v)) for v in frame[name].head(200))])
+        sheet.column_dimensions[letter].width = min(60, longest + 2)
 
 
 def excel_filename(answer: Answer) -> str:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nlq.access import LOCAL_USER_ID
 from nlq.answer import Answer
 from nlq.cache import CachedSql, CacheKey
+from nlq.dashboards.cache import TileCache
 from nlq.database import DEFAULT_CONNECT_TIMEOUT_S
 from nlq.engine import Engine, open_engine
 from nlq.errors import StoreUnavailable
@@ -146,6 +147,7 @@ class App:
     engine: Engine
     store: StoreHandle
     journal: Journal
+    tiles: TileCache = field(default_factory=TileCache)  # dashboard tiles' fresh results, shared by all viewers
 
     @property
     def settings(self) -> Settings:

@@ -24,12 +24,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from nlq.database import DEFAULT_CONNECT_TIMEOUT_S, connect_args
 from nlq.store.boundary import unavailable
 from nlq.store.cache import CacheTable
+from nlq.store.dashboards import DashboardBook
 from nlq.store.examples import ExampleBook, StoredExample
 from nlq.store.log import AnswerLog, LogEntry
 from nlq.store.tokens import StoredToken, TokenBook
 
-__all__ = ["AnswerLog", "AppStore", "CacheTable", "ExampleBook", "LogEntry", "StoredExample", "StoredToken",
-           "TokenBook", "open_store", "shared_engine", "store_file_identity"]
+__all__ = ["AnswerLog", "AppStore", "CacheTable", "DashboardBook", "ExampleBook", "LogEntry", "StoredExample",
+           "StoredToken", "TokenBook", "open_store", "shared_engine", "store_file_identity"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 4_242_001  # PostgreSQL advisory lock: two instances starting at once migrate one at a time
@@ -43,6 +44,7 @@ class AppStore:
         self.examples = ExampleBook(engine)
         self.cache = CacheTable(engine)
         self.tokens = TokenBook(engine)
+        self.dashboards = DashboardBook(engine)
 
     def close(self) -> None:
         self.engine.dispose()
