@@ -44,6 +44,30 @@ class RouteNote:
     reason: str
 
 
+@dataclass(frozen=True)
+class VerifiedMark:
+    """Who verified the SQL that answered, and when: what the green badge says and ``--json`` carries."""
+
+    id: int
+    question: str  # the question the admin verified, which this one means the same as
+    verified_by: str
+    verified_at: datetime  # UTC
+    title: str | None = None
+    checked_on: str | None = field(default=None, compare=False, repr=False)  # the schema it last ran on
+
+    @property
+    def badge(self) -> str:
+        """"Verified by ana@example.com on 12 Nov" (with the year when it is not this one)."""
+        day = f"{self.verified_at.day} {self.verified_at:%b}"
+        if self.verified_at.year != datetime.now(UTC).year:
+            day += f" {self.verified_at.year}"
+        return f"Verified by {self.verified_by} on {day}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "question": self.question, "title": self.title, "verified_by": self.verified_by,
+                "verified_at": self.verified_at.isoformat()}
+
+
 @dataclass(frozen=True, eq=False)
 class Answer:
     question: str
@@ -73,6 +97,7 @@ class Answer:
     explanation: tuple[str, ...] = ()  # what the SQL does, in words, from its tree (nlq.explain)
     checks: tuple[TrustCheck, ...] = ()  # warnings a reader should see before trusting it (nlq.checks)
     currency: str | None = None  # what its money columns are in, from the semantic model
+    verified: VerifiedMark | None = None  # the verified answer whose SQL answered (route ``verified``)
     asked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -112,6 +137,8 @@ class Answer:
             parts.append("answered without a model" if self.ok else "rules only")
         elif self.route is Route.CACHE:
             parts.append("from the cache, without a model")
+        elif self.route is Route.VERIFIED:
+            parts.append("verified answer, without a model")
         elif self.model:
             parts.append(self.model)
         if self.repair_rounds:
@@ -177,6 +204,7 @@ class Answer:
             "summary": self.summary,
             "explanation": list(self.explanation),
             "checks": [check.to_dict() for check in self.checks],
+            "verified": None if self.verified is None else self.verified.to_dict(),
         }
 
 

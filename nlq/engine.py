@@ -1,9 +1,10 @@
 """What answering needs, built once and shared by every session: the database and its schema, the policy
 all SQL is vetted by, the rules' catalog, the curated examples and the models that write SQL.
 
-The engine needs nothing but its database and its model. Examples people approved and the question cache
-come in through two small interfaces (``ExampleSource``, ``nlq.cache.SqlCache``) that the app wires to its
-store (``nlq.services``) and a library user may leave out; whatever they do, they cannot cost an answer.
+The engine needs nothing but its database and its model. Examples people approved, the question cache and
+verified answers come in through three small interfaces (``ExampleSource``, ``nlq.cache.SqlCache``,
+``nlq.verified.VerifiedSource``) that the app wires to its store (``nlq.services``) and a library user may
+leave out; whatever they do, they cannot cost an answer.
 Everything expensive is made on first use under one lock, so sessions can share an engine, and LangChain
 loads only when a question first reaches a model.
 """
@@ -31,6 +32,7 @@ from nlq.targets import ModelTarget, fallback_target, primary_target, require_cl
 from nlq.vet import VetPolicy
 
 if TYPE_CHECKING:
+    from nlq.verified import VerifiedSource
     from nlq.writer import SqlWriter
 
 DEMO_SEMANTIC_MODEL = Path(__file__).parent / "demo" / "semantic_model.yaml"
@@ -49,13 +51,15 @@ class ExampleSource(Protocol):
 
 class Engine:
     def __init__(self, settings: Settings, database: Database, curated: tuple[Example, ...] = (),
-                 taught: ExampleSource | None = None, cache: SqlCache | None = None) -> None:
+                 taught: ExampleSource | None = None, cache: SqlCache | None = None,
+                 verified: VerifiedSource | None = None) -> None:
         self.settings = settings
         self.database = database
         self.target: ModelTarget = primary_target(settings)
         self.fallback: ModelTarget | None = fallback_target(settings)
         self.curated_examples = curated
         self.cache = cache if settings.cache else None
+        self.verified = verified
         self._taught = taught
         self._identity = database_identity(settings.effective_database_url)
         self._lock = threading.RLock()
@@ -64,6 +68,11 @@ class Engine:
     @property
     def info(self) -> DatabaseInfo:
         return self.database.info
+
+    @property
+    def identity(self) -> str:
+        """Which database this is, without its password: what cached and verified SQL belong to."""
+        return self._identity
 
     def schema(self) -> SchemaInfo:
         return self._once("schema", lambda: inspect_schema(self.database, self.settings.excluded_table_patterns,
@@ -109,19 +118,22 @@ class Engine:
         return self._once("semantic_model", self._load_semantic_model)
 
     def examples(self) -> tuple[Example, ...]:
-        """The curated file's examples, then those people approved on this very schema."""
+        """The curated file's examples, then those people approved and the verified answers, both checked on
+        this very schema."""
         with self._lock:
             if "examples" in self._made:
                 return self._made["examples"]  # type: ignore[return-value]
         approved = self._taught.approved(self.fingerprint()) if self._taught else ()
-        if approved is None:  # not readable now: answer with the curated ones, ask again next time
-            return self.curated_examples
+        verified = self.verified.examples(self._identity, self.fingerprint()) if self.verified else ()
+        if approved is None or verified is None:  # not readable now: use what is, ask again next time
+            return self.curated_examples + (approved or ()) + (verified or ())
         with self._lock:
-            self._made["examples"] = self.curated_examples + approved
-        return self.curated_examples + approved
+            self._made["examples"] = self.curated_examples + approved + verified
+        return self.curated_examples + approved + verified
 
     def forget_examples(self) -> None:
-        """Someone approved, edited or deleted an example: read them again for the next question."""
+        """Someone approved, edited or deleted an example (or a verified answer): read them again for the next
+        question."""
         with self._lock:
             self._made.pop("examples", None)
 
@@ -182,7 +194,8 @@ class Engine:
         return load_semantic_model(path, self.schema()) if path else None
 
 
-def open_engine(settings: Settings, taught: ExampleSource | None = None, cache: SqlCache | None = None) -> Engine:
+def open_engine(settings: Settings, taught: ExampleSource | None = None, cache: SqlCache | None = None,
+                verified: VerifiedSource | None = None) -> Engine:
     """Connect to the configured database (building the demo first if that is the one configured). Mistakes
     in the owner's files (examples, semantic model) and a missing client package stop start-up here, with
     their place in the file, rather than failing every answer later."""
@@ -195,7 +208,7 @@ def open_engine(settings: Settings, taught: ExampleSource | None = None, cache: 
     try:
         path = curated_examples_path(settings)
         curated = load_examples(path, database.sqlglot_dialect) if path else ()
-        engine = Engine(settings, database, curated, taught, cache)
+        engine = Engine(settings, database, curated, taught, cache, verified)
         if settings.semantic_model is not None and settings.rules:
             engine.semantic_model()
     except SettingsError:

@@ -85,7 +85,8 @@ def _first_that_answers(request: Request, steps: Sequence[RouteStep], engine: En
             context = RouteContext(engine, clock, on_token, tuple(tried), model_budget)
             outcome = _propose(step, request, context)
             if isinstance(outcome, Declined):
-                tried.append(outcome)
+                if not outcome.quiet:
+                    tried.append(outcome)
                 continue
             settled = _settle(outcome, engine, clock)
             if isinstance(settled, Settled):
@@ -204,6 +205,7 @@ def _build(request: Request, engine: Engine, clock: StepClock, tried: list[Attem
         explanation=evidence.explanation,
         checks=evidence.checks,
         currency=evidence.currency,
+        verified=final.verified if settled is not None else None,
     )
 
 

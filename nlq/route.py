@@ -25,6 +25,7 @@ class _Look:
 class Route(StrEnum):
     """The route that answered (or, when nothing could, the last one tried)."""
 
+    VERIFIED = "verified"  # an admin's verified SQL for a question that means the same: no model
     RULES = "rules"
     CACHE = "cache"
     MODEL = "model"
@@ -56,10 +57,11 @@ class Route(StrEnum):
     @property
     def free(self) -> bool:
         """Answered with no model at all: these answers cost nothing on either pricing."""
-        return self in (Route.RULES, Route.CACHE, Route.RERUN)
+        return self in (Route.VERIFIED, Route.RULES, Route.CACHE, Route.RERUN)
 
 
 _LOOKS = {
+    Route.VERIFIED: _Look("Verified answer", ":material/verified:", "green", "#0b6e4f"),
     Route.RULES: _Look("No model: rules", ":material/bolt:", "green", "#21c354"),
     Route.CACHE: _Look("No model: asked before", ":material/history:", "green", "#0f8a3c"),
     Route.MODEL: _Look("Self-hosted model", ":material/memory:", "blue", "#1c83e1"),
@@ -82,7 +84,9 @@ class Mode(StrEnum):
 
 
 _MODE_HELP = {
-    Mode.AUTO: "rules, then the cache, then the model (and a hosted fallback only if configured)",
-    Mode.RULES: "only the rules tier, never a model: what it does not understand is handed back",
-    Mode.MODEL: "straight to the model, skipping the rules and the cache",
+    Mode.AUTO: "verified answers, then rules, then the cache, then the model (and a hosted fallback only if "
+               "configured)",
+    Mode.RULES: "only the rules tier, never a model (nor a verified answer): what it does not understand is handed "
+                "back",
+    Mode.MODEL: "straight to the model, skipping verified answers, the rules and the cache",
 }

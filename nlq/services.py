@@ -1,8 +1,9 @@
 """The app's services around the engine: nlq's own store (answer log, feedback, approved examples, question
-cache), wired into the engine through its two small interfaces, and the answer log's ``record``.
+cache, verified answers), wired into the engine through its three small interfaces, and the answer log's
+``record``.
 
 The engine answers without any of this. A store that cannot be reached costs a warning, the approved
-examples and the cache — never an answer — and the answer says it was not recorded.
+examples, the cache and verified answers — never an answer — and the answer says it was not recorded.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from nlq.store import AppStore, open_store, store_file_identity
 from nlq.store.examples import APPROVED
 from nlq.store.journal import Journal
 from nlq.store.log import answer_row
+from nlq.verified import VERIFIED, VerifiedSql
 
 log = logging.getLogger("nlq")
 RETRY_AFTER_S = 30.0  # a store that failed to open is not tried again sooner: it must not slow every answer
@@ -117,6 +119,43 @@ class StoreCache:
             log.warning("question cache not written: %s", error.message)
 
 
+class StoreVerified:
+    """Verified answers in the store (``nlq.verified.VerifiedSource``): a store that cannot be reached finds
+    none, and the question goes on to the rules and the model."""
+
+    def __init__(self, store: StoreHandle) -> None:
+        self.store = store
+
+    def find(self, database: str, question_key: str, understanding_key: str | None = None) -> VerifiedSql | None:
+        try:
+            found = self.store.get().verified.find(database, question_key, understanding_key)
+        except StoreUnavailable as error:
+            log.warning("verified answers not read: %s", error.message)
+            return None
+        return None if found is None else found.usable
+
+    def examples(self, database: str, fingerprint: str) -> tuple[Example, ...] | None:
+        try:
+            found = self.store.get().verified.all(VERIFIED)
+        except StoreUnavailable as error:
+            log.warning("verified answers left out of the prompt: %s", error.message)
+            return None
+        return tuple(Example(v.question, v.sql) for v in found
+                     if v.database == database and v.fingerprint == fingerprint)
+
+    def mark_stale(self, verified_id: int, why: str) -> None:
+        try:
+            self.store.get().verified.mark_stale(verified_id, why)
+        except StoreUnavailable as error:
+            log.warning("verified answer %d not marked stale: %s", verified_id, error.message)
+
+    def confirm(self, verified_id: int, fingerprint: str) -> None:
+        try:
+            self.store.get().verified.confirm(verified_id, fingerprint)
+        except StoreUnavailable as error:
+            log.warning("verified answer %d not confirmed: %s", verified_id, error.message)
+
+
 @dataclass(frozen=True)
 class Recorded:
     """Where an answer went in the log: its id, or why it could not be recorded and whether it waits in the
@@ -174,7 +213,8 @@ class App:
 
 
 def open_app(settings: Settings) -> App:
-    """The engine for the configured database, its examples and cache wired to nlq's store."""
+    """The engine for the configured database, its examples, cache and verified answers wired to nlq's store."""
     store = StoreHandle(settings.effective_app_db_url, settings.connect_timeout_s)
-    engine = open_engine(settings, taught=StoreExamples(store), cache=StoreCache(store))
+    engine = open_engine(settings, taught=StoreExamples(store), cache=StoreCache(store),
+                         verified=StoreVerified(store))
     return App(engine, store, Journal(settings.data_dir, settings.effective_app_db_url))

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 STEP_LABELS = {
+    "verified": "Looking for a verified answer",
     "rules": "Reading the question",
     "schema": "Reading the schema",
     "generate": "Writing SQL",

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from nlq.answer import Turn
+from nlq.answer import Turn, VerifiedMark
 from nlq.charts import ChartSpec
 from nlq.errors import NlqError
 from nlq.route import Mode, Route
@@ -63,6 +63,7 @@ class Candidate:
     use: ModelUse | None = None  # None: no model was called
     reply: str | None = None
     repair_rounds: int = 0
+    verified: VerifiedMark | None = None  # the verified answer whose SQL this is
     revise: Reviser | None = field(default=None, compare=False, repr=False)
 
 
@@ -73,6 +74,7 @@ class Declined:
     route: Route
     reason: str
     hint: str = ""
+    quiet: bool = False  # nothing worth telling (no verified answer means the same): left off the answer
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """nlq's application store: every answer (an append-only log), feedback, the examples it learns from, the
-question cache and the HTTP API's tokens.
+question cache, the HTTP API's tokens and verified answers.
 
 One SQLAlchemy database — a SQLite file in ``NLQ_DATA_DIR`` by default, PostgreSQL (``NLQ_APP_DB_URL``)
 when several app instances share it — whose schema is kept by Alembic migrations run at start. It is
@@ -28,9 +28,11 @@ from nlq.store.dashboards import DashboardBook
 from nlq.store.examples import ExampleBook, StoredExample
 from nlq.store.log import AnswerLog, LogEntry
 from nlq.store.tokens import StoredToken, TokenBook
+from nlq.store.verified import StoredVerified, VerifiedBook
 
 __all__ = ["AnswerLog", "AppStore", "CacheTable", "DashboardBook", "ExampleBook", "LogEntry", "StoredExample",
-           "StoredToken", "TokenBook", "open_store", "shared_engine", "store_file_identity"]
+           "StoredToken", "StoredVerified", "TokenBook", "VerifiedBook", "open_store", "shared_engine",
+           "store_file_identity"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 4_242_001  # PostgreSQL advisory lock: two instances starting at once migrate one at a time
@@ -44,6 +46,7 @@ class AppStore:
         self.examples = ExampleBook(engine)
         self.cache = CacheTable(engine)
         self.tokens = TokenBook(engine)
+        self.verified = VerifiedBook(engine)
         self.dashboards = DashboardBook(engine)
 
     def close(self) -> None:

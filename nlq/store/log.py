@@ -70,6 +70,7 @@ def answer_row(answer: Answer, user: str, source: str) -> dict[str, Any]:
         "summary": answer.summary,
         "explanation": json.dumps(list(answer.explanation)) if answer.explanation else None,
         "checks": json.dumps([check.to_dict() for check in answer.checks]) if answer.checks else None,
+        "verified_id": answer.verified.id if answer.verified else None,
     }
 
 
