@@ -21,5 +21,6 @@ navigation = st.navigation([
     st.Page("pages/2_Schema.py", title="Schema", icon=":material/table_chart:"),
     st.Page("pages/3_Usage_and_cost.py", title="Usage & cost", icon=":material/payments:"),
     st.Page("pages/4_Examples.py", title="Examples", icon=":material/school:"),
+    st.Page("pages/5_Dashboards.py", title="Dashboards", icon=":material/dashboard:"),
 ])
 navigation.run()

@@ -2,8 +2,8 @@
 
 Self-hosted cost is the GPU instance's hourly price, either spread over the model seconds each answer
 actually used (the marginal cost) or as the whole instance all month (what the bill says). A hosted API
-charges per token: the same prompt and completion tokens at its per-1K prices. Rules and cache answers
-use no model: they cost nothing either way, and an API-only product would have paid for them too.
+charges per token: the same prompt and completion tokens at its per-1K prices. Verified, rules and cache
+answers use no model: they cost nothing either way, and an API-only product would have paid for them too.
 """
 
 from __future__ import annotations

@@ -7,9 +7,11 @@ from datetime import datetime, time, timedelta
 import streamlit as st
 
 from nlq.access import visible_users
+from nlq.dashboards.tiles import draft_from_sql
 from nlq.pipeline import run_sql
 from nlq.route import Route
 from ui.answer_view import render_answer
+from ui.pin import pin_control
 from ui.state import app, app_store, current_user
 
 STATUSES = ["answered", "empty", "failed"]
@@ -17,6 +19,7 @@ SHOWN = ["id", "asked_at", "user", "question", "route", "status", "row_count", "
 
 shared = app()
 log = app_store(shared).log
+dashboards = app_store(shared).dashboards
 user = current_user()
 mine = visible_users(user)  # None for an admin: everyone's answers
 st.title("History")
@@ -59,6 +62,10 @@ entry = log.entry(chosen, users=mine)
 if entry is not None:
     st.markdown(f"**{entry.question}** — asked {entry.asked_at:%Y-%m-%d %H:%M} UTC by {entry.user}, "
                 f"route {entry.route}, {entry.status}" + (f", {entry.row_count:,} rows" if entry.row_count else ""))
+    if (origin := dashboards.origin(entry.id)) is not None:
+        st.caption(f":material/dashboard: From dashboard **{origin.dashboard_title}**, tile “{origin.tile_title}” "
+                   "(a refresh)" if origin.dashboard_title else ":material/dashboard: From a dashboard tile "
+                   "deleted since (a refresh)")
     if entry.summary:
         st.markdown(entry.summary)
     for message in entry.checks:
@@ -73,6 +80,9 @@ if entry is not None:
         if rerun:  # the answer shows the SQL it ran: the entry's own copy is not drawn a second time
             answer = run_sql(entry.sql, shared.engine, question=entry.question, rerun=True)
             shared.record(answer, source="app", user=user.id)
-            render_answer(answer, key=f"history-{entry.id}")
+            render_answer(answer, key=f"history-{entry.id}", pinnable=False)
         else:
             st.code(entry.sql, language="sql")
+        sql = entry.sql
+        pin_control(lambda title: draft_from_sql(entry.question, sql, title, answer_id=entry.id),
+                    f"history-{entry.id}", entry.question)

@@ -50,7 +50,7 @@ ops = third.number_input("Operations a month, USD", min_value=0.0, value=given.o
 per_day = first.number_input("Questions a day", min_value=0.0, value=float(round(given.questions_per_day, 1)),
                              step=100.0, format="%.0f", key="planner-questions")
 free = second.slider("Answered without a model", 0, 100, round(given.free_share * 100), format="%d%%",
-                     key="planner-free", help="By rules or from the cache: no model call, no cost")
+                     key="planner-free", help="Verified answers, rules or the cache: no model call, no cost")
 seconds = third.number_input("GPU seconds per model question", min_value=0.0, value=given.model_seconds,
                              step=0.5, key="planner-seconds",
                              help="Sets how many questions one GPU answers in its hours; 0: no limit")
@@ -116,7 +116,8 @@ colours = route_colours()
 first, second, third, fourth = st.columns(4)
 first.metric("Questions", f"{figures.questions:,}")
 second.metric("Answered", f"{figures.answered_share:.0%}")
-third.metric("Without a model", f"{figures.free_share:.0%}", help="Answered by rules or from the cache")
+third.metric("Without a model", f"{figures.free_share:.0%}",
+             help="Answered from a verified answer, by rules or from the cache")
 fourth.metric("Tokens per model answer", f"{figures.tokens_per_model_answer:,.0f}")
 
 per_day_frame = questions_per_day(log)
@@ -149,7 +150,7 @@ own_column.metric("Measured GPU time, per model answer", money(self_hosted_cost(
 api_column.metric("Same tokens at the API, per model answer", money(api_cost(
     figures.prompt_tokens_per_model_answer, figures.completion_tokens_per_model_answer, prices)),
     help="The measured prompt and completion tokens at the API's per-1K prices")
-free_column.metric("Answered at zero model cost", f"{figures.free_answers:,}", help="Rules and cache answers")
+free_column.metric("Answered at zero model cost", f"{figures.free_answers:,}", help="Verified, rules and cache answers")
 measured_monthly = figures.questions / days_spanned(log) * DAYS_PER_MONTH
 if figures.model_answers == 0:
     st.caption("No answer used a model yet, so there are no measured tokens or model seconds to price.")

@@ -1,6 +1,10 @@
 """Examples: the question → SQL pairs the model learns from. The curated ones come from the operator's file
 (NLQ_EXAMPLES_FILE, or the demo's own on the demo database). 👍 proposes more; only a person's approval, after
-the SQL passes vetting and runs on today's schema, lets one into the prompt beside the curated ones."""
+the SQL passes vetting and runs on today's schema, lets one into the prompt beside the curated ones.
+
+Verified answers are listed here too: an admin's SQL for a question, which answers questions that mean the
+same first. A stale one (its SQL no longer fits the schema) says why; an admin fixes and verifies it again,
+or deletes it."""
 
 from __future__ import annotations
 
@@ -11,7 +15,19 @@ import streamlit as st
 from nlq.errors import NlqError
 from nlq.examples import DEFAULT_COUNT, curated_examples_path
 from nlq.store.examples import APPROVED, CANDIDATE, STALE
-from nlq.teaching import approve, check_for_schema_change, delete_example, edit_example, export_jsonl, import_jsonl
+from nlq.store.verified import StoredVerified
+from nlq.teaching import (
+    approve,
+    check_for_schema_change,
+    check_verified_for_schema_change,
+    delete_example,
+    delete_verified,
+    edit_example,
+    export_jsonl,
+    import_jsonl,
+    verify,
+)
+from nlq.verified import STALE as STALE_VERIFIED
 from ui.messages import show_error
 from ui.state import app, app_store, current_user
 
@@ -28,6 +44,17 @@ stale = check_for_schema_change(store, engine)
 if stale:
     st.warning(f"The schema changed: {len(stale)} approved example(s) no longer pass and are now stale.",
                icon=":material/warning:")
+
+stale_verified = check_verified_for_schema_change(store, engine)
+if stale_verified:
+    st.warning(f"The schema changed: {len(stale_verified)} verified answer(s) no longer pass and are now stale; "
+               "they answer nothing until fixed (the Verified tab).", icon=":material/warning:")
+if "verified-result" in st.session_state:
+    question, answer = st.session_state.pop("verified-result")
+    if answer.ok:
+        st.success(f"Verified again: “{question}” ({answer.row_count:,} rows today).")
+    else:
+        show_error(answer.error, lead=f"“{question}” was not verified: ")
 
 if "examples-result" in st.session_state:
     example_id, answer = st.session_state.pop("examples-result")
@@ -50,6 +77,40 @@ def _delete(example_id: int) -> None:
     delete_example(store, engine, example_id, user)
 
 
+def _verify_again(verified: StoredVerified) -> None:
+    key = f"verified-{verified.id}"
+    answer = verify(store, engine, user, verified.question, st.session_state[f"{key}-sql"],
+                    st.session_state[f"{key}-title"], verified.answer_id)
+    st.session_state["verified-result"] = (verified.question, answer)
+
+
+def _delete_verified(verified_id: int) -> None:
+    delete_verified(store, engine, verified_id, user)
+
+
+def _verified_tab(found: list[StoredVerified]) -> None:
+    """Each verified answer with who vouched and when; a stale one first says why it no longer answers."""
+    if not found:
+        st.caption("No verified answers. An admin marks an answer verified under it in the chat or in History.")
+    for verified in found:
+        stale_mark = " · stale" if verified.status == STALE_VERIFIED else ""
+        with st.expander(f"#{verified.id} · {verified.title or verified.question}{stale_mark}"):
+            if verified.status == STALE_VERIFIED:
+                st.warning(f"Stale, answers nothing: {verified.note or 'its SQL no longer fits the schema'}",
+                           icon=":material/warning:")
+            st.caption(f"For “{verified.question}” · verified by {verified.verified_by} on "
+                       f"{verified.verified_at:%Y-%m-%d}")
+            key = f"verified-{verified.id}"
+            st.text_input("Title", value=verified.title or "", key=f"{key}-title", disabled=not user.is_admin)
+            st.text_area("SQL", value=verified.sql, key=f"{key}-sql", height=140, disabled=not user.is_admin)
+            if not user.is_admin:
+                continue
+            again_column, delete_column = st.columns(2)
+            again_column.button("Verify again", key=f"{key}-again", on_click=_verify_again, args=(verified,),
+                                icon=":material/verified:", help="Runs the SQL now; saved only if it passes and runs")
+            delete_column.button("Delete", key=f"{key}-delete", on_click=_delete_verified, args=(verified.id,))
+
+
 def _shown_path(path: Path) -> str:
     """The file as the operator would name it: relative to the working folder when inside it."""
     try:
@@ -59,8 +120,14 @@ def _shown_path(path: Path) -> str:
 
 
 curated = engine.curated_examples
-*tabs, curated_tab = st.tabs([f"Candidates ({len(book.all(CANDIDATE))})", f"Approved ({len(book.all(APPROVED))})",
-                              f"Stale ({len(book.all(STALE))})", f"Curated ({len(curated)})"])
+verified_answers = store.verified.all()
+*tabs, curated_tab, verified_tab = st.tabs([
+    f"Candidates ({len(book.all(CANDIDATE))})", f"Approved ({len(book.all(APPROVED))})",
+    f"Stale ({len(book.all(STALE))})", f"Curated ({len(curated)})", f"Verified ({len(verified_answers)})"])
+with verified_tab:
+    st.caption("Verified answers answer questions that mean the same (the same words, or the same reading by the "
+               "rules) first, before the rules and the model, and join the examples the model sees.")
+    _verified_tab(verified_answers)
 with curated_tab:
     curated_path = curated_examples_path(engine.settings)
     if curated_path is None:

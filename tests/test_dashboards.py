@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from nlq.access import User
 from nlq.answer import Answer
@@ -244,3 +245,33 @@ def test_get_dashboard_over_http_returns_fresh_tiles_to_those_who_may_view(serve
     assert served.call("GET", f"/v1/dashboards/{board}", "bo@example.com").json()["tiles"][0]["id"] == tile
     paths = served.call("GET", "/v1/openapi.json", "ana@example.com").json()["paths"]
     assert "/v1/dashboards/{dashboard_id}" in paths
+
+
+def test_the_dashboards_page_pins_from_the_chat_and_history_and_shows_provenance(
+        app_test: Callable[..., AppTest], make_app: Callable[..., App], store_url: str) -> None:
+    at = app_test("pages/5_Dashboards.py")
+    assert "No dashboards yet" in at.info[0].value
+    chat = app_test("streamlit_app.py", NLQ_RULES="true")
+    chat.button(key="example-0").click().run()  # "Revenue by region in 2024", pinned to a new dashboard
+    chat.text_input(key="pin-new-1").set_value("Sales").run()
+    chat.button(key="pin-1").click().run()
+    assert not chat.exception and any("Pinned to **Sales**" in c.value for c in chat.caption)
+    with_log = make_app(NLQ_APP_DB_URL=store_url)
+    history = app_test("pages/1_History.py")
+    entry_id = history.selectbox(key="history-open").value
+    history.text_input(key=f"pin-title-history-{entry_id}").set_value("From History").run()
+    history.button(key=f"pin-history-{entry_id}").click().run()  # the only dashboard is chosen already
+    assert not history.exception
+
+    board = access.open_dashboard(with_log.store.get().dashboards, BOSS,
+                                  access.viewable(with_log.store.get().dashboards, BOSS)[0].id)
+    at = app_test("pages/5_Dashboards.py")
+    assert not at.exception and at.selectbox(key="dashboard-chosen").value == board.id
+    titles = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert titles == ["#### Revenue by region in 2024", "#### From History"]
+    assert len(at.get("plotly_chart")) == 2 and [b.label for b in at.download_button] == ["Download HTML",
+                                                                                           "Download Excel"]
+    at.button(key=f"remove-{board.tiles[1].id}").click().run()  # both tiles ran the same SQL: one run, tile 1's
+    assert not at.exception and len(at.get("plotly_chart")) == 1
+    history = app_test("pages/1_History.py")  # the tile's refresh is in History, with its dashboard
+    assert any("From dashboard **Sales**" in c.value for c in history.caption), [c.value for c in history.caption]

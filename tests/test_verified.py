@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from streamlit.testing.v1 import AppTest
 
-from nlq.access import User
+from nlq.access import LOCAL_USER, User
 from nlq.answer import NOTHING_SENT
 from nlq.costs import FREE_ROUTES, usage_figures
 from nlq.errors import AdminOnly, ErrorKind, InputError
@@ -246,14 +246,28 @@ def test_ask_json_shows_the_verified_route_with_exit_code_0(demo: Callable[[], A
 
 def test_pages_show_and_filter_the_verified_route(app_test: Callable[..., AppTest], store_url: str,
                                                   make_app: Callable[..., App]) -> None:
-    """History's route filter offers it; the Examples page lists verified and stale ones for admins."""
+    """The chat's badge names who verified it; History's route filter offers the route; the Examples page lists
+    verified answers, a stale one with its reason, and verifies it again for an admin."""
     app = make_app(NLQ_APP_DB_URL=store_url, NLQ_RULES="true")
     store = app.store.get()
-    assert verify(store, app.engine, User("local", "local user", is_admin=True), "Revenue by country",
-                  "SELECT 1 AS one").ok
-    app.record(ask("revenue by country", app.engine), "app")
-    history = app_test("pages/1_History.py")
+    assert verify(store, app.engine, LOCAL_USER, "Revenue by country", "SELECT 1 AS one", title="The one").ok
+    chat = app_test("streamlit_app.py", NLQ_RULES="true")
+    chat.chat_input[0].set_value("Total revenue by country").run()
+    assert not chat.exception
+    shown = " ".join(str(element.value) for element in (*chat.markdown, *chat.caption))
+    assert "Verified by local on" in shown and "The one" in shown
+
+    history = app_test("pages/1_History.py", NLQ_RULES="true")
     assert "verified" in history.multiselect(key="history-routes").options[0] or any(
         "verified" in option for option in history.multiselect(key="history-routes").options)
+    history.multiselect(key="history-routes").set_value(["verified"]).run()
+    assert "1 entry" in " ".join(c.value for c in history.caption)
+
+    [entry] = store.verified.all()
+    store.verified.mark_stale(entry.id, "no longer passes on the current schema: a test")
     examples = app_test("pages/4_Examples.py")
     assert any(tab.label == "Verified (1)" for tab in examples.tabs)
+    assert any("Stale, answers nothing" in w.value and "a test" in w.value for w in examples.warning)
+    examples.button(key=f"verified-{entry.id}-again").click().run()
+    assert not examples.exception and "Verified again" in examples.success[0].value
+    assert store.verified.get(entry.id).status == VERIFIED

@@ -16,6 +16,7 @@ from nlq.figures import build_figure
 from nlq.formats import ColumnFormat, column_formats, format_value
 from nlq.route import Route
 from ui.messages import show_error
+from ui.pin import pin_answer
 
 CHART_LABELS = {
     "kpi": "Number",
@@ -38,9 +39,11 @@ MODEL_DECIDES = ""
 
 
 def render_answer(answer: Answer, key: str, on_edit: EditCallback | None = None,
-                  on_choose: ChooseCallback | None = None, may_set_default: bool = False) -> None:
+                  on_choose: ChooseCallback | None = None, may_set_default: bool = False,
+                  pinnable: bool = True) -> None:
     """Draws an answer; ``on_edit(answer, sql)`` is called when the analyst runs an edited statement, and
-    ``on_choose(answer, reading)`` when the user picks one of the readings an answer asked about."""
+    ``on_choose(answer, reading)`` when the user picks one of the readings an answer asked about; ``pinnable``
+    offers "Pin to dashboard" (History pins its entry itself)."""
     st.caption((CAPTION_PREFIX.get(answer.route, "") if answer.route else "") + answer.status_line)
     _render_route(answer)
     if answer.notice:
@@ -74,6 +77,8 @@ def render_answer(answer: Answer, key: str, on_edit: EditCallback | None = None,
                                      file_name=excel_filename(answer), mime=EXCEL_MIME, key=f"xlsx-{key}",
                                      on_click="ignore", icon=":material/table_view:",
                                      help="The data, and a second sheet saying where it came from")
+    if pinnable and answer.sql:
+        pin_answer(answer, key)
     _render_editor(answer, key, on_edit)
 
 
