@@ -142,7 +142,7 @@ class LinkingIndex:
                 _merge(concepts, {"person": 1.0})
         for column_values in values:  # a category ("Deli") names its table; one of a thousand names barely does
             factor = 1.0 if len(column_values) <= CATEGORY_VALUES else NAME_VALUE_FACTOR
-            for value in column_values:
+            for value in (v for v in column_values if len(v) > 1):  # a one-letter code names nothing
                 _merge(samples, {w: factor for w in self._keys(_prose(value))})
         return {"name": name, "columns": columns, "comments": comments, "values": samples, "concepts": concepts}
 

@@ -228,15 +228,39 @@ def inferred_references(tables: Sequence[TableInfo], skip: Callable[[str], bool]
     ``store.store_id`` when exactly one table has ``store_id`` as its key, as a unique column, or as its first
     column while named after it (``time_id`` leads ``time_by_day``). ``skip`` leaves tables out as owners."""
     owners = _key_owners(tables, skip)
+    names = {t.name.lower() for t in tables}
     found = {}
     for info in tables:
         if any(c.references for c in info.columns):
             continue
+        own_key = _own_key(info)
         for col in info.columns:
             owner = owners.get(col.name.lower())
             if owner and owner[0] != info.name and not col.primary_key and not col.unique:
                 found[(info.name, col.name)] = f"{owner[0]}.{owner[1]}"
+            elif not owner and own_key and col.name != own_key and _role_key(col, names):
+                found[(info.name, col.name)] = f"{info.name}.{own_key}"  # employee.supervisor_id: one above
     return found
+
+
+def _own_key(info: TableInfo) -> str | None:
+    """A table of people's own key, named after it (``employee_id`` leading ``employee``), or None for a table
+    of anything else: only people have someone above them."""
+    if not {c.name.lower() for c in info.columns} & PERSON_COLUMNS:
+        return None
+    first = info.columns[0].name if info.columns else ""
+    prefix = first.lower().removesuffix("id").rstrip("_")
+    if prefix and info.name.lower() in {prefix, prefix + "s"}:
+        return first
+    return None
+
+
+def _role_key(col: ColumnInfo, tables: set[str]) -> bool:
+    """``supervisor_id``, ``manager_id``: one word naming a role (an agent noun), owned by no table of that name."""
+    name = col.name.lower()
+    word = name.removesuffix("id").rstrip("_")
+    return (name.endswith("_id") and word.isalpha() and word.endswith(("er", "or")) and word not in tables
+            and word + "s" not in tables and "INT" in col.type.upper())
 
 
 def _key_owners(tables: Sequence[TableInfo], skip: Callable[[str], bool]) -> dict[str, tuple[str, str]]:

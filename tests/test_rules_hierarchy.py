@@ -80,3 +80,32 @@ def test_reporting_to_the_one_a_manager_key_names(rules_on: Callable[[str], Engi
     """)
     answer = rules_answer(question, engine)
     assert sorted(answer.frame["first_name"]) == ["Bo", "Cy"]
+
+
+@pytest.fixture
+def undeclared(rules_on: Callable[[str], Engine]) -> Engine:
+    """FoodMart's shape: no key declared at all, a supervisor_id beside the person's own employee_id, and a
+    badge_id that points nowhere (no table owns it, and a badge is not a role)."""
+    return rules_on("""
+        CREATE TABLE employee (employee_id INTEGER, full_name TEXT, first_name TEXT, last_name TEXT,
+                               store_id INTEGER, supervisor_id INTEGER, badge_id INTEGER);
+        CREATE TABLE store (store_id INTEGER, store_name TEXT);
+        INSERT INTO store VALUES (1, 'HQ');
+        INSERT INTO employee VALUES (1, 'Sheri Nowmer', 'Sheri', 'Nowmer', 1, 0, 7),
+            (2, 'Derrick Whelply', 'Derrick', 'Whelply', 1, 1, 8), (4, 'Michael Spence', 'Michael', 'Spence', 1, 1, 9),
+            (5, 'Maya Gutierrez', 'Maya', 'Gutierrez', 1, 2, 1);
+    """)
+
+
+@pytest.mark.parametrize(("question", "names"), [
+    ("Who reports directly to Sheri Nowmer?", {("Derrick", "Whelply"), ("Michael", "Spence")}),
+    ("Who is Maya Gutierrez's supervisor?", {("Derrick", "Whelply")}),
+])
+def test_a_supervisor_key_nobody_declared(undeclared: Engine, question: str, names: set[tuple[str, str]]) -> None:
+    """These were handed over ("report" unknown): FoodMart declares no keys, so the self-reference is inferred from
+    a person table's ``<role>_id`` that no other table owns."""
+    assert _names(undeclared, question, "first_name", "last_name") == names
+
+
+def test_a_key_that_names_no_role_is_no_hierarchy(undeclared: Engine) -> None:
+    assert not ask("Who badges Sheri Nowmer?", undeclared, mode="rules").ok

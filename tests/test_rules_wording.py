@@ -262,3 +262,28 @@ def test_the_value_of_orders_and_a_status_in_another_form(rules_on: Callable[[st
     """)
     assert rules_answer("What is the total value of all completed orders?", engine).frame.iloc[0, 0] == 46
     assert rules_answer("Total value of completed orders in March 2022", engine).frame.iloc[0, 0] == 25
+
+
+CODED = """
+    CREATE TABLE customer (customer_id INTEGER PRIMARY KEY, fname TEXT, country TEXT, gender TEXT,
+                           marital_status TEXT);
+    INSERT INTO customer VALUES (1, 'Ann', 'Mexico', 'F', 'M'), (2, 'Bo', 'Mexico', 'M', 'S'),
+        (3, 'Cy', 'Mexico', 'F', 'S'), (4, 'Di', 'USA', 'F', 'M');
+"""
+
+
+@pytest.mark.parametrize(("question", "count"), [
+    ("How many female customers live in Mexico?", 2),  # gender 'F': the adjective's attribute names the column
+    ("number of male customers", 1),
+])
+def test_a_one_letter_code_read_from_its_adjective(rules_on: Callable[[str], Engine], question: str,
+                                                   count: int) -> None:
+    """"female" was an unknown word: FoodMart codes gender as F/M. WordNet's attribute of "female" is gender (or
+    sex), so the code is the adjective's first letter in a column of that name, and no other column."""
+    answer = rules_answer(question, rules_on(CODED))
+    assert answer.frame.iloc[0, -1] == count
+
+
+def test_a_one_letter_code_in_a_column_the_adjective_does_not_measure(rules_on: Callable[[str], Engine]) -> None:
+    """"married" has no attribute in WordNet, and marital_status's M is not reached from it by a guess."""
+    assert not ask("How many married customers live in Mexico?", rules_on(CODED), mode="rules").ok

@@ -61,6 +61,7 @@ class Catalog:
     columns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # each table's columns, for "sorted by"
     self_references: tuple[SelfReference, ...] = ()  # "reports to": keys pointing at their own table
     number_dates: frozenset[tuple[str, str]] = frozenset()  # dates kept as numbers (20180115)
+    codes: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # one-letter values: gender F, M
     _latest: dict[tuple[str, str], date | None] = field(default_factory=dict, repr=False)
     _value_words: list[str] | None = field(default=None, repr=False)
 
@@ -193,7 +194,7 @@ def build_catalog(schema: SchemaInfo, model: SemanticModel | None, values: dict[
             index.add(name, attribute, EXACT)
     for (table_name, column_name), table_values in values.items():
         label = labels.get((table_name, column_name), " ".join(name_words(column_name)))
-        for value in table_values:
+        for value in (v for v in table_values if len(v.strip()) > 1):  # "a" is grammar, not the code A
             index.add_words(value_words(value), Value(table_name, column_name, value, label), ALIAS)
     edges: dict[str, list[Edge]] = defaultdict(list)
     self_references: list[SelfReference] = []
@@ -221,6 +222,7 @@ def build_catalog(schema: SchemaInfo, model: SemanticModel | None, values: dict[
                    date_verbs={word: tuple(found) for word, found in dated.items()},
                    columns={info.name: tuple(c.name for c in info.columns) for info in schema.tables},
                    self_references=tuple(self_references),
+                   codes={key: found for key, found in values.items() if found and all(len(v) == 1 for v in found)},
                    number_dates=frozenset((t.name, c.name) for t in schema.tables for c in t.columns
                                           if is_number_date(c)))
 

@@ -38,7 +38,7 @@ def read_values(database: Database, schema: SchemaInfo, timeout_s: float) -> dic
                 continue
             if len(values) <= MAX_VALUES:
                 found[(table_name, column_name)] = tuple(
-                    str(v) for v in values if isinstance(v, str) and 1 < len(v.strip()) <= MAX_VALUE_LENGTH)
+                    str(v) for v in values if isinstance(v, str) and 0 < len(v.strip()) <= MAX_VALUE_LENGTH)
     return found
 
 

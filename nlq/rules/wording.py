@@ -52,6 +52,18 @@ def pertaining(word: str, catalog: Catalog) -> list[Concept]:
             if isinstance(c, Value)]
 
 
+def coded_values(word: str, catalog: Catalog) -> list[Concept]:
+    """"female customers" → gender 'F': a one-letter code in a column named for what the adjective measures
+    (WordNet's attribute of "female" is gender or sex), where the code is the adjective's first letter."""
+    lexicon = english()
+    adjective = lexicon.adjective(word)
+    attributes = lexicon.attributes(adjective) if adjective else frozenset()
+    if not adjective or not attributes:
+        return []
+    return [Value(table, column, code, " ".join(name_words(column))) for (table, column), codes in catalog.codes.items()
+            if set(name_words(column)) & attributes for code in codes if code.upper() == adjective[0].upper()]
+
+
 def synonym_values(word: str, catalog: Catalog) -> list[Concept]:
     """"the US" → USA, "the UK" → United Kingdom: a value the data spells as another name of the same thing
     (WordNet's synonyms of the word's most frequent sense)."""
@@ -96,7 +108,8 @@ def beyond_the_names(word: str, items: list[Item], catalog: Catalog) -> tuple[It
     an event verb after its table ("placed"), and last a value spelled nearly the same ("Brasil")."""
     named: list[Concept] = [c for form in lemma_forms(word) for c in catalog.lookup((form,))
                             if not isinstance(c, Value)]
-    candidates = named or pertaining(word, catalog) or synonym_values(word, catalog)  # a value is spelt as it is
+    candidates = (named or pertaining(word, catalog) or synonym_values(word, catalog)  # a value is spelt as it is
+                  or coded_values(word, catalog))
     if candidates:
         return None, candidates, 1
     if word in PEOPLE_WORDS:  # whichever table of persons the whole question fits (rules.verbs)
