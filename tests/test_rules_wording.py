@@ -287,3 +287,18 @@ def test_a_one_letter_code_read_from_its_adjective(rules_on: Callable[[str], Eng
 def test_a_one_letter_code_in_a_column_the_adjective_does_not_measure(rules_on: Callable[[str], Engine]) -> None:
     """"married" has no attribute in WordNet, and marital_status's M is not reached from it by a guess."""
     assert not ask("How many married customers live in Mexico?", rules_on(CODED), mode="rules").ok
+
+
+@pytest.mark.parametrize(("question", "rows"), [
+    ("headcount by dept", {("Sales", 2), ("Shipping", 1)}),  # "dept": the abbreviation people write
+    ("total salary bill per department", {("Sales", 16000), ("Shipping", 3000)}),  # a salary bill is its total
+    ("payroll by department", {("Sales", 16000), ("Shipping", 3000)}),  # the payroll: the salaries added up
+])
+def test_business_shorthand_on_a_staff_schema(staff: Engine, question: str, rows: set[tuple[str, int]]) -> None:
+    """Each was an unknown word ("dept", "bill", "payroll") and handed over."""
+    answer = rules_answer(question, staff)
+    assert {tuple(r[-2:]) for r in answer.frame.itertuples(index=False, name=None)} == rows
+
+
+def test_a_bill_of_nothing_paid_is_not_a_total(staff: Engine) -> None:
+    assert not ask("bill by department", staff, mode="rules").ok

@@ -227,21 +227,40 @@ def test_a_follow_up_is_never_answered_from_a_verified_answer(demo: Callable[[],
     assert follow_up.route is not Route.VERIFIED
 
 
-def test_ask_json_shows_the_verified_route_with_exit_code_0(demo: Callable[[], App], tmp_path: Path,
-                                                              model: StandinModelServer) -> None:
-    app = demo()
-    assert verify(app.store.get(), app.engine, ADMIN, "Revenue by country", "SELECT 1 AS one", title="One").ok
+def test_the_cli_verifies_and_ask_json_shows_the_verified_route_with_exit_code_0(
+        demo: Callable[[], App], tmp_path: Path, model: StandinModelServer) -> None:
+    demo().close()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("NLQ_")}
     env = {**clean, "NLQ_DATA_DIR": str(tmp_path), "NLQ_MODEL_URL": model.url, "NLQ_CACHE": "false",
            "NLQ_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite'}",
            "NLQ_APP_DB_URL": f"sqlite:///{tmp_path / 'app.sqlite'}"}
-    done = subprocess.run([sys.executable, "-m", "nlq", "ask", "Total revenue by country", "--json"], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=120)
+
+    def nlq(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "nlq", *args], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=120)
+
+    added = nlq("verified", "add", "Revenue by country", "--sql", "SELECT 1 AS one", "--title", "One",
+                "--by", ADMIN.id)
+    assert added.returncode == 0, added.stderr
+    refused = nlq("verified", "add", "Orders", "--sql", "DELETE FROM orders")
+    assert refused.returncode == 1 and "Not verified" in refused.stdout
+    done = nlq("ask", "Total revenue by country", "--json")
     assert done.returncode == 0, done.stderr
     printed = json.loads(done.stdout)
-    assert printed["route"] == "verified" and printed["rows"] == [[1]]
+    assert printed["route"] == "verified" and printed["rows"] == [[1]] and printed["error"] is None
     assert printed["verified"]["verified_by"] == ADMIN.id and printed["verified"]["title"] == "One"
     assert printed["verified"]["question"] == "Revenue by country"
+    [listed] = [json.loads(line) for line in nlq("verified", "list", "--json").stdout.splitlines()]
+    assert listed["status"] == "verified" and listed["sql"] == "SELECT 1 AS one"
+    assert nlq("verified", "check").returncode == 0
+    assert nlq("verified", "delete", str(listed["id"])).returncode == 0
+    assert json.loads(nlq("ask", "Total revenue by country", "--json").stdout)["route"] == "rules"
+
+
+def test_a_store_that_cannot_be_reached_costs_no_answer(make_app: Callable[..., App]) -> None:
+    app = make_app(NLQ_APP_DB_URL="postgresql://nobody@127.0.0.1:9/x?connect_timeout=2", NLQ_RULES="true")
+    answer = ask("revenue by country", app.engine)
+    assert answer.ok and answer.route is Route.RULES
 
 
 def test_pages_show_and_filter_the_verified_route(app_test: Callable[..., AppTest], store_url: str,

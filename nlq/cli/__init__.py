@@ -22,7 +22,7 @@ from nlq.route import Mode
 COMMAND_MODULES = {  # subcommand -> module under nlq.cli with run(args) -> exit code
     "ask": "ask", "history": "history", "eval": "evaluation", "demo": "demo", "settings": "settings",
     "doctor": "doctor", "vet": "vet", "setup-role": "setup_role", "costs": "costs",
-    "bench-model": "bench_model", "token": "token", "serve": "serve",
+    "bench-model": "bench_model", "token": "token", "serve": "serve", "verified": "verified",
 }
 MODES = [mode.value for mode in Mode]
 
@@ -93,6 +93,17 @@ def build_parser() -> argparse.ArgumentParser:
     listing_tokens = actions.add_parser("list", help="id, user, created, last used, revoked")
     listing_tokens.add_argument("--json", action="store_true", help="one JSON object per line")
     actions.add_parser("revoke", help="stop a token working (it stays listed)").add_argument("id", type=int)
+    verified = commands.add_parser("verified", help="list, add, check and delete verified answers")
+    checked = verified.add_subparsers(dest="action", required=True)
+    checked.add_parser("list", help="id, status, who verified it and when, question (stale: why)").add_argument(
+        "--json", action="store_true", help="one JSON object per line")
+    add = checked.add_parser("add", help="verify SQL for a question (run and vetted first)")
+    add.add_argument("question")
+    add.add_argument("--sql", required=True, help="the SQL that answers it")
+    add.add_argument("--title", default="", help="a title (default: none)")
+    add.add_argument("--by", default="local", metavar="EMAIL", help="who vouches for it (default local)")
+    checked.add_parser("check", help="re-check them after a schema change; print those that went stale")
+    checked.add_parser("delete", help="delete one").add_argument("id", type=int)
     return parser
 
 

@@ -49,6 +49,7 @@ from nlq.rules.words import (
     LOCATION_VERBS,
     MAX_WORDS,
     MIN_WORDS,
+    PAY_WORDS,
     SUM_WORDS,
     TOKEN_RE,
     TOP_WORDS,
@@ -230,7 +231,7 @@ def _grammar(words: list[str], i: int, grouping: bool) -> tuple[Item | None, int
         return Item("most", (word,), value=word in MAX_WORDS), 1
     if word in COUNT_WORDS:
         return Item("count", (word,)), 1
-    if word in SUM_WORDS:
+    if word in SUM_WORDS or (word == "bill" and word_at(words, i - 1) in PAY_WORDS):
         return Item("agg", (word,), value="sum"), 1
     if word in AVG_WORDS:
         return Item("agg", (word,), value="avg"), 1

@@ -23,6 +23,7 @@ from nlq.rules.words import (
     REVENUE_WORDS,
     SALE_VERBS,
     TOKEN_RE,
+    TOTAL_OF_PAY,
     lemma_forms,
     name_words,
     tokens,
@@ -119,6 +120,11 @@ def beyond_the_names(word: str, items: list[Item], catalog: Catalog) -> tuple[It
         if len({c.table for c in staff}) == 1:
             items.append(Item("count", (word,)))
             return None, list(staff[:1]), 1
+    if word in TOTAL_OF_PAY:  # "team payrolls": the salaries added up
+        pay: list[Concept] = [c for c in catalog.lookup(("salary",)) if isinstance(c, Measure)]
+        if len(pay) == 1:
+            items.append(Item("agg", (word,), value="sum"))
+            return None, pay, 1
     related = relation_word(word, catalog.self_references)  # "reports to", "managed by", "manager"
     if related is not None:
         return related, [], 1

@@ -66,6 +66,10 @@ GRAINS = ("year", "quarter", "month", "week", "day")
 # Common ways people name things, from the schema's word to the question's.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "customer": ("client", "buyer"),
+    "department": ("dept",),  # abbreviations people type for a name the schema spells out
+    "manager": ("mgr",),
+    "account": ("acct",),
+    "address": ("addr",),
     "product": ("item",),
     "employee": ("staff member", "worker", "staff"),
     "rep": ("representative", "salesperson"),
@@ -76,7 +80,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "category": ("type",),
     "country": ("nation",),
     "city": ("town",),
-    "amount": ("value",),
+    "amount": ("value", "amt"),
     "price": ("cost",),
     "order": ("purchase",),
 }
@@ -184,6 +188,8 @@ def value_words(value: str) -> tuple[str, ...]:
 UNIT_WORDS = {"unit", "units", "count", "qty", "quantity", "number", "num", "volume", "item", "items"}
 RATE_WORDS = {"price", "cost", "rate", "weight", "size", "value", "margin", "discount", "percent", "pct", "ratio"}
 # Words that make a table's or column's money go out, not come in.
+PAY_WORDS = frozenset({"salary", "wage", "pay"})  # "the salary bill": what the salaries add up to
+TOTAL_OF_PAY = frozenset({"payroll", "wagebill"})  # a word that is itself the salaries' total
 COST_WORDS = {"expense", "cost", "spend", "spending", "budget", "salary", "payroll", "wage", "tax", "refund",
               "purchase", "procurement", "supplier", "vendor", "fee", "commission", "bonus", "loss", "debt", "fine"}
 PARTICLES = ("up", "out", "in", "off", "on")
