@@ -218,13 +218,15 @@ def test_verified_from_the_log_is_recorded_free_and_filterable(demo: Callable[[]
     assert ask("Sales by country", engine).route is Route.RULES
 
 
-def test_a_follow_up_is_never_answered_from_a_verified_answer(demo: Callable[[], App]) -> None:
+def test_a_question_later_in_a_conversation_is_matched_on_its_own_words(demo: Callable[[], App]) -> None:
+    """As the rules read it: the chat sends every question after the first with the conversation."""
     from nlq.answer import Turn
 
     app = demo()
     assert verify(app.store.get(), app.engine, ADMIN, "Revenue by country", "SELECT 1 AS one").ok
-    follow_up = ask("revenue by country", app.engine, history=(Turn("revenue by region", "SELECT 1"),))
-    assert follow_up.route is not Route.VERIFIED
+    history = (Turn("revenue by region", "SELECT 1"),)
+    assert ask("Sales by country", app.engine, history=history).route is Route.VERIFIED
+    assert ask("now by month", app.engine, history=history).route is not Route.VERIFIED
 
 
 def test_the_cli_verifies_and_ask_json_shows_the_verified_route_with_exit_code_0(
@@ -290,3 +292,28 @@ def test_pages_show_and_filter_the_verified_route(app_test: Callable[..., AppTes
     examples.button(key=f"verified-{entry.id}-again").click().run()
     assert not examples.exception and "Verified again" in examples.success[0].value
     assert store.verified.get(entry.id).status == VERIFIED
+
+
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "not-a-real-secret",
+        "client_id": "nlq", "client_secret": "nlq-secret",
+        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+
+
+def test_only_an_admin_sees_mark_verified_under_an_answer_and_it_saves(app_test: Callable[..., AppTest],
+                                                                        make_app: Callable[..., App],
+                                                                        store_url: str) -> None:
+    signed_in = {"is_logged_in": True, "email_verified": True}
+    for email, admin in (("ben@example.com", False), ("boss@example.com", True)):
+        at = app_test("streamlit_app.py", user={**signed_in, "email": email}, secrets={"auth": AUTH},
+                      NLQ_ADMINS="boss@example.com", NLQ_RULES="true")
+        at.chat_input[0].set_value("revenue by country").run()
+        assert not at.exception
+        buttons = [button for button in at.button if (button.key or "").startswith("verify-")]
+        assert bool(buttons) is admin
+    buttons[0].click().run()
+    assert not at.exception
+    [saved] = make_app(NLQ_APP_DB_URL=store_url).store.get().verified.all()
+    assert saved.verified_by == "boss@example.com" and saved.question == "revenue by country"
+    at.chat_input[0].set_value("Sales by country").run()
+    shown = " ".join(str(element.value) for element in (*at.markdown, *at.caption))
+    assert "Verified by boss@example.com on" in shown

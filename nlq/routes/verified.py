@@ -4,8 +4,9 @@ SQL, first, with no model — vetted and run again like any SQL, and never once 
 Verified SQL checked against another schema is vetted on the current one before it may answer, and then run:
 SQL that no longer passes, or that the database rejects on the changed schema, is marked stale (with the
 reason, for the Examples page) and the question goes on to the rules and the model; SQL that runs is
-confirmed for this schema. Follow-ups depend on their conversation, so
-they are never answered from a verified answer.
+confirmed for this schema. A question asked in a conversation is matched on
+its own words, as the rules tier reads it: "revenue by country" means the same after any earlier question,
+while "now by month" matches nothing (unlike the cache, which keeps the model's SQL for a conversation).
 """
 
 from __future__ import annotations
@@ -29,9 +30,6 @@ def from_verified(request: Request, context: RouteContext) -> Candidate | Declin
     source = engine.verified
     if source is None:
         return Declined(Route.VERIFIED, "No verified answers here (nlq runs without its store).", quiet=True)
-    if request.history:
-        return Declined(Route.VERIFIED, "A follow-up depends on its conversation, so it is never answered from a "
-                                        "verified answer.", quiet=True)
     if request.mode is not Mode.AUTO:
         return Declined(Route.VERIFIED, f"Route {request.mode.value} skips verified answers.", quiet=True)
     with context.clock("verified"):
