@@ -121,9 +121,9 @@ def _shown_path(path: Path) -> str:
 
 curated = engine.curated_examples
 verified_answers = store.verified.all()
-*tabs, curated_tab, verified_tab = st.tabs([
+*tabs, verified_tab, curated_tab = st.tabs([
     f"Candidates ({len(book.all(CANDIDATE))})", f"Approved ({len(book.all(APPROVED))})",
-    f"Stale ({len(book.all(STALE))})", f"Curated ({len(curated)})", f"Verified ({len(verified_answers)})"])
+    f"Stale ({len(book.all(STALE))})", f"Verified ({len(verified_answers)})", f"Curated ({len(curated)})"])
 with verified_tab:
     st.caption("Verified answers answer questions that mean the same (the same words, or the same reading by the "
                "rules) first, before the rules and the model, and join the examples the model sees.")
