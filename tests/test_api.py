@@ -163,7 +163,8 @@ def test_the_rate_limit_answers_429_with_retry_after(served: Served) -> None:
 def test_the_openapi_document_lists_the_paths(served: Served) -> None:
     document = served.call("GET", "/v1/openapi.json", "ana@example.com").json()
     assert document["openapi"].startswith("3.")
-    assert set(document["paths"]) == {"/v1/health", "/v1/ask", "/v1/answers/{answer_id}", "/v1/openapi.json"}
+    assert set(document["paths"]) == {"/v1/health", "/v1/ask", "/v1/answers/{answer_id}",
+                                      "/v1/dashboards/{dashboard_id}", "/v1/openapi.json"}
     assert document["components"]["securitySchemes"]["token"]["scheme"] == "bearer"
 
 
