@@ -283,11 +283,17 @@ def test_pages_show_and_filter_the_verified_route(app_test: Callable[..., AppTes
         "verified" in option for option in history.multiselect(key="history-routes").options)
     history.multiselect(key="history-routes").set_value(["verified"]).run()
     assert "1 entry" in " ".join(c.value for c in history.caption)
+    logged = app.record(ask("revenue by region", app.engine), "app").id
+    history = app_test("pages/1_History.py", NLQ_RULES="true")  # the newest entry is open: verify it from here
+    history.button(key=f"verify-history-{logged}").click().run()
+    assert not history.exception
+    from_history = [v for v in store.verified.all() if v.answer_id == logged]
+    assert len(from_history) == 1 and from_history[0].question == "revenue by region"
 
-    [entry] = store.verified.all()
+    entry = store.verified.all()[0]
     store.verified.mark_stale(entry.id, "no longer passes on the current schema: a test")
     examples = app_test("pages/4_Examples.py")
-    assert any(tab.label == "Verified (1)" for tab in examples.tabs)
+    assert any(tab.label == "Verified (2)" for tab in examples.tabs)
     assert any("Stale, answers nothing" in w.value and "a test" in w.value for w in examples.warning)
     examples.button(key=f"verified-{entry.id}-again").click().run()
     assert not examples.exception and "Verified again" in examples.success[0].value
