@@ -302,3 +302,18 @@ def test_business_shorthand_on_a_staff_schema(staff: Engine, question: str, rows
 
 def test_a_bill_of_nothing_paid_is_not_a_total(staff: Engine) -> None:
     assert not ask("bill by department", staff, mode="rules").ok
+
+
+@pytest.mark.parametrize("question", [
+    "list the tracks on the album Facelift along with their unit prices",
+    "Show me the Facelift tracks with their unit price",
+])
+def test_rows_listed_with_a_number_of_their_own(chinook_rules: Engine, question: str) -> None:
+    """"products … along with their list prices" was handed over: the price read as a measure to aggregate. A
+    number column of the rows named first is shown on the rows listed."""
+    answer = rules_answer(question, chinook_rules)
+    assert len(answer.frame) == 12 and "UnitPrice" in answer.frame.columns
+
+
+def test_rows_with_a_total_worked_out_are_not_a_listing(chinook_rules: Engine) -> None:
+    assert not ask("list customers with their revenue", chinook_rules, mode="rules").ok

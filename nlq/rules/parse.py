@@ -191,6 +191,8 @@ def _grammar(words: list[str], i: int, grouping: bool) -> tuple[Item | None, int
         return Item("group", (word, following)), 2
     if word in GROUPING:
         return Item("group", (word,)), 1
+    if word == "along" and following == "with":  # "the products along with their prices"
+        return Item("filler", (word,)), 1
     if word == "directly" and following in {"to", "report", "reports"}:  # "reports directly to"
         return Item("filler", (word,)), 1
     if word == "single" and i and words[i - 1] in {"which", "a", "one", "each", "every"}:  # "which single day"

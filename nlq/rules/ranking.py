@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from nlq.rules.concepts import Attribute, Concept, Measure
 from nlq.rules.intent import Intent, Item, Rank, hand_over
-from nlq.rules.subjects import attribute_of_entity, qualify_measure
+from nlq.rules.subjects import attribute_of_entity, qualify_measure, with_their_column
 from nlq.rules.words import counts_units
 
 DEFAULT_TOP = 10
@@ -26,6 +26,11 @@ def measure_and_rank(intent: Intent, items: list[Item], measures: list[list[Conc
         raise hand_over("it asks to count something other than the rows of a table")
     top = next((item for item in items if item.kind == "top"), None)
     most = [item for item in items if item.kind == "most"]
+    if (len(subjects) == 1 and len(measures) == 1 and not (ranked or most or top or has_count or counted)
+            and not intent.aggregation and not intent.dimensions and (rows := with_their_column(items, subjects[0],
+                                                                                              measures[0]))):
+        intent.listing = rows  # "the products along with their list prices": the rows, which show the price
+        return
     if measures and not ranked:
         subjects = qualify_measure(measures, subjects)
     if counted is not None:

@@ -4,6 +4,8 @@ customers" (which rows), "unit price of tracks" (whose price)."""
 
 from __future__ import annotations
 
+from sqlglot import exp
+
 from nlq.rules.catalog import Catalog
 from nlq.rules.concepts import Attribute, Concept, Entity, Measure, Value
 from nlq.rules.intent import Item
@@ -48,6 +50,22 @@ def attribute_of_entity(subjects: list[tuple[Item, list[Concept]]]) -> list[Conc
             return list(own) if column is first else [c for c in rows if isinstance(c, Entity) and c.table in
                                                       {a.table for a in own}]
     return None
+
+
+def with_their_column(items: list[Item], subject: tuple[Item, list[Concept]], measure: list[Concept]
+                      ) -> list[Concept] | None:
+    """"tracks with their unit prices": a number column of the rows named first is shown on them, not
+    aggregated. Never a total worked out ("customers with their revenue"), nor a number named first."""
+    subject_item, rows = subject
+    measure_item = next((item for item in items if item.candidates is measure or item.candidates == measure), None)
+    if measure_item is None or items.index(measure_item) < items.index(subject_item):
+        return None
+    tables = {c.table for c in rows if isinstance(c, Entity)}
+    own = [c for c in measure if isinstance(c, Measure) and c.table in tables and not c.derived
+           and not c.aggregated and isinstance(c.expression, exp.Column)]
+    if not own:  # the rows' own price, not the price of their sales
+        return None
+    return [c for c in rows if isinstance(c, Entity) and c.table in {m.table for m in own}]
 
 
 def scoped_by_the_value_after(items: list[Item], position: int, catalog: Catalog) -> bool:
