@@ -13,8 +13,10 @@ from nlq.route import Route
 from ui.answer_view import render_answer
 from ui.pin import pin_control
 from ui.state import app, app_store, current_user
+from ui.verify import verify_control
 
 STATUSES = ["answered", "empty", "failed"]
+ANSWERED = ("answered", "empty")
 SHOWN = ["id", "asked_at", "user", "question", "route", "status", "row_count", "total_ms", "rating", "sent_to"]
 
 shared = app()
@@ -80,9 +82,11 @@ if entry is not None:
         if rerun:  # the answer shows the SQL it ran: the entry's own copy is not drawn a second time
             answer = run_sql(entry.sql, shared.engine, question=entry.question, rerun=True)
             shared.record(answer, source="app", user=user.id)
-            render_answer(answer, key=f"history-{entry.id}", pinnable=False)
+            render_answer(answer, key=f"history-{entry.id}", pinnable=False, verifiable=False)
         else:
             st.code(entry.sql, language="sql")
         sql = entry.sql
         pin_control(lambda title: draft_from_sql(entry.question, sql, title, answer_id=entry.id),
                     f"history-{entry.id}", entry.question)
+        if entry.status in ANSWERED:  # admins only: questions that mean the same are answered with it first
+            verify_control(entry.question, sql, f"history-{entry.id}", answer_id=entry.id)

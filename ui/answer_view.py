@@ -17,6 +17,7 @@ from nlq.formats import ColumnFormat, column_formats, format_value
 from nlq.route import Route
 from ui.messages import show_error
 from ui.pin import pin_answer
+from ui.verify import verify_control
 
 CHART_LABELS = {
     "kpi": "Number",
@@ -40,10 +41,11 @@ MODEL_DECIDES = ""
 
 def render_answer(answer: Answer, key: str, on_edit: EditCallback | None = None,
                   on_choose: ChooseCallback | None = None, may_set_default: bool = False,
-                  pinnable: bool = True) -> None:
+                  pinnable: bool = True, verifiable: bool = True) -> None:
     """Draws an answer; ``on_edit(answer, sql)`` is called when the analyst runs an edited statement, and
     ``on_choose(answer, reading)`` when the user picks one of the readings an answer asked about; ``pinnable``
-    offers "Pin to dashboard" (History pins its entry itself)."""
+    offers "Pin to dashboard" (History pins its entry itself); ``verifiable`` offers admins "Mark verified"
+    (History verifies its entry itself)."""
     st.caption((CAPTION_PREFIX.get(answer.route, "") if answer.route else "") + answer.status_line)
     _render_route(answer)
     if answer.notice:
@@ -79,6 +81,8 @@ def render_answer(answer: Answer, key: str, on_edit: EditCallback | None = None,
                                      help="The data, and a second sheet saying where it came from")
     if pinnable and answer.sql:
         pin_answer(answer, key)
+    if verifiable and answer.sql and answer.route is not Route.VERIFIED:
+        verify_control(answer.question, answer.sql, key)
     _render_editor(answer, key, on_edit)
 
 
@@ -86,7 +90,10 @@ def _render_route(answer: Answer) -> None:
     """Which route answered and why: the evidence of what this answer cost and how it was read."""
     route = answer.route
     if route is not None:
-        st.badge(route.label, icon=route.icon, color=route.colour, help=answer.route_reason)
+        label = answer.verified.badge if answer.verified else route.label  # "Verified by ana@… on 12 Nov"
+        st.badge(label, icon=route.icon, color=route.colour, help=answer.route_reason)
+    if answer.verified and answer.verified.title:
+        st.caption(f"Verified answer: **{answer.verified.title}**")
     if answer.understood:
         st.caption(f"Understood as: **{answer.understood}**")
     elif answer.route_reason and route is not None and (route.uses_model or route is Route.RERUN):
