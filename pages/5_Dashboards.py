@@ -17,6 +17,7 @@ from ui.messages import show_error
 from ui.state import app, app_store, current_user
 
 COLUMNS = 2  # tiles side by side
+FORCE = "dashboard-force"  # "Refresh now" was pressed: this run only, not the grid's own timed runs after it
 
 shared = app()
 book = app_store(shared).dashboards
@@ -82,8 +83,8 @@ owner = "yours" if dashboard.owner == user.id else f"{dashboard.owner}'s"
 st.caption(f"{owner.capitalize()}{', shared with everyone signed in' if dashboard.shared else ''} · "
            f"{len(dashboard.tiles)} tile{'s' * (len(dashboard.tiles) != 1)} · tiles re-run when their data is older "
            f"than {access.REFRESH_CHOICES.get(dashboard.refresh_seconds, f'{dashboard.refresh_seconds} s')}.")
-force = st.button("Refresh now", icon=":material/refresh:", key="refresh-now",
-                  help="Runs every tile's SQL again now, whatever was kept")
+st.button("Refresh now", icon=":material/refresh:", key="refresh-now", on_click=st.session_state.__setitem__,
+          args=(FORCE, True), help="Runs every tile's SQL again now, whatever was kept")
 if not dashboard.tiles:
     st.info("This dashboard has no tiles yet: pin an answer to it.", icon=":material/push_pin:")
     st.stop()
@@ -105,8 +106,9 @@ def _tile_controls(board: StoredDashboard, tile_id: int, index: int) -> None:
 
 
 @st.fragment(run_every=dashboard.refresh_seconds)
-def _grid(board: StoredDashboard, forced: bool) -> None:
+def _grid(board: StoredDashboard) -> None:
     """The tiles; drawn again every refresh interval on its own, so an open dashboard stays current."""
+    forced = bool(st.session_state.pop(FORCE, False))
     with st.spinner("Running the tiles' SQL…"):
         results = refresh.refresh(shared, board, user.id, source="app", force=forced)
     database = shared.engine.info.name
@@ -128,4 +130,4 @@ def _grid(board: StoredDashboard, forced: bool) -> None:
                     _tile_controls(board, result.tile.id, start + offset)
 
 
-_grid(dashboard, force)
+_grid(dashboard)

@@ -21,7 +21,7 @@ from nlq.dashboards import access, refresh
 from nlq.dashboards.cache import TileCache, TileKey
 from nlq.dashboards.export import PROVENANCE_SHEET, dashboard_excel, dashboard_html, sheet_names
 from nlq.dashboards.tiles import draft_from_answer, draft_from_sql
-from nlq.errors import AccessDenied, AdminOnly, ErrorKind, InputError, NotFound
+from nlq.errors import AccessDenied, AdminOnly, ErrorKind, ErrorReport, InputError, NotFound
 from nlq.pipeline import ask, run_sql
 from nlq.services import App
 from nlq.store.tables import answers
@@ -142,6 +142,12 @@ def test_ten_viewers_cost_one_query_and_refresh_now_runs_again(app: App, monkeyp
     assert expiring.fetch(key, 10, lambda: forced[0].answer).answer is first[0].answer
     now[0] = 10.5  # older than the dashboard's refresh interval: the next viewer runs it
     assert expiring.fetch(key, 10, lambda: forced[0].answer).answer is forced[0].answer
+    away = Answer("Regions", error=ErrorReport(ErrorKind.DATABASE_UNREACHABLE, "The database is away."))
+    refused = Answer("Regions", error=ErrorReport(ErrorKind.REFUSED, "nlq refused to run this SQL."))
+    for failure, kept in ((away, False), (refused, True)):  # only what the SQL itself causes is kept
+        other = TileKey("db", "fp", failure.error.kind.value)  # type: ignore[union-attr]
+        expiring.fetch(other, 10, lambda failure=failure: failure)  # type: ignore[misc]
+        assert expiring.fetch(other, 10, lambda: forced[0].answer).from_cache is kept
 
 
 def test_a_tile_that_no_longer_vets_says_why_while_the_others_render(make_app: Callable[..., App], demo_dir: Path,
@@ -275,3 +281,36 @@ def test_the_dashboards_page_pins_from_the_chat_and_history_and_shows_provenance
     assert not at.exception and len(at.get("plotly_chart")) == 1
     history = app_test("pages/1_History.py")  # the tile's refresh is in History, with its dashboard
     assert any("From dashboard **Sales**" in c.value for c in history.caption), [c.value for c in history.caption]
+
+
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "not-a-real-secret",
+        "client_id": "nlq", "client_secret": "nlq-secret",
+        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+
+
+def test_signed_in_viewers_of_a_shared_dashboard_see_tiles_a_broken_one_says_why_and_only_owners_change_it(
+        app_test: Callable[..., AppTest], make_app: Callable[..., App], store_url: str) -> None:
+    made = make_app(NLQ_APP_DB_URL=store_url)
+    book = made.store.get().dashboards
+    board, _ = access.pin(book, ANA, draft_from_sql("Regions", REGIONS), new_title="Shared board")
+    access.pin(book, ANA, draft_from_sql("Broken", "DELETE FROM orders"), dashboard_id=board)
+    access.share(book, BOSS, board)
+
+    def as_user(email: str) -> AppTest:
+        return app_test("pages/5_Dashboards.py", user={"is_logged_in": True, "email": email, "name": email},
+                        secrets={"auth": AUTH}, NLQ_ADMINS="boss@example.com")
+
+    bo = as_user("bo@example.com")
+    assert bo.selectbox(key="dashboard-chosen").value == board
+    said = [e.value for e in [*bo.warning, *bo.error]]
+    assert any(e.startswith("**This tile could not be refreshed: ") and "refused" in e for e in said), said
+    assert [m.value for m in bo.markdown if m.value.startswith("#### ")] == ["#### Regions", "#### Broken"]
+    assert not [b for b in bo.button if b.key and b.key.startswith(("remove-", "up-", "down-"))]  # viewer only
+    assert _tile_runs(made) == 2  # each tile once: one ran, one was refused before it ran (both logged)
+
+    ana = as_user("ana@example.com")  # the owner: controls, and the kept results (no second run, no new refusal)
+    assert _tile_runs(made) == 2 and any(b.key and b.key.startswith("remove-") for b in ana.button)
+    ana.button(key="refresh-now").click().run()
+    assert not ana.exception and _tile_runs(made) == 4  # "Refresh now" ran both again
+    ana.run()
+    assert _tile_runs(made) == 4  # and only on that run

@@ -15,8 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from nlq.answer import Answer
+from nlq.errors import ErrorKind
 
 MAX_ENTRIES = 256  # results of this many distinct queries at most; the oldest used go first
+# Failures the SQL itself causes on this schema: running it again within the interval would fail the same way
+# (and a timeout would cost every viewer the whole timeout). A database that is away is tried again at once.
+KEPT_FAILURES = frozenset({ErrorKind.REFUSED, ErrorKind.SQL_SYNTAX, ErrorKind.DATABASE_ERROR,
+                           ErrorKind.TOO_EXPENSIVE, ErrorKind.QUERY_TIMEOUT})
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,8 @@ class Fetched:
 
 
 class TileCache:
-    """A small thread-safe TTL cache of answers; only answers that ran are kept (a failure is tried again)."""
+    """A small thread-safe TTL cache of answers: those that ran, and failures of the SQL itself (``KEPT_FAILURES``);
+    any other failure (the database away, a bug) is tried again by the next viewer."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES, clock: Callable[[], float] = time.monotonic) -> None:
         self.max_entries = max_entries
@@ -53,7 +59,7 @@ class TileCache:
             if not force and (kept := self._fresh(key, max_age_s)) is not None:
                 return Fetched(kept, True)  # another viewer ran it while this one waited
             answer = run()
-            if answer.ok:
+            if answer.error is None or answer.error.kind in KEPT_FAILURES:
                 self._keep(key, answer)
             return Fetched(answer, False)
 
