@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from nlq.access import User
+from nlq.access import LOCAL_USER, User
 from nlq.answer import Answer
 from nlq.dashboards import access, refresh
 from nlq.dashboards.cache import TileCache, TileKey
@@ -314,3 +314,25 @@ def test_signed_in_viewers_of_a_shared_dashboard_see_tiles_a_broken_one_says_why
     assert not ana.exception and _tile_runs(made) == 4  # "Refresh now" ran both again
     ana.run()
     assert _tile_runs(made) == 4  # and only on that run
+
+
+def test_the_owner_reorders_renames_sets_the_interval_and_deletes_on_the_page(
+        app_test: Callable[..., AppTest], make_app: Callable[..., App], store_url: str) -> None:
+    book = make_app(NLQ_APP_DB_URL=store_url).store.get().dashboards
+    board, first = access.pin(book, LOCAL_USER, draft_from_sql("Regions", REGIONS), new_title="Mine")
+    second = access.pin(book, LOCAL_USER, draft_from_sql("Returns", RETURNS), dashboard_id=board)[1]
+    at = app_test("pages/5_Dashboards.py")
+    at.button(key=f"down-{first}").click().run()
+    assert [m.value for m in at.markdown if m.value.startswith("#### ")] == ["#### Returns", "#### Regions"]
+    at.text_input(key=f"tile-title-{second}").set_value("Returns by reason").run()
+    at.button(key=f"rename-tile-{second}").click().run()
+    at.text_input(key=f"dashboard-title-{board}").set_value("Operations").run()
+    at.button(key=f"rename-{board}").click().run()
+    at.selectbox(key=f"interval-{board}").set_value(300).run()
+    assert not at.exception
+    changed = book.get(board)
+    assert changed is not None and (changed.title, changed.refresh_seconds) == ("Operations", 300)
+    assert [t.title for t in changed.tiles] == ["Returns by reason", "Regions"]
+    at.checkbox(key=f"confirm-delete-{board}").check().run()
+    at.button(key=f"delete-{board}").click().run()
+    assert not at.exception and book.get(board) is None and "No dashboards yet" in at.info[0].value
