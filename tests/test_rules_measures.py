@@ -153,3 +153,29 @@ def test_how_much_of_a_table_with_one_amount(chinook_rules: Engine) -> None:
 ])
 def test_measures_it_must_not_guess(rules_on: Callable[[str], Engine], script: str, question: str) -> None:
     assert not ask(question, rules_on(script), mode="rules").ok
+
+
+EVERY_ROW_HAS_ITS_ORDER = TWO_WAYS.replace(
+    "store_id INTEGER REFERENCES", "store_id INTEGER NOT NULL REFERENCES").replace(
+    "order_items (order_id INTEGER REFERENCES", "order_items (order_id INTEGER NOT NULL REFERENCES")
+
+
+def test_the_way_every_row_has_is_taken_over_one_some_rows_lack(rules_on: Callable[[str], Engine]) -> None:
+    """Oracle CO as it is declared: every line has its order (NOT NULL), only shipped lines a shipment. Four
+    authors asked "revenue by store" and each meant the order's store, and the inner join through shipments
+    would also drop unshipped lines; so the way through the key every row has is taken, and said."""
+    engine = rules_on(EVERY_ROW_HAS_ITS_ORDER)
+    answer = rules_answer("revenue by store", engine)
+    assert answer.frame.iloc[0, 0] == "Seattle" and "through order" in answer.understood
+
+
+def test_two_ways_every_row_has_still_ask_which(rules_on: Callable[[str], Engine]) -> None:
+    script = EVERY_ROW_HAS_ITS_ORDER.replace("shipment_id INTEGER REFERENCES shipments",
+                                             "shipment_id INTEGER NOT NULL REFERENCES shipments")
+    assert ask("revenue by store", rules_on(script), mode="rules").clarify is not None
+
+
+def test_the_way_asked_for_is_kept(rules_on: Callable[[str], Engine]) -> None:
+    chosen = ask("revenue by store", rules_on(EVERY_ROW_HAS_ITS_ORDER), mode="rules",
+                 choices=["order_items.shipment_id"])
+    assert chosen.ok and chosen.frame.iloc[0, 0] == "Boston"

@@ -317,3 +317,21 @@ def test_rows_listed_with_a_number_of_their_own(chinook_rules: Engine, question:
 
 def test_rows_with_a_total_worked_out_are_not_a_listing(chinook_rules: Engine) -> None:
     assert not ask("list customers with their revenue", chinook_rules, mode="rules").ok
+
+
+@pytest.mark.parametrize("question", [
+    "How many Enterprise customers do we have in Germany?",
+    "how many Enterprise customers are there in Germany",
+])
+def test_rows_counted_between_two_of_their_values(make_engine: Callable[..., Engine], question: str) -> None:
+    """A value before the rows and one after: the count's rows were taken as only scoping the value after
+    ("it asks to count something other than the rows of a table")."""
+    answer = rules_answer(question, make_engine(**RULES), "number of customers · customer segment is Enterprise · "
+                          "country is Germany")
+    assert answer.frame.iloc[0, -1] > 0
+
+
+def test_rows_named_with_their_value_grouped_are_counted(make_engine: Callable[..., Engine]) -> None:
+    """"cancelled orders per year" did "not name anything to measure": the value took the rows' word with it."""
+    answer = rules_answer("cancelled orders per year", make_engine(**RULES))
+    assert answer.understood.startswith("number of orders") and "cancelled" in answer.understood

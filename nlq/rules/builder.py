@@ -70,6 +70,12 @@ class QueryParts:
     def _one_of_the_ways(self, concept: Concept) -> list[Edge]:
         """Two or three equally short ways to a table: the one chosen, or ``Ambiguous`` to ask which."""
         ways = self.catalog.paths(self.table, concept.table)
+        complete = [way for way in ways if not any((e.table, e.column) in self.catalog.nullable for e in way)]
+        if len(complete) == 1 and not {f"{way[0].table}.{way[0].column}" for way in ways} & self.chosen:
+            # every order line has its order, only some a shipment: the way every row has, and said so
+            self.taken.append(f"{reading_label(concept.table, concept.label)} · through "
+                              f"{display_name(complete[0][0].target)}")
+            return complete[0]
         options = [(f"{way[0].table}.{way[0].column}",
                     f"{reading_label(concept.table, concept.label)} · through {display_name(way[0].target)}", way)
                    for way in ways]

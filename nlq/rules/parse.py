@@ -18,7 +18,7 @@ from nlq.rules.hierarchy import relation_intent
 from nlq.rules.intent import Grain, Intent, Item, Rank, hand_over
 from nlq.rules.ordering import date_superlative, find_order
 from nlq.rules.ranking import measure_and_rank
-from nlq.rules.shapes import common_intent, rows_of_the_value, when_intent
+from nlq.rules.shapes import common_intent, rows_named_with_their_value, rows_of_the_value, when_intent
 from nlq.rules.subjects import (
     names_the_value_before,
     qualified_by_value,
@@ -329,8 +329,12 @@ def _roles(items: list[Item], catalog: Catalog, listed: bool = False) -> Intent:
             and len(subjects) == 1 and _per_group(items)):  # "total payments by method" adds their amounts
         # "list customers by country" asks for rows, grouped or sorted: not a count
         counted = [c for c in subjects.pop()[1] if isinstance(c, Entity)] or None  # "orders by status"
+    if (not measures and counted is None and not ranked and not listed and intent.aggregation is None
+            and not subjects and intent.dimensions and _per_group(items)
+            and (named := rows_named_with_their_value(items, catalog))):
+        counted = [named]  # "cancelled orders per year": those orders counted
     if counted is None and not measures and not subjects and any(i.kind == "count" for i in items):
-        counted = rows_of_the_value(intent)  # "how many arsons": rows whose value it is
+        counted = rows_of_the_value(intent, items, catalog)  # "how many arsons": rows whose value it is
     measure_and_rank(intent, items, measures, subjects, counted, ranked)
     if limits:
         if intent.rank is None:

@@ -28,14 +28,28 @@ def when_intent(items: list[Item], catalog: Catalog) -> Intent:
                   dated_by=tuple(sorted(dates)), when=True)
 
 
-def rows_of_the_value(intent: Intent) -> list[Concept] | None:
+def rows_of_the_value(intent: Intent, items: list[Item], catalog: Catalog) -> list[Concept] | None:
     """The rows counted when a question counts a value ("how many arsons in 2017", "how many murders in SQL
-    City"): its table's, when the question's values all lie in one table."""
+    City"): its table's, when the question's values all lie in one table, or the table a value was named with
+    ("Enterprise customers in Germany") when the others' tables are reached from it."""
     tables = {v.table for values in intent.filters for v in values}
-    if not intent.filters or len(tables) != 1:  # "how many murders in SQL City": both values of one table
+    if not intent.filters:
         return None
-    table = next(iter(tables))
-    return [Entity(table, display_name(table), (), ())]
+    if len(tables) == 1:  # "how many murders in SQL City": both values of one table
+        table = next(iter(tables))
+        return [Entity(table, display_name(table), (), ())]
+    named = rows_named_with_their_value(items, catalog)
+    if named is None or any(other != named.table and catalog.path(named.table, other) is None for other in tables):
+        return None
+    return [named]
+
+
+def rows_named_with_their_value(items: list[Item], catalog: Catalog) -> Entity | None:
+    """"Enterprise customers", "cancelled orders": the one table whose rows a value was named together with."""
+    named = {entity for item in items if item.kind == "concept" and len(item.words) > 1 for c in item.candidates
+             if isinstance(c, Value) and (entity := catalog.entity_of(c.table)) is not None
+             and item.words[-1] in entity.label.split()}
+    return next(iter(named)) if len(named) == 1 else None
 
 
 def common_intent(items: list[Item], catalog: Catalog) -> Intent:

@@ -72,7 +72,7 @@ def scoped_by_the_value_after(items: list[Item], position: int, catalog: Catalog
     """An entity right before a value it holds or leads to ("customers in Japan"), when something else is
     measured or counted: the entity only says whose value it is."""
     following = items[position + 1] if position + 1 < len(items) else None
-    before = items[position - 1] if position else None
+    before = next((i for i in reversed(items[:position]) if not _only_values(i)), None)  # past "Enterprise"
     if following is None or following.kind != "concept" or items[position].grouped:
         return False
     if before is not None and before.kind in {"count", "most", "top"}:  # "how many tracks in Jazz": counted
@@ -83,6 +83,10 @@ def scoped_by_the_value_after(items: list[Item], position: int, catalog: Catalog
     measured = [i for i in items if i.kind in {"count", "agg", "most", "top"} or (
         i is not items[position] and i.kind == "concept" and any(isinstance(c, Measure) for c in i.candidates))]
     return bool(measured) and any(catalog.path(t, v.table) is not None for t in tables for v in following.candidates)
+
+
+def _only_values(item: Item) -> bool:
+    return item.kind == "concept" and bool(item.candidates) and all(isinstance(c, Value) for c in item.candidates)
 
 
 def qualified_by_value(items: list[Item], position: int) -> bool:
