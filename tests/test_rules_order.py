@@ -72,7 +72,7 @@ def test_a_grouping_from_lowest_to_highest(chinook_rules: Engine) -> None:
 
 @pytest.mark.parametrize("question", [
     "customers with more than 5 invoices",  # a count compared: not a column of the row
-    "How many tracks are longer than ten minutes?",  # minutes: not the unit the column holds
+    "How many tracks are longer than ten kilometres?",  # not a unit of time (minutes convert: test_rules_units)
     "invoices over 20%",  # a share, not an amount
     "billing countries with a total over 20",  # a group's total, or any one invoice's?
     "Who are our oldest employees?",  # how many of them?

@@ -28,6 +28,7 @@ from nlq.rules.subjects import (
 )
 from nlq.rules.thresholds import comparison, take_thresholds
 from nlq.rules.timeframes import cyclic_grouping, find_periods
+from nlq.rules.units import ASKED, in_unit
 from nlq.rules.verbs import read_money_verbs, read_people
 from nlq.rules.wording import (
     MEASURED_SUPERLATIVES,
@@ -83,6 +84,8 @@ def parse(question: str, catalog: Catalog) -> Intent:
     items = _items(words, plurals, taken | ordered, catalog, acronyms(question))
     items = read_people(read_money_verbs(items, words, catalog), catalog)
     items, thresholds = take_thresholds(items, catalog)
+    units = [str(item.value) for item in items if item.kind == "unit"]
+    items = [item for item in items if item.kind != "unit"]
     if any(item.kind == "mode" for item in items):
         intent = common_intent(items, catalog)
     elif any(item.kind == "hierarchy" for item in items):
@@ -98,6 +101,8 @@ def parse(question: str, catalog: Catalog) -> Intent:
     if WHICH_WORDS & set(words) and intent.aggregation in {"max", "min"} and intent.dimensions:
         # "for each family, which category had the highest sales": the best in each group, not each one's peak
         raise hand_over("it asks for a ranking within groups")
+    if units:
+        intent.measure = in_unit(intent.measure, units)
     intent.period = periods[0] if periods else None
     intent.order, intent.thresholds = intent.order or order, thresholds
     if (intent.dated_by and intent.period is None and not intent.when and not (order or intent.order)
@@ -191,6 +196,8 @@ def _grammar(words: list[str], i: int, grouping: bool) -> tuple[Item | None, int
         return Item("group", (word, following)), 2
     if word in GROUPING:
         return Item("group", (word,)), 1
+    if word == "in" and following in ASKED:  # "average length in minutes": shown in that unit
+        return Item("unit", (word, following), value=following), 2
     if word == "along" and following == "with":  # "the products along with their prices"
         return Item("filler", (word,)), 1
     if word == "directly" and following in {"to", "report", "reports"}:  # "reports directly to"

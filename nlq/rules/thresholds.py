@@ -3,8 +3,8 @@
 
 Only a row's own number is compared (or one reached many-to-one from it), never a total or a count: "customers
 with more than 5 invoices" and "countries with sales over 1000" compare what a group adds up to, which the
-rules do not write, so they are handed over. A number in a unit the column may not hold ("ten minutes", "20%")
-is handed over too: the rules never convert units.
+rules do not write, so they are handed over. A number of minutes, seconds or hours is converted to the unit its
+column's name states (``nlq.rules.units``); any other unit ("20%", "3 kg") is handed over.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from sqlglot import exp
 from nlq.rules.catalog import Catalog
 from nlq.rules.concepts import Concept, Entity, Measure
 from nlq.rules.intent import Item, Threshold, hand_over
-from nlq.rules.words import GRAINS, word_at
+from nlq.rules.units import ASKED, column_unit, factor
+from nlq.rules.words import GRAINS, number, ordinal, word_at
 
 ABOVE = frozenset({"over", "above", "exceeding", "exceed", "beyond"})
 BELOW = frozenset({"under", "below"})
@@ -41,9 +42,9 @@ def comparison(words: list[str], i: int) -> tuple[Item, int] | None:
         if low is not None and word_at(words, i + 1 + used) == "and":
             high, more = _number(words, i + 2 + used)
             if high is not None:
-                _in_units(words, i + 2 + used + more)
-                return Item("compare", tuple(words[i:i + 2 + used + more]), value=("between", low, high)), \
-                    2 + used + more
+                unit = _in_units(words, i + 2 + used + more)
+                taken = 2 + used + more + bool(unit)
+                return Item("compare", tuple(words[i:i + taken]), value=("between", low, high, unit)), taken
         return None
     operator, skip = None, 0
     if word in ABOVE | BELOW:
@@ -59,26 +60,33 @@ def comparison(words: list[str], i: int) -> tuple[Item, int] | None:
         trailing = AFTER_NUMBER.get((word_at(words, i + used), word_at(words, i + used + 1)))
         if trailing is None:
             return None
-        _in_units(words, i + used + 2)
-        return Item("compare", tuple(words[i:i + used + 2]), value=(trailing, value, None)), used + 2
+        unit = _in_units(words, i + used + 2)
+        return Item("compare", tuple(words[i:i + used + 2]), value=(trailing, value, None, unit)), used + 2 + bool(unit)
     value, used = _number(words, i + skip)
     if value is None:
         return None
-    _in_units(words, i + skip + used)
-    return Item("compare", tuple(words[i:i + skip + used]), value=(operator, value, None)), skip + used
+    unit = _in_units(words, i + skip + used)
+    taken = skip + used + bool(unit)
+    return Item("compare", tuple(words[i:i + taken]), value=(operator, value, None, unit)), taken
 
 
-def _in_units(words: list[str], i: int) -> None:
+def _in_units(words: list[str], i: int) -> str:
+    """The unit of time the number is in ("ten minutes"), "" for none; any other unit is handed over."""
+    if word_at(words, i) in ASKED:
+        return word_at(words, i)
     if word_at(words, i) in UNITS:
-        raise hand_over(f"it compares with a number of {word_at(words, i)}s, and the rules never convert units")
+        raise hand_over(f"it compares with a number of {word_at(words, i)}s, which the rules do not convert")
+    return ""
 
 
 def _number(words: list[str], i: int) -> tuple[float | None, int]:
     """"20", "23.86", "10k", "20 million", "5 dollars": the number and how many words it takes."""
     match = NUMBER_RE.fullmatch(word_at(words, i))
-    if match is None:
+    spelled = number(word_at(words, i)) if match is None and not ordinal(word_at(words, i)) else None
+    if match is None and spelled is None:
         return None, 0
-    value, used = float(match.group(1)) * (1e3 if match.group(2) else 1), 1
+    value = float(match.group(1)) * (1e3 if match.group(2) else 1) if match is not None else float(spelled or 0)
+    used = 1  # "ten minutes", "20 dollars"
     if word_at(words, i + used) in MULTIPLIERS:
         value, used = value * MULTIPLIERS[word_at(words, i + used)], used + 1
     if word_at(words, i + used) in CURRENCY:
@@ -94,15 +102,27 @@ def take_thresholds(items: list[Item], catalog: Catalog) -> tuple[list[Item], li
     for position, item in enumerate(items):
         if item.kind != "compare":
             continue
-        assert isinstance(item.value, tuple)  # comparison gives (operator, low, high)
-        operator, low, high = item.value
-        target, taken = _compared(items, position, catalog)
+        assert isinstance(item.value, tuple)  # comparison gives (operator, low, high, unit of time or "")
+        operator, low, high, unit = item.value
+        target, taken = _compared(items, position, catalog, str(unit))
         used |= {position, *taken}
+        if unit:
+            target, scale = _timed(target, str(unit))
+            low, high = float(low) * scale, None if high is None else float(high) * scale
         thresholds.append(Threshold(tuple(target), str(operator), float(low), None if high is None else float(high)))
     return [item for position, item in enumerate(items) if position not in used], thresholds
 
 
-def _compared(items: list[Item], position: int, catalog: Catalog) -> tuple[list[Concept], set[int]]:
+def _timed(target: list[Concept], unit: str) -> tuple[list[Concept], float]:
+    """The columns compared with a number of minutes, and how many of their unit make one minute."""
+    timed = [(c, found) for c in target if isinstance(c, Measure) and isinstance(c.expression, exp.Column)
+             and (found := column_unit(c.expression.name))]
+    if not timed or len({found for _, found in timed}) > 1:
+        raise hand_over(f"it compares with a number of {unit}s, and no column says it holds a time in a unit")
+    return [c for c, _ in timed], factor(timed[0][1], unit)
+
+
+def _compared(items: list[Item], position: int, catalog: Catalog, unit: str = "") -> tuple[list[Concept], set[int]]:
     """The numeric column a comparison is about: named right after the number ("300,000 milliseconds"), right
     before it ("a total over 20"), or the one money column of the rows named before it ("invoices over $20")."""
     after = items[position + 1] if position + 1 < len(items) else None
@@ -126,6 +146,9 @@ def _compared(items: list[Item], position: int, catalog: Catalog) -> tuple[list[
         tables = {c.table for c in before.candidates if isinstance(c, Entity)}
         money: list[Concept] = [c for c in catalog.lookup(("revenue",)) if isinstance(c, Measure) and c.table in tables
                  and not c.aggregated]
+        if unit:  # "tracks longer than ten minutes": the rows' one column of time
+            money = [c for t in sorted(tables) for c in catalog.measures_of(t) if isinstance(c.expression, exp.Column)
+                     and column_unit(c.expression.name)]
         if len(money) == 1:
             return money, set()
     raise hand_over("it compares with a number without saying which number of each row")
