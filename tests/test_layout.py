@@ -108,3 +108,23 @@ def test_the_engine_never_imports_the_app_store() -> None:
         imported = {node.module for node in ast.walk(ast.parse((ROOT / name).read_text()))
                     if isinstance(node, ast.ImportFrom) and node.module}
         assert not {m for m in imported if m.startswith(("nlq.store", "nlq.services", "nlq.teaching"))}, name
+
+
+def test_no_module_imports_another_modules_private_names() -> None:
+    """A name another module needs is public: importing ``_name`` across modules hides a shared contract."""
+    private = [f"{path.relative_to(ROOT)}:{node.lineno} {alias.name}" for path in _python_files()
+               for node in ast.walk(ast.parse(path.read_text()))
+               if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(("nlq", "ui"))
+               for alias in node.names if alias.name.startswith("_") and not alias.name.startswith("__")]
+    assert not private
+
+
+def test_the_module_map_names_every_module_and_page() -> None:
+    """docs/architecture.md is where a newcomer looks a module up: a module missing from it is one nobody finds."""
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    engine = [p for p in (ROOT / "nlq").iterdir() if not p.name.startswith(("_", "."))
+              and (p.suffix == ".py" or (p / "__init__.py").exists())]
+    front = [*(ROOT / "ui").glob("[!_]*.py"), *(ROOT / "pages").glob("*.py")]
+    missing = [str(p.relative_to(ROOT)) + ("/" if p.is_dir() else "") for p in [*engine, *front]
+               if f"`{p.relative_to(ROOT)}" not in text]
+    assert not missing

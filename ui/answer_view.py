@@ -154,18 +154,19 @@ def _render_table(answer: Answer, key: str) -> None:
     assert answer.frame is not None
     wide = pivot(answer.frame, answer.chart)
     if wide is None:
-        st.dataframe(answer.frame, hide_index=True, column_config=_column_config(answer.frame, answer.currency))
+        st.dataframe(answer.frame, hide_index=True, column_config=column_config(answer.frame, answer.currency))
         return
     long_tab, pivot_tab = st.tabs(["Table", "Pivot"])
-    long_tab.dataframe(answer.frame, hide_index=True, column_config=_column_config(answer.frame, answer.currency))
+    long_tab.dataframe(answer.frame, hide_index=True, column_config=column_config(answer.frame, answer.currency))
     measure = column_formats(answer.frame)[answer.chart.y[0]]
     pivot_tab.dataframe(wide, hide_index=True, key=f"pivot-{key}", column_config={
         name: _column(ColumnFormat(name, str(name), measure.kind), answer.currency)
         for name in wide.columns[1:]})
 
 
-def _column_config(frame: pd.DataFrame, currency: str | None) -> dict[str, Any]:
-    """Each column titled in words and formatted by meaning: money, shares, counts, plain years and ids."""
+def column_config(frame: pd.DataFrame, currency: str | None) -> dict[str, Any]:
+    """Each column titled in words and formatted by meaning: money, shares, counts, plain years and ids;
+    public because a dashboard tile draws its table the same way as the chat."""
     return {name: _column(fmt, currency) for name, fmt in column_formats(frame).items()}
 
 

@@ -8,7 +8,7 @@ import streamlit as st
 from nlq.dashboards.refresh import TileResult
 from nlq.figures import build_figure
 from nlq.formats import column_formats, format_value
-from ui.answer_view import _column_config
+from ui.answer_view import column_config
 from ui.messages import show_error
 
 
@@ -34,6 +34,6 @@ def render_tile(result: TileResult, key: str) -> None:
             st.plotly_chart(figure, key=f"tile-figure-{key}")
         with st.expander("Table", expanded=figure is None):
             st.dataframe(answer.frame, hide_index=True,
-                         column_config=_column_config(answer.frame, result.currency))
+                         column_config=column_config(answer.frame, result.currency))
     with st.expander("SQL", icon=":material/code:"):
         st.code(result.tile.sql, language="sql")
