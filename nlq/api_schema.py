@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from nlq import __version__
+from nlq.route import Route
 
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
     "type": "object", "required": ["kind", "message"],
@@ -22,14 +23,24 @@ ASK = {"type": "object", "required": ["question"], "additionalProperties": False
                "description": "readings picked from an answer's clarify options"},
     "limit": {"type": "integer", "minimum": 0, "maximum": 100000, "default": 1000,
               "description": "rows included in the answer"}}}
+VERIFIED = {"type": "object", "nullable": True, "required": ["id", "verified_by", "verified_at"],
+            "description": "the verified answer whose SQL answered (route verified); null for any other route",
+            "properties": {"id": {"type": "integer", "description": "its id (python -m nlq verified list)"},
+                           "question": {"type": "string", "description": "the question the admin verified"},
+                           "title": {"type": "string", "nullable": True},
+                           "verified_by": {"type": "string", "description": "the admin who verified it"},
+                           "verified_at": {"type": "string", "format": "date-time", "description": "when (UTC)"}}}
 ANSWER = {"type": "object", "description": "The object `python -m nlq ask --json` prints (docs/cli.md), plus "
           "answer_id (its id in the answer log), not_recorded and journaled.",
           "properties": {"answer_id": {"type": "integer", "nullable": True}, "question": {"type": "string"},
-                         "route": {"type": "string", "nullable": True}, "sql": {"type": "string", "nullable": True},
+                         "route": {"type": "string", "nullable": True, "enum": [route.value for route in Route]},
+                         "sql": {"type": "string", "nullable": True},
                          "columns": {"type": "array", "items": {"type": "string"}},
                          "rows": {"type": "array", "items": {"type": "array", "items": {}}},
-                         "row_count": {"type": "integer"}, "error": {"nullable": True, "type": "object"}},
+                         "row_count": {"type": "integer"}, "error": {"nullable": True, "type": "object"},
+                         "verified": VERIFIED},
           "additionalProperties": True}
+ANSWER_REF = {"$ref": "#/components/schemas/Answer"}
 
 TILE = {"type": "object", "properties": {
     "id": {"type": "integer"}, "position": {"type": "integer"}, "title": {"type": "string"},
@@ -37,7 +48,8 @@ TILE = {"type": "object", "properties": {
     "chart_type": {"type": "string", "description": "the chart the tile is drawn as"},
     "data_at": {"type": "string", "format": "date-time", "description": "when its rows were read (UTC)"},
     "from_cache": {"type": "boolean", "description": "kept from a run within the refresh interval"},
-    "answer": {**ANSWER, "description": "the tile's fresh answer; its error says why it could not be refreshed"}}}
+    "answer": {"allOf": [ANSWER_REF],
+               "description": "the tile's fresh answer; its error says why it could not be refreshed"}}}
 DASHBOARD = {"type": "object", "properties": {
     "id": {"type": "integer"}, "title": {"type": "string"}, "owner": {"type": "string"},
     "shared": {"type": "boolean"}, "refresh_seconds": {"type": "integer"},
@@ -62,7 +74,8 @@ def openapi_document() -> dict[str, Any]:
         "info": {"title": "nlq", "version": __version__,
                  "description": "Questions about your database in plain language, answered by nlq."},
         "components": {"securitySchemes": {"token": {"type": "http", "scheme": "bearer",
-                                                     "description": "python -m nlq token create --user EMAIL"}}},
+                                                     "description": "python -m nlq token create --user EMAIL"}},
+                       "schemas": {"Answer": ANSWER}},
         "security": [{"token": []}],
         "paths": {
             "/v1/health": {"get": {"summary": "Whether the service is up, its database and model", "security": [],
@@ -70,7 +83,7 @@ def openapi_document() -> dict[str, Any]:
             "/v1/ask": {"post": {"summary": "Answer a question, logged under the token's user",
                                  "requestBody": {"required": True, **json_of(ASK)},
                                  "responses": {"200": {"description": "the answer (which may be a refusal or a "
-                                                       "question back: see error and clarify)", **json_of(ANSWER)},
+                                                       "question back: see error and clarify)", **json_of(ANSWER_REF)},
                                                **_errors(400, 401, 403, 429, 500, 503)}}},
             "/v1/answers/{answer_id}": {"get": {
                 "summary": "One answer-log entry: the user's own, or anyone's for an admin",

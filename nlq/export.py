@@ -14,12 +14,14 @@ DATA_SHEET, ABOUT_SHEET = "data", "about"
 
 
 def provenance(answer: Answer) -> pd.DataFrame:
-    """The question, the SQL, who/what answered, when, how many rows and from which database."""
-    rows = [
+    """The question, the SQL, who/what answered, when, how many rows and from which database — and, for an
+    answer from the verified route, the verified answer it rests on, who verified it and when."""
+    rows: list[tuple[str, object]] = [
         ("question", answer.question),
         ("sql", answer.sql or ""),
         ("route", answer.route.value if answer.route else "none (refused before any route)"),
         ("model", answer.model or "none (answered without a model)"),
+        *_verified_rows(answer),
         ("asked at (UTC)", answer.asked_at.strftime("%Y-%m-%d %H:%M:%S")),
         ("rows", answer.row_count),
         ("complete", "no: " + (answer.row_note or "") if answer.truncated else "yes"),
@@ -29,6 +31,14 @@ def provenance(answer: Answer) -> pd.DataFrame:
         ("checks", " ".join(check.message for check in answer.checks) or "none"),
     ]
     return pd.DataFrame(rows, columns=["field", "value"])
+
+
+def _verified_rows(answer: Answer) -> list[tuple[str, object]]:
+    mark = answer.verified
+    if mark is None:
+        return [("verified answer", "none (not answered from a verified answer)")]
+    return [("verified answer", f"{mark.id}: {mark.title or mark.question}"), ("verified by", mark.verified_by),
+            ("verified at (UTC)", mark.verified_at.strftime("%Y-%m-%d %H:%M:%S"))]
 
 
 def excel_bytes(answer: Answer) -> bytes:

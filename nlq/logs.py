@@ -1,8 +1,10 @@
 """Structured logs: one JSON object per line on stdout, for the container's log collector.
 
-Every answer is logged with its id in the app store, route, status, timings, model and tokens, and what
-left the machine. The question text and the SQL are left out unless ``NLQ_LOG_QUESTIONS`` is on (the app
-store keeps them, under its own access control); result rows are never logged.
+Every answer is logged with its id in the app store, route, status, timings, model and tokens, what left
+the machine, and — for an answer from the verified route — which verified answer it rests on, who verified
+it and when (so an auditor can trace it without the store). The question text and the SQL are left out
+unless ``NLQ_LOG_QUESTIONS`` is on (the app store keeps them, under its own access control); result rows are
+never logged.
 """
 
 from __future__ import annotations
@@ -51,8 +53,17 @@ def answer_fields(answer: Answer, answer_id: int | None, with_question: bool) ->
         "rows": answer.row_count if answer.ok else None,
         "timings_ms": {step: round(ms, 1) for step, ms in answer.timings_ms.items()},
         "tokens": {"prompt": answer.prompt_tokens, "completion": answer.completion_tokens},
-        "sent_to": answer.sent_to,
+        "sent_to": answer.sent_to, "verified": verified_fields(answer),
     }
     if with_question:
         fields.update(question=answer.question, sql=answer.sql)
     return fields
+
+
+def verified_fields(answer: Answer) -> dict[str, Any] | None:
+    """The verified answer behind ``answer``: its id, who verified it and when — not its question, which is a
+    question like any other and stays out of the log unless ``NLQ_LOG_QUESTIONS`` is on."""
+    mark = answer.verified
+    if mark is None:
+        return None
+    return {"id": mark.id, "verified_by": mark.verified_by, "verified_at": mark.verified_at.isoformat()}

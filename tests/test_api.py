@@ -231,3 +231,15 @@ def test_the_documented_client_works(served: Served) -> None:
     assert "SELECT" in namespace["reply"]("How many orders per sales channel?")
     namespace["TOKEN"] = "revoked-or-wrong"
     assert namespace["reply"]("How many orders?").startswith("Sorry: This token is unknown")
+
+
+def test_the_openapi_answer_names_its_verified_answer(served: Served) -> None:
+    """A client sees in the schema that an answer may rest on a verified answer, and whose."""
+    answer = served.call("GET", "/v1/openapi.json", "ana@example.com").json()["components"]["schemas"]["Answer"]
+    verified = answer["properties"]["verified"]
+    assert verified["nullable"] is True and set(verified["required"]) == {"id", "verified_by", "verified_at"}
+    assert verified["properties"]["verified_at"]["format"] == "date-time"
+    assert "verified" in answer["properties"]["route"]["enum"]
+    document = served.call("GET", "/v1/openapi.json", "ana@example.com").json()
+    ask = document["paths"]["/v1/ask"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ask == {"$ref": "#/components/schemas/Answer"}

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -18,7 +19,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import inspect
 
-from nlq.answer import Answer
+from nlq.access import User
+from nlq.answer import Answer, VerifiedMark
 from nlq.costs import (
     Prices,
     api_cost,
@@ -30,11 +32,12 @@ from nlq.costs import (
 )
 from nlq.errors import ErrorKind, ErrorReport, StoreUnavailable
 from nlq.examples import DEMO_EXAMPLES
-from nlq.export import ABOUT_SHEET, DATA_SHEET, excel_bytes, excel_filename
+from nlq.export import ABOUT_SHEET, DATA_SHEET, excel_bytes, excel_filename, provenance
 from nlq.pipeline import ask
 from nlq.route import Route
 from nlq.services import App, StoreHandle
 from nlq.store import AppStore, open_store
+from nlq.teaching import verify
 from tests.support.common import ROOT
 from tests.support.postgres import PostgresServer, free_port
 from tests.support.standin_model import StandinModelServer
@@ -167,6 +170,18 @@ def test_the_excel_file_has_the_data_and_its_provenance() -> None:
     assert excel_filename(answer) == "revenue-by-region-in-2024.xlsx"
 
 
+def test_the_excel_provenance_names_the_verified_answer() -> None:
+    """An answer from the verified route says whose check it rests on, so the file can be traced back."""
+    mark = VerifiedMark(7, "Revenue by region", "ana@example.com", datetime(2026, 11, 12, 9, 30), "Regional revenue")
+    about = provenance(_answer("Sales per region", Route.VERIFIED, model=None, verified=mark))
+    fields = dict(zip(about["field"], about["value"], strict=True))
+    assert fields["route"] == "verified" and fields["verified answer"] == "7: Regional revenue"
+    assert fields["verified by"] == "ana@example.com" and fields["verified at (UTC)"] == "2026-11-12 09:30:00"
+    plain_about = provenance(_answer("Revenue by region"))
+    plain = dict(zip(plain_about["field"], plain_about["value"], strict=True))
+    assert plain["verified answer"].startswith("none") and "verified by" not in plain
+
+
 def test_history_command(tmp_path: Path, demo_dir: Path, standin_env: Callable[..., dict[str, str]]) -> None:
     env = standin_env(NLQ_APP_DB_URL=f"sqlite:///{tmp_path / 'app.sqlite'}")
     empty = _nlq("history", env=env)
@@ -294,3 +309,25 @@ def _reset_nlq_logger() -> None:
     logger.handlers.clear()
     logger.propagate = True
     logger.setLevel(logging.NOTSET)
+
+
+def test_an_answer_from_a_verified_answer_is_logged_with_it(make_app: Callable[..., App],
+                                                            request: pytest.FixtureRequest) -> None:
+    from nlq.logs import configure_json_logging
+
+    stream = io.StringIO()
+    configure_json_logging(stream)
+    request.addfinalizer(_reset_nlq_logger)
+    app = make_app(NLQ_RULES="true")
+    admin = User("ana@example.com", "Ana", is_admin=True, signed_in=True)
+    assert verify(app.store.get(), app.engine, admin, "Revenue by country", "SELECT 1 AS one").ok
+    [stored] = app.store.get().verified.all()
+    verified_id = app.record(ask("revenue by country?", app.engine), source="app").id
+    plain_id = app.record(ask("Revenue by region in 2024", app.engine), source="app").id
+    lines = {line["answer_id"]: line for line in (json.loads(text) for text in stream.getvalue().splitlines())
+             if line.get("event") == "answer"}
+    assert lines[verified_id]["route"] == "verified"
+    assert lines[verified_id]["verified"] == {"id": stored.id, "verified_by": "ana@example.com",
+                                              "verified_at": stored.verified_at.isoformat()}
+    assert lines[plain_id]["verified"] is None
+    assert "Revenue by country" not in stream.getvalue()  # the verified question is a question: not logged
