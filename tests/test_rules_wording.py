@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from nlq.engine import Engine
-from nlq.pipeline import ask
+from nlq.pipeline import ask, run_sql
 from tests.support.rules import rules_answer
 
 RULES = {"NLQ_RULES": "true"}
@@ -335,3 +335,32 @@ def test_rows_named_with_their_value_grouped_are_counted(make_engine: Callable[.
     """"cancelled orders per year" did "not name anything to measure": the value took the rows' word with it."""
     answer = rules_answer("cancelled orders per year", make_engine(**RULES))
     assert answer.understood.startswith("number of orders") and "cancelled" in answer.understood
+
+
+@pytest.mark.parametrize(("question", "period"), [
+    ("How many different customers have placed an order?", None),
+    ("How many customers placed an order in 2024?", 2024),
+    ("number of customers who placed orders in 2024", 2024),
+])
+def test_rows_counted_through_the_events_that_name_them(make_engine: Callable[..., Engine], question: str,
+                                                        period: int | None) -> None:
+    """"it does not say how “order” relates to the measure": customers who placed orders are the different
+    customers the orders name, counted once each, over the orders' period."""
+    engine = make_engine(**RULES)
+    answer = rules_answer(question, engine)
+    assert "COUNT(DISTINCT orders.customer_id)" in (answer.sql or "")
+    check = run_sql("SELECT COUNT(DISTINCT customer_id) FROM orders" + (
+        f" WHERE order_date >= '{period}-01-01' AND order_date < '{period + 1}-01-01'" if period else ""), engine)
+    assert answer.frame.iloc[0, -1] == check.frame.iloc[0, 0]
+
+
+def test_rows_two_keys_of_the_events_name_are_not_counted_through_either(rules_on: Callable[[str], Engine]) -> None:
+    """A flight names two airports: which one "airports that had flights" means is not the rules' guess."""
+    engine = rules_on("""
+        CREATE TABLE airports (airport_id INTEGER PRIMARY KEY, airport_name TEXT);
+        CREATE TABLE flights (flight_id INTEGER PRIMARY KEY, origin_id INTEGER REFERENCES airports(airport_id),
+                              destination_id INTEGER REFERENCES airports(airport_id), flown_on DATE);
+        INSERT INTO airports VALUES (1, 'JFK'), (2, 'ORD');
+        INSERT INTO flights VALUES (1, 1, 2, '2024-01-01');
+    """)
+    assert not ask("How many airports had flights?", engine, mode="rules").ok

@@ -96,9 +96,10 @@ def parse(question: str, catalog: Catalog) -> Intent:
         intent = when_intent(items, catalog)
     else:
         intent = _roles(items, catalog, listed=words[:1] == ["list"])
-    if WHICH_WORDS & set(words) and not intent.dimensions and not intent.listing:
+    asks_which = any(w in WHICH_WORDS and not (w == "who" and i and plurals[i - 1]) for i, w in enumerate(words))
+    if asks_which and not intent.dimensions and not intent.listing:  # "customers who …" asks no "which"
         raise hand_over("it asks which one, and the rules found nothing to rank")  # "which agent has the most sales"
-    if WHICH_WORDS & set(words) and intent.aggregation in {"max", "min"} and intent.dimensions:
+    if asks_which and intent.aggregation in {"max", "min"} and intent.dimensions:
         # "for each family, which category had the highest sales": the best in each group, not each one's peak
         raise hand_over("it asks for a ranking within groups")
     if units:
@@ -342,7 +343,7 @@ def _roles(items: list[Item], catalog: Catalog, listed: bool = False) -> Intent:
         counted = [named]  # "cancelled orders per year": those orders counted
     if counted is None and not measures and not subjects and any(i.kind == "count" for i in items):
         counted = rows_of_the_value(intent, items, catalog)  # "how many arsons": rows whose value it is
-    measure_and_rank(intent, items, measures, subjects, counted, ranked)
+    measure_and_rank(intent, items, measures, subjects, counted, ranked, catalog)
     if limits:
         if intent.rank is None:
             raise hand_over(f"it names a number (“{limits[0].words[0]}”) but no ranking")

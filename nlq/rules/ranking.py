@@ -4,17 +4,18 @@ without guessing is handed over."""
 
 from __future__ import annotations
 
-from nlq.rules.concepts import Attribute, Concept, Measure
+from nlq.rules.catalog import Catalog
+from nlq.rules.concepts import Attribute, Concept, Entity, Measure
 from nlq.rules.intent import Intent, Item, Rank, hand_over
 from nlq.rules.subjects import attribute_of_entity, qualify_measure, with_their_column
-from nlq.rules.words import counts_units
+from nlq.rules.words import counts_units, display_name
 
 DEFAULT_TOP = 10
 
 
 def measure_and_rank(intent: Intent, items: list[Item], measures: list[list[Concept]],
                      subjects: list[tuple[Item, list[Concept]]], counted: list[Concept] | None,
-                      ranked: bool) -> None:
+                      ranked: bool, catalog: Catalog) -> None:
     has_count = any(item.kind == "count" for item in items)
     if len(measures) + (counted is not None) > 1:
         raise hand_over("it names more than one thing to measure")
@@ -53,6 +54,9 @@ def measure_and_rank(intent: Intent, items: list[Item], measures: list[list[Conc
                 raise hand_over(f"it does not say what to measure about “{' '.join(subject_item.words)}”")
             intent.listing = subject
             return
+        if not ranked and counted is not None and (named := counted_through(counted, subject, catalog)):
+            intent.measure, intent.aggregation = [named], "count_distinct"  # "customers who placed an order"
+            return
         if not ranked:
             raise hand_over(f"it does not say how “{' '.join(subject_item.words)}” relates to the measure")
         if intent.dimensions:  # "top 2 reps in each region" is a top list per group: not a rules shape
@@ -82,3 +86,18 @@ def measure_and_rank(intent: Intent, items: list[Item], measures: list[list[Conc
         intent.aggregation = "max" if most[0].value else "min"
     elif most:
         raise hand_over("it asks for the most of something without saying of what")
+
+
+def counted_through(counted: list[Concept], events: list[Concept], catalog: Catalog) -> Attribute | None:
+    """"How many customers placed an order": the rows counted are the different ones the events name, through
+    the one key of the events' table that points at them; None when there is not exactly one such key."""
+    rows = {c.table for c in counted if isinstance(c, Entity)}
+    tables = {c.table for c in events if isinstance(c, Entity)}
+    if len(rows) != 1 or len(tables) != 1 or rows == tables:
+        return None
+    row_table, event_table = next(iter(rows)), next(iter(tables))
+    keys = [edge for edge in catalog.edges.get(event_table, []) if edge.target == row_table]
+    if len(keys) != 1:
+        return None
+    entity = catalog.entity_of(row_table)
+    return Attribute(event_table, keys[0].column, entity.label if entity is not None else display_name(row_table))
