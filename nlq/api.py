@@ -31,10 +31,19 @@ from nlq.access import AccessPolicy, User, visible_users
 from nlq.answer import Turn
 from nlq.api_schema import openapi_document
 from nlq.dashboards import access, refresh
-from nlq.errors import AccessDenied, ErrorKind, InputError, NlqError, NotFound, RateLimited, Unauthorized
+from nlq.errors import (
+    AccessDenied,
+    ErrorKind,
+    InputError,
+    NlqError,
+    NotFound,
+    RateLimited,
+    StoreUnavailable,
+    Unauthorized,
+)
 from nlq.pipeline import ask
 from nlq.route import Mode
-from nlq.services import App
+from nlq.services import App, StoreHandle
 
 log = logging.getLogger("nlq")
 MAX_BODY_BYTES = 64 * 1024  # a question with its follow-up history; anything larger is not a question
@@ -65,8 +74,16 @@ def error_response(error: BaseException) -> Response:
     return json_response({"error": error.to_dict()}, STATUS.get(error.kind, 500), headers)
 
 
+def limited(per_minute: int, wait_s: int) -> RateLimited:
+    """The one wording of a 429, whichever limiter (the store's or this process's) said no."""
+    return RateLimited(f"This token made {per_minute} calls within a minute, its limit.",
+                       f"Retry in {wait_s} s; an administrator can raise NLQ_API_RATE_PER_MINUTE.",
+                       retry_after_s=wait_s)
+
+
 class RateLimit:
-    """At most ``per_minute`` calls per token in any 60 seconds (a sliding window, in this process)."""
+    """At most ``per_minute`` calls per token in any 60 seconds (a sliding window, in this process): the
+    fallback for while the store cannot count (``SharedRateLimit``)."""
 
     def __init__(self, per_minute: int) -> None:
         self.per_minute = per_minute
@@ -80,11 +97,50 @@ class RateLimit:
             while calls and now - calls[0] >= 60:
                 calls.popleft()
             if len(calls) >= self.per_minute:
-                wait = max(1, math.ceil(60 - (now - calls[0])))
-                raise RateLimited(f"This token made {self.per_minute} calls in the last minute, its limit.",
-                                  f"Retry in {wait} s; an administrator can raise NLQ_API_RATE_PER_MINUTE.",
-                                  retry_after_s=wait)
+                raise limited(self.per_minute, max(1, math.ceil(60 - (now - calls[0]))))
             calls.append(now)
+
+
+class SharedRateLimit:
+    """At most ``per_minute`` calls per token each clock minute, counted in the app store, so every ``serve``
+    process on the same store (compose scale, ApiTaskCount) shares one limit. While the store cannot count,
+    this process counts alone: the limit is never lifted, and the switch is logged once each way rather than
+    passing silently (nor on every call)."""
+
+    def __init__(self, store: StoreHandle, per_minute: int) -> None:
+        self.store = store
+        self.per_minute = per_minute
+        self.local = RateLimit(per_minute)
+        self._alone = False
+        self._lock = threading.Lock()
+
+    def check(self, token_id: int) -> None:
+        try:
+            wait_s = self.store.get().rates.take(token_id, self.per_minute)
+        except StoreUnavailable as error:
+            self._counting_alone(error)
+            self.local.check(token_id)
+            return
+        self._counting_shared()
+        if wait_s is not None:
+            raise limited(self.per_minute, wait_s)
+
+    def _counting_alone(self, error: StoreUnavailable) -> None:
+        with self._lock:
+            if self._alone:
+                return
+            self._alone = True
+        log.warning("The API's rate limit is counted in this process only, not shared with other serve "
+                    "processes, until nlq's store can count again: %s", error.message,
+                    extra={"fields": {"event": "rate_limit_fallback"}})
+
+    def _counting_shared(self) -> None:
+        with self._lock:
+            if not self._alone:
+                return
+            self._alone = False
+        log.info("The API's rate limit is counted in nlq's store again, shared by every serve process.",
+                 extra={"fields": {"event": "rate_limit_shared"}})
 
 
 class Api:
@@ -93,7 +149,7 @@ class Api:
     def __init__(self, app: App) -> None:
         self.app = app
         self.policy = AccessPolicy.from_settings(app.settings)
-        self.limit = RateLimit(app.settings.api_rate_per_minute)
+        self.limit = SharedRateLimit(app.store, app.settings.api_rate_per_minute)
 
     def user_of(self, request: Request) -> User:
         """The token's user, after the rate limit and the allowlist; a typed error otherwise."""

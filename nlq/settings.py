@@ -171,8 +171,8 @@ class Settings(BaseSettings):
         0.015, ge=0, le=MAX_PRICE_USD, description="A hosted API's price per 1,000 completion tokens, USD."
     )
     api_rate_per_minute: int = Field(
-        30, ge=1, le=100_000, description="The HTTP API (`python -m nlq serve`): calls a minute one token may make; "
-        "more answer 429 with Retry-After."
+        30, ge=1, le=100_000, description="The HTTP API (`python -m nlq serve`): calls a minute one token may make, "
+        "counted in the app store so every serve process on it shares the limit; more answer 429 with Retry-After."
     )
     ops_per_month: float = Field(
         50.0, ge=0, le=MAX_PRICE_USD * 1000, description="What running the GPU server costs a month besides the "

@@ -19,6 +19,7 @@ import uvicorn
 
 from nlq.api import build_api
 from nlq.cli import build_parser
+from nlq.errors import StoreUnavailable
 from nlq.logs import configure_json_logging
 from nlq.services import open_app
 from nlq.settings import Settings
@@ -243,3 +244,56 @@ def test_the_openapi_answer_names_its_verified_answer(served: Served) -> None:
     document = served.call("GET", "/v1/openapi.json", "ana@example.com").json()
     ask = document["paths"]["/v1/ask"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert ask == {"$ref": "#/components/schemas/Answer"}
+
+
+def _serve(port: int, env: dict[str, str]) -> subprocess.Popen[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("NLQ_")}
+    process = subprocess.Popen([sys.executable, "-m", "nlq", "serve", "--port", str(port)], cwd=ROOT,
+                               env={**clean, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=5).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise AssertionError(process.communicate(timeout=30)[0])
+
+
+def test_two_serve_processes_on_one_store_share_one_rate_limit(cli_env: dict[str, str]) -> None:
+    """Replicas of ``serve`` (compose scale, ApiTaskCount) count a token's calls in the store they share: the
+    limit is the token's, not each process's."""
+    env = {**cli_env, "NLQ_API_RATE_PER_MINUTE": "4"}
+    token = _nlq("token", "create", "--user", "ana@example.com", env=env).stdout.splitlines()[0]
+    ports = [free_port(), free_port()]
+    processes = [_serve(port, env) for port in ports]
+    try:
+        if time.time() % 60 > 45:  # the count is per clock minute: start the calls in a fresh one
+            time.sleep(61 - time.time() % 60)
+        statuses = [httpx.get(f"http://127.0.0.1:{ports[n % 2]}/v1/openapi.json", timeout=30,
+                              headers={"Authorization": f"Bearer {token}"}) for n in range(6)]
+        assert [s.status_code for s in statuses] == [200, 200, 200, 200, 429, 429]
+        assert all(1 <= int(s.headers["Retry-After"]) <= 60 for s in statuses[4:])
+        assert statuses[4].json()["error"]["kind"] == "rate_limited"
+    finally:
+        for process in processes:
+            process.terminate()
+            process.communicate(timeout=30)
+
+
+def test_a_store_that_cannot_count_falls_back_to_this_process_and_says_so(
+        served: Served, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    configure_json_logging()
+
+    def unreachable(*_: object) -> None:
+        raise StoreUnavailable("nlq's store could not be written: connection refused", "Check NLQ_APP_DB_URL.")
+
+    monkeypatch.setattr(served.app.store.get().rates, "take", unreachable)
+    for _ in range(5):
+        assert served.call("GET", "/v1/openapi.json", "bo@example.com").status_code == 200
+    _error(served.call("GET", "/v1/openapi.json", "bo@example.com"), 429, "rate_limited")  # never fails open
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    fallbacks = [line for line in logged if line.get("event") == "rate_limit_fallback"]
+    assert len(fallbacks) == 1 and fallbacks[0]["level"] == "warning"  # said once, not on every call
+    assert "connection refused" in fallbacks[0]["message"]

@@ -331,3 +331,37 @@ def test_an_answer_from_a_verified_answer_is_logged_with_it(make_app: Callable[.
                                               "verified_at": stored.verified_at.isoformat()}
     assert lines[plain_id]["verified"] is None
     assert "Revenue by country" not in stream.getvalue()  # the verified question is a question: not logged
+
+
+def test_the_api_rate_counter_is_atomic_under_concurrent_calls(store_url: str) -> None:
+    """Every replica of ``serve`` counts in the store: threads on two connections racing for one token's
+    minute get exactly the limit between them (PostgreSQL's row lock, SQLite's write lock), never more."""
+    stores = [open_store(store_url), open_store(store_url)]
+    token_id = stores[0].tokens.create("ana@example.com")[0]
+    now = 1_800_000_020.0  # 20 s into one fixed minute, so the test never straddles two
+    allowed: list[bool] = []
+    errors: list[BaseException] = []
+
+    def call(store: AppStore) -> None:
+        try:
+            for _ in range(15):
+                allowed.append(store.rates.take(token_id, 40, now) is None)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=call, args=(stores[i % 2],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(allowed) == 120 and allowed.count(True) == 40
+    assert stores[0].rates.take(token_id, 40, now) == 40  # 40 s left of the minute that began at now - 20
+    other = stores[1].tokens.create("bo@example.com")[0]
+    assert stores[1].rates.take(other, 40, now) is None  # another token counts on its own
+    assert stores[0].rates.take(token_id, 40, now + 60) is None  # the next minute starts again from zero
+    minute = int(now) // 60
+    assert stores[0].rates.windows() == [(other, minute), (token_id, minute + 1)]  # its own past minute is gone
+    stores[0].rates.take(token_id, 40, now + 7200)
+    assert stores[0].rates.windows() == [(token_id, minute + 120)]  # a token gone quiet is gone after an hour
+    for store in stores:
+        store.close()

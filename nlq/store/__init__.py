@@ -1,5 +1,5 @@
 """nlq's application store: every answer (an append-only log), feedback, the examples it learns from, the
-question cache, the HTTP API's tokens and verified answers.
+question cache, the HTTP API's tokens and its shared rate-limit count, dashboards and verified answers.
 
 One SQLAlchemy database — a SQLite file in ``NLQ_DATA_DIR`` by default, PostgreSQL (``NLQ_APP_DB_URL``)
 when several app instances share it — whose schema is kept by Alembic migrations run at start. It is
@@ -27,11 +27,12 @@ from nlq.store.cache import CacheTable
 from nlq.store.dashboards import DashboardBook
 from nlq.store.examples import ExampleBook, StoredExample
 from nlq.store.log import AnswerLog, LogEntry
+from nlq.store.rate import RateBook
 from nlq.store.tokens import StoredToken, TokenBook
 from nlq.store.verified import StoredVerified, VerifiedBook
 
-__all__ = ["AnswerLog", "AppStore", "CacheTable", "DashboardBook", "ExampleBook", "LogEntry", "StoredExample",
-           "StoredToken", "StoredVerified", "TokenBook", "VerifiedBook", "open_store", "shared_engine",
+__all__ = ["AnswerLog", "AppStore", "CacheTable", "DashboardBook", "ExampleBook", "LogEntry", "RateBook",
+           "StoredExample", "StoredToken", "StoredVerified", "TokenBook", "VerifiedBook", "open_store", "shared_engine",
            "store_file_identity"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -46,6 +47,7 @@ class AppStore:
         self.examples = ExampleBook(engine)
         self.cache = CacheTable(engine)
         self.tokens = TokenBook(engine)
+        self.rates = RateBook(engine)
         self.verified = VerifiedBook(engine)
         self.dashboards = DashboardBook(engine)
 

@@ -1,5 +1,5 @@
 """The application store's tables, declared once: the answer log, feedback, question → SQL examples, the
-question cache, the HTTP API's tokens, dashboards and verified answers."""
+question cache, the HTTP API's tokens and their calls a minute, dashboards and verified answers."""
 
 from __future__ import annotations
 
@@ -134,4 +134,12 @@ verified_answers = Table(
     Column("verified_at", DateTime, nullable=False),
     Column("fingerprint", String(64)),  # the schema it was last checked against
     Column("note", Text),  # why it is stale
+)
+
+api_rate = Table(
+    "api_rate",
+    metadata,
+    Column("token_id", Integer, ForeignKey("api_tokens.id"), primary_key=True),
+    Column("minute", Integer, primary_key=True),  # the clock minute counted (Unix time // 60)
+    Column("calls", Integer, nullable=False),  # calls this token made in it, across every serve process
 )
