@@ -59,3 +59,42 @@ def test_one_years_table_answers_for_that_year(warehouse: Engine, question: str,
 def test_no_year_asks_which_table(warehouse: Engine) -> None:
     answer = ask("unit sales by store", warehouse, mode="rules")
     assert not answer.ok and answer.clarify is not None
+
+
+COPIED = """
+    CREATE TABLE department (department_id INTEGER PRIMARY KEY, department_description TEXT);
+    CREATE TABLE employee (employee_id INTEGER PRIMARY KEY, full_name TEXT, position_title TEXT, salary REAL,
+                           education_level TEXT, department_id INTEGER REFERENCES department(department_id));
+    CREATE TABLE reserve_employee (employee_id INTEGER PRIMARY KEY, full_name TEXT, position_title TEXT,
+                                   salary REAL, education_level TEXT, department_id INTEGER);
+    INSERT INTO employee VALUES (1, 'Ann', 'Clerk', 10, 'College', 1), (2, 'Bo', 'Clerk', 20, 'College', 1),
+        (3, 'Cy', 'Manager', 60, 'Graduate', 1);
+    INSERT INTO reserve_employee VALUES (1, 'Di', 'Clerk', 99, 'College', 1);
+    INSERT INTO department VALUES (1, 'HQ');
+"""
+
+
+@pytest.mark.parametrize(("question", "rows"), [
+    ("average salary by position title", {("Clerk", 15), ("Manager", 60)}),
+    ("employees by education level", {("College", 2), ("Graduate", 1)}),
+])
+def test_a_copy_of_a_table_does_not_make_its_names_ambiguous(rules_on: Callable[[str], Engine], question: str,
+                                                              rows: set[tuple[str, float]]) -> None:
+    """FoodMart's reserve_employee has employee's columns under employee's name plus a word: "Which salary do you
+    mean: employee · salary / reserve employee · salary" was asked of every question about staff."""
+    answer = rules_answer(question, rules_on(COPIED))
+    assert set(answer.frame.itertuples(index=False, name=None)) == rows
+
+
+def test_a_copy_is_still_reached_by_its_own_name(rules_on: Callable[[str], Engine]) -> None:
+    engine = rules_on(COPIED)
+    assert rules_answer("how many reserve employees are there", engine).frame.iloc[0, -1] == 1
+    salary = ask("average salary of reserve employees", engine, mode="rules")  # never the employees' salary
+    assert not salary.ok or salary.frame.iloc[0, -1] == 99
+
+
+def test_a_lookup_table_named_by_its_description(rules_on: Callable[[str], Engine]) -> None:
+    """FoodMart's department has only an id and department_description: "headcount by department" was handed
+    over ("it is not clear which column of department names each row")."""
+    answer = rules_answer("headcount by department", rules_on(COPIED))
+    assert set(answer.frame.itertuples(index=False, name=None)) == {("HQ", 3)}

@@ -364,3 +364,21 @@ def test_rows_two_keys_of_the_events_name_are_not_counted_through_either(rules_o
         INSERT INTO flights VALUES (1, 1, 2, '2024-01-01');
     """)
     assert not ask("How many airports had flights?", engine, mode="rules").ok
+
+
+@pytest.mark.parametrize(("question", "first"), [
+    ("What's our most expensive product?", "desc"),
+    ("the 3 cheapest products", "asc"),
+])
+def test_expensive_is_what_it_sells_for(make_engine: Callable[..., Engine], question: str, first: str) -> None:
+    """"Which “unit cost” do you mean: product · unit cost / product · list price?": dear or cheap is what a thing
+    costs its buyer, its price; its cost only where no price is kept."""
+    engine = make_engine(**RULES)
+    answer = rules_answer(question, engine)
+    assert "list_price" in (answer.sql or "") and "unit_cost" not in (answer.sql or "")
+
+
+def test_expensive_is_the_cost_where_no_price_is_kept(rules_on: Callable[[str], Engine]) -> None:
+    engine = rules_on("CREATE TABLE repairs (repair_id INTEGER PRIMARY KEY, repair_name TEXT, cost REAL); "
+                      "INSERT INTO repairs VALUES (1, 'roof', 900), (2, 'door', 80);")
+    assert "roof" in rules_answer("the most expensive repair", engine).frame.iloc[0].tolist()

@@ -17,7 +17,7 @@ from datetime import date
 from sqlglot import exp
 
 from nlq.lexicon import english
-from nlq.rules.columns import is_date, is_measure, is_number_date, is_summary, is_text
+from nlq.rules.columns import copies, is_date, is_measure, is_number_date, is_summary, is_text
 from nlq.rules.concepts import Attribute, Concept, Edge, Entity, Measure, Value
 from nlq.rules.hierarchy import SelfReference, self_reference
 from nlq.rules.semantic_model import SemanticModel, TableNotes
@@ -175,7 +175,7 @@ def build_catalog(schema: SchemaInfo, model: SemanticModel | None, values: dict[
     model = model or SemanticModel()
     schema = schema.whole_tables()  # a measure of payments is the parent's, not also each partition's
     values = {key: found for key, found in values.items() if schema.table(key[0]) is not None}
-    index = _PhraseIndex(frozenset(t.name for t in schema.tables if is_summary(t.name)))
+    index = _PhraseIndex(frozenset(t.name for t in schema.tables if is_summary(t.name)) | copies(schema.tables))
     labels = _column_labels(schema, model)
     for info in schema.tables:
         _index_table(index, info, model.tables.get(info.name, TableNotes()), labels, metrics_named=bool(model.metrics))
@@ -379,4 +379,6 @@ def _label_columns(info: TableInfo) -> tuple[str, ...]:
         if col.name.lower() == "title" or name_words(col.name) == (*table_words[-1:], "title"):
             return (col.name,)
     named = [c.name for c in text if name_words(c.name)[-1] in LABEL_NAMES]
+    if not named and len(text) == 1 and name_words(text[0].name)[-1] in {"description", "desc", "label"}:
+        named = [text[0].name]  # department(department_id, department_description): a lookup's one text
     return (named[0],) if len(named) == 1 else ()

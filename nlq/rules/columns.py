@@ -3,13 +3,16 @@ group by, a date (or a day kept as a number), a summary of other tables."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from nlq.rules.words import name_words
-from nlq.schema import ColumnInfo
+from nlq.schema import ColumnInfo, TableInfo
 
 NUMERIC_TYPES = ("INT", "NUMERIC", "DECIMAL", "REAL", "FLOAT", "DOUBLE", "MONEY", "SMALLINT", "BIGINT")
 TEXT_TYPES = ("CHAR", "TEXT", "STRING", "CLOB")
 IDENTIFIER_WORDS = {"id", "date", "code", "zip", "postal", "phone", "fax", "number", "no", "key", "uuid", "year",
                     "month", "day", "quarter", "week", "latitude", "longitude", "lat", "lon", "lng"}
+COPY_SHARE = 0.8  # a table with this share of another's columns, named as it plus a word, copies it
 SUMMARY_WORDS = {"summary", "summaries", "rollup", "archive", "backup", "bak", "snapshot", "aggregate"}
 
 
@@ -38,3 +41,19 @@ def is_number_date(col: ColumnInfo) -> bool:
     """An integer column named a date (``date``, ``check_in_date``): days kept as numbers like 20180115, read as
     dates only once its values prove to be (``Catalog.latest``)."""
     return col.type.upper().startswith(("INT", "BIGINT")) and "date" in name_words(col.name)
+
+
+def copies(tables: Sequence[TableInfo]) -> frozenset[str]:
+    """Tables that copy another: its name plus a word and (nearly) its columns (``reserve_employee`` beside
+    ``employee``). Their names count for less, so "salary" is the employees' unless the copy is named."""
+    by_words = {name_words(t.name): t for t in tables}
+    found = set()
+    for info in tables:
+        words = name_words(info.name)
+        for base_words in (words[1:], words[:-1]):
+            base = by_words.get(base_words) if base_words else None
+            if base is not None and base is not info:
+                own = {c.name.lower() for c in base.columns}
+                if len(own & {c.name.lower() for c in info.columns}) >= COPY_SHARE * len(own):
+                    found.add(info.name)
+    return frozenset(found)

@@ -9,7 +9,7 @@ import difflib
 import re
 import unicodedata
 
-from nlq.lexicon import LOW_ADJECTIVES, english
+from nlq.lexicon import LOW_ADJECTIVES, MONEY_ADJECTIVES, english
 from nlq.rules.catalog import Catalog
 from nlq.rules.concepts import Concept, Entity, Measure, Value
 from nlq.rules.hierarchy import relation_word
@@ -89,8 +89,13 @@ def measured_by(word: str, catalog: Catalog) -> tuple[bool | None, list[Concept]
     adjective = lexicon.adjective(word)
     if adjective is None:
         return None
-    measures: list[Concept] = list(dict.fromkeys(c for noun in sorted(lexicon.attributes(adjective))
-                                                 for c in catalog.lookup((noun,)) if isinstance(c, Measure)))
+    preferred = MONEY_ADJECTIVES.get(adjective, ())  # "expensive": the price first, the cost only without one
+    nouns: list[tuple[str, ...]] = [(noun,) for noun in preferred] or [tuple(sorted(lexicon.attributes(adjective)))]
+    measures: list[Concept] = []
+    for group in nouns:
+        measures = list(dict.fromkeys(c for noun in group for c in catalog.lookup((noun,)) if isinstance(c, Measure)))
+        if measures:
+            break
     if not measures:
         return None
     superlative = word != adjective and word.endswith("est")
