@@ -382,3 +382,24 @@ def test_expensive_is_the_cost_where_no_price_is_kept(rules_on: Callable[[str], 
     engine = rules_on("CREATE TABLE repairs (repair_id INTEGER PRIMARY KEY, repair_name TEXT, cost REAL); "
                       "INSERT INTO repairs VALUES (1, 'roof', 900), (2, 'door', 80);")
     assert "roof" in rules_answer("the most expensive repair", engine).frame.iloc[0].tolist()
+
+
+@pytest.mark.parametrize(("question", "rows"), [
+    ("List the sales support agents", 3),  # a value naming a kind of row: the rows that have it
+    ("Who are the sales support agents?", 3),
+    ("Which albums are by AC/DC?", 2),  # "are by": who made them, not a grouping
+    ("How many songs are in the Rock genre?", None),  # a song is a track
+    ("Name our three biggest-spending customers, highest first.", 3),  # "name" leading: list them
+])
+def test_more_ways_to_ask_for_rows(chinook_rules: Engine, question: str, rows: int | None) -> None:
+    answer = rules_answer(question, chinook_rules)
+    assert rows is None or len(answer.frame) == rows
+
+
+@pytest.mark.parametrize("question", [
+    "list Jazz",  # a value said once names no rows to list
+    "List the sales support agents by country",  # grouped: not a plain list of them
+])
+def test_a_value_that_names_no_kind_of_row(chinook_rules: Engine, question: str) -> None:
+    answer = ask(question, chinook_rules, mode="rules")
+    assert not answer.ok or "Title" not in (answer.sql or "")

@@ -195,10 +195,14 @@ def _grammar(words: list[str], i: int, grouping: bool) -> tuple[Item | None, int
         return Item("grain", (word,), value=word, grouped=True, connector="which"), 1
     if word == "for" and following in {"each", "every"}:
         return Item("group", (word, following)), 2
+    if word == "by" and word_at(words, i - 1) in {"are", "is", "was", "were"}:  # "albums are by AC/DC": made by
+        return Item("filler", (word,)), 1
     if word in GROUPING:
         return Item("group", (word,)), 1
     if word == "in" and following in ASKED:  # "average length in minutes": shown in that unit
         return Item("unit", (word, following), value=following), 2
+    if word == "name" and i == 0 and following not in {"of", ""}:  # "Name our three biggest customers": list them
+        return Item("filler", (word,)), 1
     if word == "along" and following == "with":  # "the products along with their prices"
         return Item("filler", (word,)), 1
     if word == "directly" and following in {"to", "report", "reports"}:  # "reports directly to"

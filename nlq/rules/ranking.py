@@ -5,7 +5,7 @@ without guessing is handed over."""
 from __future__ import annotations
 
 from nlq.rules.catalog import Catalog
-from nlq.rules.concepts import Attribute, Concept, Entity, Measure
+from nlq.rules.concepts import Attribute, Concept, Entity, Measure, Value
 from nlq.rules.intent import Intent, Item, Rank, hand_over
 from nlq.rules.subjects import attribute_of_entity, qualify_measure, with_their_column
 from nlq.rules.words import counts_units, display_name
@@ -72,6 +72,10 @@ def measure_and_rank(intent: Intent, items: list[Item], measures: list[list[Conc
         elif intent.rank is not None:
             intent.rank = Rank(intent.rank.descending, limit)
         return
+    if not intent.measure and not (most or top or intent.aggregation or intent.dimensions or has_count) and (
+            kind := rows_of_a_kind(items, catalog)):
+        intent.listing = [kind]  # "the sales support agents": the employees with that title
+        return
     if not intent.measure:
         raise hand_over("it does not name anything to measure or list")
     if top is not None:
@@ -101,3 +105,15 @@ def counted_through(counted: list[Concept], events: list[Concept], catalog: Cata
         return None
     entity = catalog.entity_of(row_table)
     return Attribute(event_table, keys[0].column, entity.label if entity is not None else display_name(row_table))
+
+
+def rows_of_a_kind(items: list[Item], catalog: Catalog) -> Entity | None:
+    """"List the sales support agents": one value said in the plural names a kind of row, so the rows of its
+    table that have it are listed; a value said once ("list Jazz") names no rows."""
+    values = [item for item in items if item.kind == "concept"]
+    if len(values) != 1 or not values[0].plural or not values[0].candidates:
+        return None
+    tables = {c.table for c in values[0].candidates}
+    if len(tables) != 1 or not all(isinstance(c, Value) for c in values[0].candidates):
+        return None
+    return catalog.entity_of(next(iter(tables)))

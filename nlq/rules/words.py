@@ -71,6 +71,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "account": ("acct",),
     "address": ("addr",),
     "product": ("item",),
+    "track": ("song",),  # a record's tracks are the songs on it
     "employee": ("staff member", "worker", "staff"),
     "rep": ("representative", "salesperson"),
     "quantity": ("units", "qty"),
