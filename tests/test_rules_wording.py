@@ -403,3 +403,29 @@ def test_more_ways_to_ask_for_rows(chinook_rules: Engine, question: str, rows: i
 def test_a_value_that_names_no_kind_of_row(chinook_rules: Engine, question: str) -> None:
     answer = ask(question, chinook_rules, mode="rules")
     assert not answer.ok or "Title" not in (answer.sql or "")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("How many customers does Jane Peacock look after?", 21),  # the customers whose support rep she is
+    ("How many customers does Jane Peacock handle?", 21),
+    ("Which customers does Margaret Park support?", 20),
+])
+def test_verbs_of_looking_after_someone(chinook_rules: Engine, question: str, expected: int) -> None:
+    """"look", "handle": unknown words; they only say the rows are the named person's, which the key says."""
+    answer = rules_answer(question, chinook_rules)
+    assert answer.frame.iloc[0, -1] == expected or len(answer.frame) == expected
+
+
+@pytest.mark.parametrize("question", [
+    "How many new customers signed up in March 2024?",
+    "new customers in March 2024",
+])
+def test_new_rows_of_a_period_are_those_it_dates(make_engine: Callable[..., Engine], question: str) -> None:
+    """"new" was an unknown word; with a period it adds nothing the rows' own date does not say."""
+    engine = make_engine(**RULES)
+    answer, count = rules_answer(question, engine), rules_answer("how many customers signed up in March 2024", engine)
+    assert answer.frame.iloc[0, -1] == count.frame.iloc[0, -1] or len(answer.frame) == count.frame.iloc[0, -1]
+
+
+def test_new_without_a_period_is_handed_over(make_engine: Callable[..., Engine]) -> None:
+    assert not ask("how many new customers do we have", make_engine(**RULES), mode="rules").ok

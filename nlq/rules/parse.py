@@ -14,6 +14,7 @@ from itertools import pairwise
 
 from nlq.rules.catalog import Catalog
 from nlq.rules.concepts import Attribute, Concept, Entity, Measure, Value
+from nlq.rules.grammar import grammar
 from nlq.rules.hierarchy import relation_intent
 from nlq.rules.intent import Grain, Intent, Item, Rank, hand_over
 from nlq.rules.ordering import date_superlative, find_order
@@ -28,7 +29,7 @@ from nlq.rules.subjects import (
 )
 from nlq.rules.thresholds import comparison, take_thresholds
 from nlq.rules.timeframes import cyclic_grouping, find_periods
-from nlq.rules.units import ASKED, in_unit
+from nlq.rules.units import in_unit
 from nlq.rules.verbs import read_money_verbs, read_people
 from nlq.rules.wording import (
     MEASURED_SUPERLATIVES,
@@ -38,33 +39,11 @@ from nlq.rules.wording import (
     revenue_reading,
 )
 from nlq.rules.words import (
-    AVG_WORDS,
-    BOTTOM_WORDS,
-    COUNT_WORDS,
-    DISTINCT_WORDS,
-    EARNING_VERBS,
-    FILLER,
-    GRAIN_ADJECTIVES,
-    GRAINS,
-    GROUPING,
-    LOCATION_VERBS,
-    MAX_WORDS,
-    MIN_WORDS,
-    PAY_WORDS,
-    SUM_WORDS,
     TOKEN_RE,
-    TOP_WORDS,
-    number,
-    ordinal,
     tokens,
-    word_at,
 )
 
-FILLER_PHRASES = {("in", "chronological", "order"), ("of", "all", "time"), ("in", "the", "world"),
-                  ("at", "the", "moment"), ("right", "now", ""), ("in", "the", "catalogue"), ("in", "the", "catalog"),
-                  ("in", "our", "catalogue"), ("in", "our", "catalog")}  # the catalogue: all of the table's rows
 WHICH_WORDS = {"which", "who", "whose", "whom"}
-MOST_COMMON, MOST_RECENT = frozenset({"common", "frequent"}), frozenset({"recent", "recently"})
 THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 MAX_DIMENSIONS = 2
 
@@ -85,7 +64,9 @@ def parse(question: str, catalog: Catalog) -> Intent:
     items = read_people(read_money_verbs(items, words, catalog), catalog)
     items, thresholds = take_thresholds(items, catalog)
     units = [str(item.value) for item in items if item.kind == "unit"]
-    items = [item for item in items if item.kind != "unit"]
+    if any(item.kind == "new" for item in items) and not periods:
+        raise hand_over("it asks for new rows without saying since when")
+    items = [item for item in items if item.kind not in {"unit", "new"}]
     if any(item.kind == "mode" for item in items):
         intent = common_intent(items, catalog)
     elif any(item.kind == "hierarchy" for item in items):
@@ -143,7 +124,7 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
             length = 1
         acronym = i < len(acronyms) and acronyms[i]  # "based in the US": the value US, not "us"
         if length < 2 and specific is None and not acronym:
-            item, grammar_length = _grammar(words, i, grouping)
+            item, grammar_length = grammar(words, i, grouping)
             length = grammar_length if item else length
         if item is None and not candidates:
             item, candidates, length = beyond_the_names(word, items, catalog)
@@ -182,81 +163,6 @@ def _one_thing(before: Item, item: Item) -> list[Concept] | None:
     if all(c in before.candidates for c in item.candidates):
         return item.candidates
     return before.candidates if all(c in item.candidates for c in before.candidates) else None
-
-
-def _grammar(words: list[str], i: int, grouping: bool) -> tuple[Item | None, int]:
-    word, following = words[i], words[i + 1] if i + 1 < len(words) else ""
-    if word in GRAIN_ADJECTIVES:
-        return Item("grain", (word,), value=GRAIN_ADJECTIVES[word], grouped=True), 1
-    if word in GRAINS and grouping:
-        return Item("grain", (word,), value=word), 1
-    if word in GRAINS and (word_at(words, i - 1) in {"which", "what"} or words[i - 2:i] in (
-            ["which", "single"], ["what", "single"])):  # "in which month did we sell the most"
-        return Item("grain", (word,), value=word, grouped=True, connector="which"), 1
-    if word == "for" and following in {"each", "every"}:
-        return Item("group", (word, following)), 2
-    if word == "by" and word_at(words, i - 1) in {"are", "is", "was", "were"}:  # "albums are by AC/DC": made by
-        return Item("filler", (word,)), 1
-    if word in GROUPING:
-        return Item("group", (word,)), 1
-    if word == "in" and following in ASKED:  # "average length in minutes": shown in that unit
-        return Item("unit", (word, following), value=following), 2
-    if word == "name" and i == 0 and following not in {"of", ""}:  # "Name our three biggest customers": list them
-        return Item("filler", (word,)), 1
-    if word == "along" and following == "with":  # "the products along with their prices"
-        return Item("filler", (word,)), 1
-    if word == "directly" and following in {"to", "report", "reports"}:  # "reports directly to"
-        return Item("filler", (word,)), 1
-    if word == "single" and i and words[i - 1] in {"which", "a", "one", "each", "every"}:  # "which single day"
-        return Item("filler", (word,)), 1
-    if word in GRAINS and following == "by" and word_at(words, i + 2) == word:  # "revenue month by month"
-        return Item("grain", (word, following, word), value=word, grouped=True), 3
-    if (word in {"name", "names"} and following == "of") or (word == "full" and following in {"name", "names"}):
-        return Item("filler", (word,)), 1  # "the names of our customers": the rows, which show their names
-    if word in {"and", ","}:
-        return Item("and", (word,)), 1
-    count = number(following)
-    if word in TOP_WORDS | BOTTOM_WORDS | {"first"} and count is not None:
-        return Item("top", (word, following), value=(word not in BOTTOM_WORDS, count)), 2
-    if (number(word) is not None and not ordinal(word) and following in TOP_WORDS | BOTTOM_WORDS | MAX_WORDS | MIN_WORDS
-            and following not in MEASURED_SUPERLATIVES and not _most_of_a_kind(words, i + 1)):
-        # "our 5 biggest customers", "the three cheapest tracks"
-        return Item("top", (word, following), value=(following not in BOTTOM_WORDS | MIN_WORDS, number(word))), 2
-    if number(word) is not None and word not in {"one", "1"} and not ordinal(word):
-        return Item("limit", (word,), value=number(word)), 1  # "which 3 albums have the most tracks"
-    if word in DISTINCT_WORDS:
-        return Item("distinct", (word,)), 1
-    if word == "when" and i == 0:
-        return Item("when", (word,)), 1
-    if word in LOCATION_VERBS and following in {"in", "on", "at", "to"}:
-        return Item("filler", (word,)), 1
-    if word in EARNING_VERBS and following == "in":  # "which country brought in the most revenue"
-        return Item("filler", (word, following)), 2
-    phrase = (word, following, words[i + 2] if i + 2 < len(words) else "")
-    if phrase in FILLER_PHRASES:  # "in chronological order", "of all time"
-        return Item("filler", phrase), 3
-    if word == "most" and following in MOST_COMMON:  # "the most common billing country"
-        return Item("mode", (word, following)), 2
-    if word == "most" and following in MOST_RECENT:  # "the most recent invoice", "hired most recently"
-        return Item("datemost", (word, following), value=(True, False)), 2
-    if word in {"top", "bottom"}:
-        return Item("top", (word,), value=(word == "top", None)), 1
-    if word in MAX_WORDS or word in MIN_WORDS:
-        return Item("most", (word,), value=word in MAX_WORDS), 1
-    if word in COUNT_WORDS:
-        return Item("count", (word,)), 1
-    if word in SUM_WORDS or (word == "bill" and word_at(words, i - 1) in PAY_WORDS):
-        return Item("agg", (word,), value="sum"), 1
-    if word in AVG_WORDS:
-        return Item("agg", (word,), value="avg"), 1
-    if word in FILLER:
-        return Item("filler", (word,)), 1
-    return None, 1
-
-
-def _most_of_a_kind(words: list[str], i: int) -> bool:
-    """"most common", "most recent": one item of their own, not "most" ranking a measure."""
-    return words[i] == "most" and word_at(words, i + 1) in MOST_COMMON | MOST_RECENT
 
 
 def _longest_name(words: list[str], i: int, taken: set[int], catalog: Catalog) -> tuple[int, list[Concept]]:

@@ -20,6 +20,7 @@ from nlq.rules.words import (
     EVENT_FILLER_VERBS,
     MONEY_VERBS,
     PEOPLE_WORDS,
+    RESPONSIBLE_VERBS,
     REVENUE_WORDS,
     SALE_VERBS,
     TOKEN_RE,
@@ -148,6 +149,8 @@ def beyond_the_names(word: str, items: list[Item], catalog: Catalog) -> tuple[It
         return Item("dated", (word,), value=tuple(dict.fromkeys(dated))), [], 1
     if event_verb(word, [i.candidates for i in items if i.kind == "concept"]):
         return Item("filler", (word,)), [], 1
+    if {word, *lemma_forms(word)} & RESPONSIBLE_VERBS and any(i.kind == "concept" for i in items):
+        return Item("filler", (word,)), [], 1  # "the customers Jane handles": her customers, through the key
     if (items and items[-1].kind == "concept" and {word, *lemma_forms(word)} & SALE_VERBS
             and all(isinstance(c, Measure) for c in items[-1].candidates)):
         return Item("filler", (word,)), [], 1  # "quantity sold": the measure already says what was sold

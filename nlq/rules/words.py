@@ -47,6 +47,8 @@ MONEY_VERBS = frozenset({"sell", "spend", "earn"})
 PEOPLE_WORDS = frozenset({"people", "person", "persons", "everyone", "everybody", "personnel"})
 EVENT_FILLER_VERBS = frozenset({"place", "make", "issue", "record", "create", "receive", "submit", "log", "register",
                                 "generate", "raise", "file", "take", "happen", "occur", "do", "come"})
+# Verbs that only say whose the rows are, as their key to a person does: "the customers Jane looks after".
+RESPONSIBLE_VERBS = frozenset({"handle", "cover", "serve", "support", "oversee", "service", "attend", "represent"})
 # Words that make a count distinct: "how many different countries".
 DISTINCT_WORDS = frozenset({"different", "distinct", "unique", "separate"})
 # Words that open a grouping: the next names are dimensions ("by region and year").
