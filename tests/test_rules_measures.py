@@ -179,3 +179,15 @@ def test_the_way_asked_for_is_kept(rules_on: Callable[[str], Engine]) -> None:
     chosen = ask("revenue by store", rules_on(EVERY_ROW_HAS_ITS_ORDER), mode="rules",
                  choices=["order_items.shipment_id"])
     assert chosen.ok and chosen.frame.iloc[0, 0] == "Boston"
+
+
+def test_a_measure_followed_by_its_own_event_verb(rules_on: Callable[[str], Engine]) -> None:
+    """"top five products by quantity ordered": "ordered" named the orders table and read as a grouping ("a ranking
+    within groups"); right after a measure of the order's lines, it only says which quantity."""
+    engine = rules_on(EVERY_ROW_HAS_ITS_ORDER.replace(
+        "quantity INTEGER);", "quantity INTEGER, product_id INTEGER REFERENCES products(product_id));").replace(
+        "CREATE TABLE stores", "CREATE TABLE products (product_id INTEGER PRIMARY KEY, product_name TEXT);\n"
+        "    CREATE TABLE stores").replace("VALUES (10, 20, 5, 2);", "VALUES (10, 20, 5, 2, 1), (10, NULL, 1, 7, 2);\n"
+                                              "    INSERT INTO products VALUES (1, 'Hat'), (2, 'Sock');"))
+    answer = rules_answer("What are the top five products by quantity ordered?", engine)
+    assert answer.frame.iloc[0].tolist()[:2] == ["Sock", 7]

@@ -50,3 +50,12 @@ def test_a_column_without_a_stated_unit_is_not_converted(rules_on: Callable[[str
     engine = rules_on("CREATE TABLE calls (id INTEGER PRIMARY KEY, duration INTEGER); "
                       "INSERT INTO calls VALUES (1, 90), (2, 30);")
     assert not ask("How many calls are longer than 1 minute?", engine, mode="rules").ok
+
+
+@pytest.mark.parametrize(("question", "count"), [
+    ("How many tracks are priced at $1.99?", 213),
+    ("number of tracks priced at 0.99", 3290),
+])
+def test_a_price_equal_to_a_number(chinook_rules: Engine, question: str, count: int) -> None:
+    """"1.99" was an unknown word: "priced at" compares for equality."""
+    assert rules_answer(question, chinook_rules).frame.iloc[0, -1] == count

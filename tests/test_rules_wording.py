@@ -429,3 +429,13 @@ def test_new_rows_of_a_period_are_those_it_dates(make_engine: Callable[..., Engi
 
 def test_new_without_a_period_is_handed_over(make_engine: Callable[..., Engine]) -> None:
     assert not ask("how many new customers do we have", make_engine(**RULES), mode="rules").ok
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("number of hires per year", {(2002, 3), (2003, 3), (2004, 2)}),  # an event's noun: its table's rows
+    ("hires in 2004", {(2,)}),
+])
+def test_hires_are_the_rows_a_hire_date_dates(chinook_rules: Engine, question: str, expected: set) -> None:
+    """"hires per year" did "not name anything to measure": the noun of a date's verb counts the rows it dates."""
+    answer = rules_answer(question, chinook_rules)
+    assert set(answer.frame.itertuples(index=False, name=None)) == expected

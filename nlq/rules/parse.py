@@ -133,6 +133,9 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
                 raise hand_over(f"it does not know the word “{word}” in this database")
             candidates = revenue_reading(tuple(words[i:i + length]), candidates, catalog)  # "revenue": the sales'
             item = Item("concept", tuple(words[i:i + length]), candidates, plural=plurals[i + length - 1])
+            if _event_of_the_measure(items, item, catalog):  # "quantity ordered": which quantity, no grouping
+                i += length
+                continue
         if item.kind == "group":
             if grouping and connector:
                 raise hand_over(f"“{' '.join(item.words)}” follows another grouping word with nothing between")
@@ -154,6 +157,18 @@ def _items(words: list[str], plurals: list[bool], taken: set[int], catalog: Cata
     if grouping and connector:
         raise hand_over(f"“{connector}” is not followed by what to group by")
     return values_of_their_rows(items, catalog)
+
+
+def _event_of_the_measure(items: list[Item], item: Item, catalog: Catalog) -> bool:
+    """A verb naming a table right after a measure of that table or of its lines ("quantity ordered")."""
+    before = items[-1] if items else None
+    if before is None or before.kind != "concept" or len(item.words) != 1 or not item.words[0].endswith("ed"):
+        return False
+    if not before.candidates or not all(isinstance(c, Measure) for c in before.candidates):
+        return False
+    tables = {c.table for c in item.candidates if isinstance(c, Entity)}
+    return len(tables) == len(item.candidates) == 1 and all(
+        m.table in tables or catalog.path(m.table, next(iter(tables))) is not None for m in before.candidates)
 
 
 def _one_thing(before: Item, item: Item) -> list[Concept] | None:
@@ -247,6 +262,11 @@ def _roles(items: list[Item], catalog: Catalog, listed: bool = False) -> Intent:
             and len(subjects) == 1 and _per_group(items)):  # "total payments by method" adds their amounts
         # "list customers by country" asks for rows, grouped or sorted: not a count
         counted = [c for c in subjects.pop()[1] if isinstance(c, Entity)] or None  # "orders by status"
+    dated_tables = {table for table, _ in intent.dated_by}
+    if (not measures and counted is None and not subjects and not listed and len(dated_tables) == 1
+            and not any(i.kind == "concept" for i in items) and intent.aggregation in (None, "count")
+            and (entity := catalog.entity_of(next(iter(dated_tables))))):
+        counted = [entity]  # "hires per year", "number of hires": the rows a hire date dates
     if (not measures and counted is None and not ranked and not listed and intent.aggregation is None
             and not subjects and intent.dimensions and _per_group(items)
             and (named := rows_named_with_their_value(items, catalog))):

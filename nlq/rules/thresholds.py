@@ -30,7 +30,8 @@ MULTIPLIERS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "bn": 1e9}
 CURRENCY = frozenset({"dollar", "usd", "euro", "eur", "buck", "pound", "gbp"})
 UNITS = frozenset({*GRAINS, "minute", "second", "hour", "percent", "%", "per", "cent", "kg", "km", "mile", "time"})
 NUMBER_RE = re.compile(r"(\d+(?:\.\d+)?)(k?)")
-OPERATORS = {"gt": (exp.GT, "over"), "gte": (exp.GTE, "at least"), "lt": (exp.LT, "under"),
+PRICED = frozenset({"priced", "costing", "valued", "listed", "selling"})
+OPERATORS = {"eq": (exp.EQ, "of"), "gt": (exp.GT, "over"), "gte": (exp.GTE, "at least"), "lt": (exp.LT, "under"),
              "lte": (exp.LTE, "at most")}
 
 
@@ -53,6 +54,8 @@ def comparison(words: list[str], i: int) -> tuple[Item, int] | None:
         operator, skip = ("gt" if word in MORE else "lt"), 2
     elif word == "at" and following in {"least", "most"}:
         operator, skip = ("gte" if following == "least" else "lte"), 2
+    elif word == "at" and word_at(words, i - 1) in PRICED:  # "tracks priced at $1.99"
+        operator, skip = "eq", 1
     if operator is None:
         value, used = _number(words, i)
         if value is None:
