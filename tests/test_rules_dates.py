@@ -80,3 +80,36 @@ def test_periods_asked_for_by_which(chinook_rules: Engine, question: str, unders
     """Held-out wording: a period after "which" is what is ranked, and "month by month" groups by month."""
     answer = rules_answer(question, chinook_rules, understood)
     assert first is None or str(answer.frame.iloc[0, 0]).startswith(first)
+
+
+YEAR_PARTS = """
+    CREATE TABLE regions (region_id INTEGER PRIMARY KEY, region_name TEXT);
+    CREATE TABLE sales_targets (target_id INTEGER PRIMARY KEY, region_id INTEGER NOT NULL REFERENCES regions(region_id),
+                                year INTEGER NOT NULL, quarter INTEGER NOT NULL, target_amount NUMERIC NOT NULL);
+    CREATE TABLE teams (yearID INTEGER, teamID TEXT, name TEXT, attendance INTEGER);
+    INSERT INTO regions VALUES (1, 'Europe'), (2, 'Asia');
+    INSERT INTO sales_targets VALUES (1, 1, 2024, 3, 100), (2, 1, 2024, 4, 200), (3, 2, 2024, 4, 50),
+        (4, 1, 2025, 1, 400);
+    INSERT INTO teams VALUES (2019, 'BOS', 'Boston Red Sox', 1000), (2019, 'NYA', 'New York Yankees', 2000),
+        (2018, 'BOS', 'Boston Red Sox', 900);
+"""
+
+
+@pytest.mark.parametrize(("question", "value"), [
+    ("What was Europe's sales target for the fourth quarter of 2024?", 200),  # year = 2024 AND quarter = 4
+    ("total sales target for 2024", 350),
+    ("What was total attendance across all teams in 2019?", 3000),  # Lahman's yearID
+])
+def test_a_period_of_a_table_kept_by_year_and_quarter(rules_on: Callable[[str], Engine], question: str,
+                                                     value: int) -> None:
+    """"it cannot tell which date of sales_targets the question means": a table with no date but an integer year
+    (and quarter) column is filtered on those."""
+    assert rules_answer(question, rules_on(YEAR_PARTS)).frame.iloc[0, -1] == value
+
+
+@pytest.mark.parametrize("question", [
+    "total sales target in March 2024",  # a month of a table kept by quarter
+    "total attendance on 5 May 2019",  # a day
+])
+def test_a_period_finer_than_the_parts_is_handed_over(rules_on: Callable[[str], Engine], question: str) -> None:
+    assert not ask(question, rules_on(YEAR_PARTS), mode="rules").ok

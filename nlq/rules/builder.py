@@ -142,7 +142,9 @@ class QueryParts:
             for node in self.base.filter.find_all(exp.Column):
                 self._join(self._path_to(node.table))
             conditions.append(self._requalify(self.base.filter))
-        if intent.period is not None:
+        if intent.period is not None and time_column is None and (parts := self._year_parts()):
+            conditions.extend(self._by_parts(intent, parts))
+        elif intent.period is not None:
             time_column = time_column or self._time_column()
             period = self._period(intent, time_column)
             conditions.extend(self._period_conditions(period, time_column))
@@ -235,6 +237,36 @@ class QueryParts:
         if period is None:
             raise hand_over(f"{time_column[0]}.{time_column[1]} has no dates to count back from")
         return period
+
+    def _year_parts(self) -> tuple[str, str | None, str | None] | None:
+        """The base table's year (quarter, month) columns, when it has no date of its own or of a table it
+        reaches, and no verb named one."""
+        explicit = self.base.time if isinstance(self.base, Measure) else None
+        if self.dated_by or self.table not in self.catalog.year_parts or self.catalog.time_column(
+                self.table, explicit) is not None or self.catalog.nearest_dates(self.table):
+            return None
+        return self.catalog.year_parts[self.table]
+
+    def _by_parts(self, intent: Intent, parts: tuple[str, str | None, str | None]) -> list[exp.Expr]:
+        """``year = 2024 AND quarter = 4``: a whole year, quarter or month, or whole years from one to another."""
+        assert intent.period is not None
+        period = resolve(intent.period, None)
+        if period is None or period.start is None or period.end is None:
+            raise hand_over(f"{self.table} is kept by year, so a period must be a year, quarter or month")
+        year_column, quarter_column, month_column = parts
+        start, end = period.start, period.end
+        months = (end.year - start.year) * 12 + end.month - start.month
+        year = self._column(self.table, year_column)
+        number = exp.Literal.number
+        self.conditions.append(period.label)
+        if start.day == end.day == 1 and start.month == end.month == 1:
+            return [exp.GTE(this=year, expression=number(start.year)),
+                    exp.LT(this=year.copy(), expression=number(end.year))]
+        part = {3: (quarter_column, (start.month - 1) // 3 + 1), 1: (month_column, start.month)}.get(months)
+        if start.day != 1 or end.day != 1 or part is None or part[0] is None or (start.month - 1) % months:
+            raise hand_over(f"{self.table} is kept by {' and '.join(p for p in parts if p)}, not by that period")
+        return [exp.EQ(this=year, expression=number(start.year)),
+                exp.EQ(this=self._column(self.table, part[0]), expression=number(part[1]))]
 
     def _period_conditions(self, period: Period, time_column: tuple[str, str]) -> list[exp.Expr]:
         column = self._column(*time_column)

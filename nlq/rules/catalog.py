@@ -17,7 +17,7 @@ from datetime import date
 from sqlglot import exp
 
 from nlq.lexicon import english
-from nlq.rules.columns import copies, is_date, is_measure, is_number_date, is_summary, is_text
+from nlq.rules.columns import copies, is_date, is_measure, is_number_date, is_summary, is_text, year_parts
 from nlq.rules.concepts import Attribute, Concept, Edge, Entity, Measure, Value
 from nlq.rules.hierarchy import SelfReference, self_reference
 from nlq.rules.semantic_model import SemanticModel, TableNotes
@@ -62,6 +62,7 @@ class Catalog:
     self_references: tuple[SelfReference, ...] = ()  # "reports to": keys pointing at their own table
     number_dates: frozenset[tuple[str, str]] = frozenset()  # dates kept as numbers (20180115)
     codes: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # one-letter values: gender F, M
+    year_parts: dict[str, tuple[str, str | None, str | None]] = field(default_factory=dict)  # year, quarter, month
     _latest: dict[tuple[str, str], date | None] = field(default_factory=dict, repr=False)
     _value_words: list[str] | None = field(default=None, repr=False)
 
@@ -223,6 +224,7 @@ def build_catalog(schema: SchemaInfo, model: SemanticModel | None, values: dict[
                    columns={info.name: tuple(c.name for c in info.columns) for info in schema.tables},
                    self_references=tuple(self_references),
                    codes={key: found for key, found in values.items() if found and all(len(v) == 1 for v in found)},
+                   year_parts={t.name: parts for t in schema.tables if (parts := year_parts(t)) is not None},
                    number_dates=frozenset((t.name, c.name) for t in schema.tables for c in t.columns
                                           if is_number_date(c)))
 

@@ -57,3 +57,16 @@ def copies(tables: Sequence[TableInfo]) -> frozenset[str]:
                 if len(own & {c.name.lower() for c in info.columns}) >= COPY_SHARE * len(own):
                     found.add(info.name)
     return frozenset(found)
+
+
+def year_parts(info: TableInfo) -> tuple[str, str | None, str | None] | None:
+    """A table kept by year (and quarter or month) in integer columns instead of a date (``sales_targets.year``,
+    Lahman's ``yearID``): its year, quarter and month columns; None when it has no such year."""
+    def named(*words: tuple[str, ...]) -> str | None:
+        found = [c.name for c in info.columns if name_words(c.name) in words and c.type.upper().startswith(
+            ("INT", "SMALLINT", "BIGINT", "NUMERIC", "DECIMAL"))]
+        return found[0] if len(found) == 1 else None
+    year = named(("year",), ("year", "id"), ("fiscal", "year"))
+    if year is None or any(is_date(c) for c in info.columns):
+        return None
+    return year, named(("quarter",), ("qtr",), ("fiscal", "quarter")), named(("month",), ("fiscal", "month"))

@@ -231,7 +231,7 @@ def _roles(items: list[Item], catalog: Catalog, listed: bool = False) -> Intent:
                 counted = [c for c in item.candidates if isinstance(c, Entity)]
             elif Measure in kinds:
                 measures.append([c for c in item.candidates if isinstance(c, Measure)])
-            elif Entity in kinds and previous is not None and (previous.value == "avg" or previous.words == ("much",)) \
+            elif Entity in kinds and previous is not None and _asks_its_number(previous, item) \
                     and (single := _single_measure(item, catalog)):
                 measures.append(single)  # "the average income", "how much did we invoice": the table's one number
             elif kinds & {Attribute, Entity} and names_the_value_before(items, position):
@@ -301,6 +301,11 @@ def _adds_up(measure: list[Concept] | None) -> bool:
 
 def _partly_named(item: Item, entity: Concept) -> bool:
     return isinstance(entity, Entity) and not set(tokens(entity.label)) <= set(item.words)
+
+
+def _asks_its_number(previous: Item, item: Item) -> bool:
+    """"the average income", "how much did we invoice", "total sales target" (not "total invoices": a count?)."""
+    return previous.value == "avg" or previous.words == ("much",) or (previous.value == "sum" and not item.plural)
 
 
 def _single_measure(item: Item, catalog: Catalog) -> list[Concept] | None:
