@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.support.browser import streamlit_app
 from tests.support.postgres import free_port
@@ -85,20 +85,27 @@ def test_example_question_in_a_real_browser(app_url: str, page: Page, tmp_path: 
     expect(page.get_by_text("2 entries, newest first.")).to_be_visible()
 
 
+def _sql_editors(page: Page) -> Locator:
+    return page.locator('[data-testid="stExpander"]').filter(has_text="Edit SQL").locator("textarea")
+
+
 def test_edited_sql_runs_what_was_typed_even_without_leaving_the_box(app_url: str, page: Page) -> None:
     """Issue 16: typing into Edit SQL and clicking Run at once ran the previous statement (4 times of 4)."""
     page.goto(app_url)
     page.get_by_role("button", name="Revenue by region in 2024").click()
     expect(page.get_by_text("No model: rules").first).to_be_visible(timeout=30_000)
     page.get_by_text("Edit SQL").first.click()
-    editor = page.locator('[data-testid="stTextArea"] textarea').first
+    editor = _sql_editors(page).first  # an admin's "Mark verified" popover holds a SQL box too
     editor.fill("SELECT name FROM regions ORDER BY name LIMIT 3")
     page.get_by_role("button", name="Run edited SQL").first.click()  # no Ctrl+Enter, no click elsewhere first
     expect(page.get_by_text("Edited SQL · 3 rows").first).to_be_visible(timeout=30_000)
     expect(page.locator('[data-testid="stCode"]').last).to_contain_text("FROM regions")
 
-    page.get_by_text("Edit SQL").last.click()
-    editor = page.locator('[data-testid="stTextArea"] textarea').last
+    boxes = page.locator('[data-testid="stExpander"]').filter(has_text="Edit SQL")
+    expect(boxes).to_have_count(2, timeout=30_000)  # the edited answer's own box, once it is drawn
+    boxes.last.get_by_text("Edit SQL").click()
+    editor = _sql_editors(page).last
+    expect(editor).to_be_visible(timeout=30_000)
     editor.fill("DELETE FROM orders")
     page.get_by_role("button", name="Run edited SQL").last.click()
     expect(page.get_by_text("nlq refused to run this SQL").first).to_be_visible(timeout=30_000)
