@@ -439,3 +439,24 @@ def test_hires_are_the_rows_a_hire_date_dates(chinook_rules: Engine, question: s
     """"hires per year" did "not name anything to measure": the noun of a date's verb counts the rows it dates."""
     answer = rules_answer(question, chinook_rules)
     assert set(answer.frame.itertuples(index=False, name=None)) == expected
+
+
+@pytest.mark.parametrize(("question", "rows"), [
+    ("Give me the full names of our Canadian customers.", 8),  # the rows a value qualifies, and nothing else
+    ("Who is Jane Peacock's manager?", 1),  # ReportsTo: the one above is her manager
+])
+def test_rows_asked_for_by_a_value_or_a_relation(chinook_rules: Engine, question: str, rows: int) -> None:
+    assert len(rules_answer(question, chinook_rules).frame) == rows
+
+
+def test_headcount_of_the_rows_named(make_engine: Callable[..., Engine]) -> None:
+    """"headcount" once knew only a table called employee or staff: "headcount of sales reps" counts those."""
+    answer = rules_answer("headcount of sales reps by region", make_engine(**RULES))
+    assert answer.understood.startswith("number of sales reps")
+
+
+def test_a_british_spelling_of_a_schema_word(rules_on: Callable[[str], Engine]) -> None:
+    engine = rules_on("CREATE TABLE drivers_license (id INTEGER PRIMARY KEY, car_make TEXT, age INTEGER); "
+                      "INSERT INTO drivers_license VALUES (1, 'Tesla', 30), (2, 'Ford', 40), (3, 'Tesla', 50);")
+    answer = rules_answer("Which car make is the most common among licence holders?", engine)
+    assert answer.frame.iloc[0, 0] == "Tesla"

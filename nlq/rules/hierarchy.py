@@ -23,6 +23,8 @@ from nlq.rules.intent import Intent, Item, Relation, hand_over
 from nlq.rules.words import lemma_forms, name_words
 
 LINK_WORDS = frozenset({"id", "to", "key", "no", "fk", "ref"})
+ABOVE_NOUNS = frozenset({"manager", "boss", "supervisor", "superior"})  # the one a person reports to
+ABOVE_VERBS = frozenset({"manage", "supervise"})
 KINDS_BESIDE_A_RELATION = {"hierarchy", "concept", "count", "group"}
 
 
@@ -44,8 +46,8 @@ def self_reference(table: str, column: str, target: str) -> SelfReference | None
     if len(words) != 1:
         return None
     word = words[0]
-    if lexicon.verb(word) == word:  # reports_to: "A reports to B"
-        return SelfReference(table, column, target, frozenset({word}), frozenset(), frozenset())
+    if lexicon.verb(word) == word:  # reports_to: "A reports to B", so B is A's manager and manages A
+        return SelfReference(table, column, target, frozenset({word}), ABOVE_NOUNS, ABOVE_VERBS)
     verbs = lexicon.event_verbs(word)
     if not verbs:
         return None

@@ -209,6 +209,7 @@ def _roles(items: list[Item], catalog: Catalog, listed: bool = False) -> Intent:
     measures: list[list[Concept]] = []
     subjects: list[tuple[Item, list[Concept]]] = []
     counted: list[Concept] | None = None
+    qualified: list[Item] = []  # rows a value before them said which of
     for position, item in enumerate(items):
         # "number of cancelled orders": the word before the counted table may be a value that filters it
         earlier = [i for i in items[:position]
@@ -239,6 +240,7 @@ def _roles(items: list[Item], catalog: Catalog, listed: bool = False) -> Intent:
             elif Entity in kinds and scoped_by_the_value_after(items, position, catalog):
                 continue  # "orders by customers in Japan": the value says which customers
             elif Entity in kinds and qualified_by_value(items, position):
+                qualified.append(item)
                 continue  # "Enterprise customers", "cancelled orders": the value already says which rows
             elif Entity in kinds and counted is None and _count_follows(items, position):
                 counted = [c for c in item.candidates if isinstance(c, Entity)]  # "invoice count"
@@ -256,6 +258,9 @@ def _roles(items: list[Item], catalog: Catalog, listed: bool = False) -> Intent:
                 subjects.append((item, [c for c in item.candidates if not isinstance(c, (Measure, Value))]))
             else:
                 raise hand_over(f"it cannot tell what “{' '.join(item.words)}” refers to")
+    if (not measures and counted is None and not subjects and len(qualified) == 1 and not ranked
+            and not any(i.kind in {"count", "agg"} for i in items)):  # "our Canadian customers": those rows
+        subjects.append((qualified[0], [c for c in qualified[0].candidates if isinstance(c, Entity)]))
     if len(measures) == 2 and (same := [m for m in measures[1] if m in measures[0]]):
         measures = [same]  # "the most expensive tracks by unit price": one measure named twice
     if (not measures and counted is None and not ranked and not listed and intent.aggregation is None

@@ -25,6 +25,7 @@ from nlq.rules.words import (
     SALE_VERBS,
     TOKEN_RE,
     TOTAL_OF_PAY,
+    american,
     lemma_forms,
     name_words,
     tokens,
@@ -113,19 +114,24 @@ def beyond_the_names(word: str, items: list[Item], catalog: Catalog) -> tuple[It
     """A word that is no name nor grammar, read through English, surest first: its lemma or a value it names
     ("rented", "German", "the US"), a measure its superlative ranks by ("tallest"), a date it names ("hired"),
     an event verb after its table ("placed"), and last a value spelled nearly the same ("Brasil")."""
-    named: list[Concept] = [c for form in lemma_forms(word) for c in catalog.lookup((form,))
-                            if not isinstance(c, Value)]
+    spelled = american(word)  # "licence holders" in a schema of drivers_license
+    named: list[Concept] = [c for form in (*lemma_forms(word), *([spelled] if spelled else []))
+                            for c in catalog.lookup((form,)) if not isinstance(c, Value)]
     candidates = (named or pertaining(word, catalog) or synonym_values(word, catalog)  # a value is spelt as it is
                   or coded_values(word, catalog))
     if candidates:
         return None, candidates, 1
+    if word == "holder" and items and items[-1].kind == "concept" and all(
+            isinstance(c, Entity) for c in items[-1].candidates):  # "licence holders": the licences' rows
+        return Item("filler", (word,)), [], 1
     if word in PEOPLE_WORDS:  # whichever table of persons the whole question fits (rules.verbs)
         return Item("people", (word,)), [], 1
-    if word == "headcount":  # the number of people on staff
+    if word == "headcount":  # the number of people on staff, or of those named next ("headcount of sales reps")
         staff = [c for name in ("employee", "staff") for c in catalog.lookup((name,)) if isinstance(c, Entity)]
         if len({c.table for c in staff}) == 1:
             items.append(Item("count", (word,)))
             return None, list(staff[:1]), 1
+        return Item("count", (word,)), [], 1
     if word in TOTAL_OF_PAY:  # "team payrolls": the salaries added up
         pay: list[Concept] = [c for c in catalog.lookup(("salary",)) if isinstance(c, Measure)]
         if len(pay) == 1:

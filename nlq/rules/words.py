@@ -232,3 +232,17 @@ def counts_units(words: tuple[str, ...]) -> bool:
     """``units_shipped``, ``quantity``, ``items_sold``: a number of things, which adds up and which "how many"
     asks for the sum of (not ``unit_price``, a rate)."""
     return bool(set(words) & UNIT_WORDS - {"count", "number", "num"}) and not set(words) & RATE_WORDS
+
+
+BRITISH_ENDINGS = (("our", "or"), ("ence", "ense"), ("tre", "ter"), ("ogue", "og"), ("yse", "yze"),
+                   ("isation", "ization"))
+
+
+def american(word: str) -> str | None:
+    """"licence" → license, "colour" → color, "centre" → center: the American spelling a schema may use, when
+    it is an English word; None when the word has no other spelling."""
+    for british, us in BRITISH_ENDINGS:
+        if word.endswith(british) and len(word) > len(british) + 2:
+            other = word[: -len(british)] + us
+            return other if english().is_word(other) else None
+    return None
