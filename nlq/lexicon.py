@@ -168,6 +168,15 @@ class Lexicon:
                              for lemma in sense.lemmas() for p in lemma.pertainyms())
         return self._cached("pertainyms", adjective, find)
 
+    def kind_of(self, name: str) -> str | None:
+        """What a proper name is, in its most frequent sense ("California" → state, "Brazil" → country, "Paris"
+        → capital): the last word of WordNet's instance hypernym; None for a common noun or an unknown name."""
+        def find() -> str | None:
+            senses = self._synsets(name.replace(" ", "_"), "n")[:1]
+            kinds = [h.name().split(".")[0].split("_")[-1] for s in senses for h in s.instance_hypernyms()]
+            return kinds[0] if kinds else None
+        return self._cached("kind", name, find)
+
     def split(self, word: str) -> tuple[str, ...]:
         """A run-together name split into words (``membercost`` → member, cost; ``teamid`` → team, id;
         ``sbcustomer`` → sb, customer); the word itself when it is a word, or when any part would be too short

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from sqlglot import exp
 from sqlglot.tokens import Tokenizer
 
+from nlq.lexicon import english
 from nlq.rules.catalog import Catalog
 from nlq.rules.concepts import Attribute, Concept, Edge, Entity, Measure, Value, column_key
 from nlq.rules.forks import decide, named, reading_label, value_of
@@ -87,6 +88,8 @@ class QueryParts:
         """A value found in several columns ("AC/DC": composer or artist) is only taken when the question
         also groups by one of those columns; otherwise the rules do not guess."""
         reachable = [v for v in values if self.catalog.path(self.table, v.table) is not None]
+        for value in reachable:
+            self._in_its_own_kind(value)
         columns = {column_key(v) for v in reachable}
         if len(columns) <= 1:
             return reachable or values
@@ -100,6 +103,16 @@ class QueryParts:
                    for found in by_column.values()]
         return decide(f"“{value.value}” is found in more than one place: which do you mean", options, self.chosen,
                       hand_over(f"“{value.value}” is found in {named(reachable)}"), self.taken)
+
+    def _in_its_own_kind(self, value: Value) -> None:
+        """"California" found in a city column of a table that also keeps states: a state, by its most frequent
+        sense, so the city of that name is not the rules' guess."""
+        kind = english().kind_of(value.value.lower())
+        if kind is None or kind in {*name_words(value.column), *name_words(value.table)}:
+            return  # California in a state column, Brazil in countries.name
+        if any(kind in words and "id" not in words for other in self.catalog.columns.get(value.table, ())
+               if (words := name_words(other))):
+            raise hand_over(f"“{value.value}” is a {kind}, but was found in {value.table}.{value.column}")
 
     def _join(self, path: list[Edge]) -> None:
         for edge in path:
