@@ -5,6 +5,7 @@ and a stale one never answers. On real SQLite and real PostgreSQL, as the databa
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -181,14 +182,17 @@ def test_only_an_admin_verifies_and_hostile_or_broken_sql_is_never_saved(demo: C
         delete_verified(store, engine, 1, ANALYST)
 
 
-def test_verified_sql_is_vetted_again_when_it_answers(demo: Callable[[], App]) -> None:
+def test_verified_sql_is_vetted_again_when_it_answers(demo: Callable[[], App],
+                                                     caplog: pytest.LogCaptureFixture) -> None:
     """SQL written into the store behind nlq's back is still vetted before it runs: refused, it goes stale and
-    the rules answer."""
+    the rules answer. The warning it leaves names no question (NLQ_LOG_QUESTIONS is off by default)."""
     app = demo()
     store, engine = app.store.get(), app.engine
     store.verified.save(NewVerified("Revenue by country", question_key("Revenue by country"), None,
                                     "DELETE FROM orders", engine.identity, engine.fingerprint(), ADMIN.id))
-    answer = ask("revenue by country", engine)
+    with caplog.at_level(logging.WARNING, logger="nlq"):
+        answer = ask("revenue by country", engine)
+    assert caplog.records and not any("revenue by country" in r.getMessage().lower() for r in caplog.records)
     assert answer.ok and answer.route is Route.RULES
     assert any(note.route is Route.VERIFIED and "refused" in note.reason for note in answer.declined)
     [entry] = store.verified.all()

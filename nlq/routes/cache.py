@@ -31,7 +31,7 @@ def from_cache(request: Request, context: RouteContext) -> Candidate | Declined:
 
 def forget(request: Request, context: RouteContext, failed: Failed) -> None:
     """A cached query that no longer runs (the data it relied on changed) is dropped; the model answers afresh."""
-    log.warning("cached SQL for %r failed (%s); asking the model", request.question, failed.error.kind)
+    log.warning("cached SQL failed (%s); asking the model", failed.error.kind)  # no question text: NLQ_LOG_QUESTIONS
     if context.engine.cache is not None:
         context.engine.cache.forget(context.engine.cache_key(request.question))
 

@@ -41,4 +41,4 @@ def rules_failed(request: Request, _context: RouteContext, failed: Failed) -> No
     """The rules' own SQL failing is a bug in the rules worth a line in the log; the model answers instead."""
     if isinstance(failed.error, NeedsChoice):
         return
-    log.warning("rules SQL for %r failed (%s); asking the model", request.question, failed.error.kind)
+    log.warning("rules SQL failed (%s); asking the model", failed.error.kind)  # no question text: NLQ_LOG_QUESTIONS

@@ -64,9 +64,9 @@ def verified_failed(request: Request, context: RouteContext, failed: Failed) -> 
     against (a renamed column passes vetting) — goes stale rather than answering wrongly; one that failed for a
     passing reason (a timeout) stays verified. Either way the rules and the model answer."""
     mark = failed.candidate.verified
-    log.warning("verified SQL for %r failed (%s); trying the other routes", request.question, failed.error.kind)
     if mark is None:
         return
+    log.warning("verified answer #%s failed (%s); trying the other routes", mark.id, failed.error.kind)
     changed = mark.checked_on != context.engine.fingerprint()
     if failed.error.kind in NO_LONGER_FITS and (changed or failed.error.kind is not ErrorKind.DATABASE_ERROR):
         _stale(context, mark.id, failed.error)
