@@ -192,10 +192,12 @@ class App:
     def settings(self) -> Settings:
         return self.engine.settings
 
-    def record(self, answer: Answer, source: str, user: str = LOCAL_USER_ID) -> Recorded:
+    def record(self, answer: Answer, source: str, user: str = LOCAL_USER_ID, tile_id: int | None = None) -> Recorded:
         """Every answer goes into the log, from the app and the CLI alike, and out as one JSON log line; when
-        the store cannot take it, into the journal, replayed (first, in order) once the store is back."""
-        row = answer_row(answer, user, source)
+        the store cannot take it, into the journal, replayed (first, in order) once the store is back. A
+        dashboard tile's run carries its tile's id (History shows "from dashboard")."""
+        tile = {"tile_id": tile_id} if tile_id is not None else {}
+        row = answer_row(answer, user, source) | tile
         try:
             log_table = self.store.get().log
             if replayed := self.journal.replay(log_table.insert):
@@ -204,7 +206,8 @@ class App:
         except StoreUnavailable as error:
             log.warning("could not record the answer in the app store (%s)", error.message)
             recorded = Recorded(None, error, journaled=self.journal.append(row))
-        log.info("answer", extra={"fields": answer_fields(answer, recorded.id, self.settings.log_questions)})
+        fields = answer_fields(answer, recorded.id, self.settings.log_questions) | tile
+        log.info("answer", extra={"fields": fields})
         return recorded
 
     def close(self) -> None:

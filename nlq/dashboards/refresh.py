@@ -8,7 +8,6 @@ other tiles are not affected.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,14 +16,10 @@ from nlq.answer import Answer
 from nlq.cache import database_identity
 from nlq.dashboards.cache import Fetched, TileKey
 from nlq.dashboards.tiles import chosen_chart, currency_of
-from nlq.errors import NlqError, StoreUnavailable
-from nlq.logs import answer_fields
+from nlq.errors import NlqError
 from nlq.pipeline import run_sql
 from nlq.services import App
 from nlq.store.dashboards import StoredDashboard, StoredTile
-from nlq.store.log import answer_row
-
-log = logging.getLogger("nlq")
 
 
 @dataclass(frozen=True)
@@ -52,27 +47,13 @@ def refresh_tile(app: App, dashboard: StoredDashboard, tile: StoredTile, user: s
                  force: bool = False) -> TileResult:
     def run() -> Answer:
         answer = run_sql(tile.sql, app.engine, question=tile.question or tile.title, rerun=True)
-        record(app, answer, user, source, tile.id)
+        app.record(answer, source, user, tile_id=tile.id)  # logged like any answer, with its tile
         return answer
 
     key = _key(app, tile)
     fetched = Fetched(run(), False) if key is None else app.tiles.fetch(key, dashboard.refresh_seconds, run, force)
     answer = fetched.answer
     return TileResult(tile, answer, chosen_chart(tile, answer.chart), currency_of(tile, answer), fetched.from_cache)
-
-
-def record(app: App, answer: Answer, user: str, source: str, tile_id: int) -> int | None:
-    """The run in the answer log with its tile id (as ``App.record`` does, journal included, plus the id)."""
-    row = {**answer_row(answer, user, source), "tile_id": tile_id}
-    answer_id: int | None = None
-    try:
-        answer_id = app.store.get().log.insert(row)
-    except StoreUnavailable as error:
-        log.warning("could not record the tile's refresh in the app store (%s)", error.message)
-        app.journal.append(row)
-    fields = {**answer_fields(answer, answer_id, app.settings.log_questions), "tile_id": tile_id}
-    log.info("answer", extra={"fields": fields})
-    return answer_id
 
 
 def _key(app: App, tile: StoredTile) -> TileKey | None:
