@@ -21,7 +21,7 @@ from nlq.execute import run_query
 from nlq.explain import top_n
 from nlq.route import Mode, Route
 from nlq.routes import ORDER, Candidate, Declined, Failed, Request, RouteContext, RouteStep, Settled, by_hand
-from nlq.routes.candidate import Attempt
+from nlq.routes.candidate import Attempt, Once
 from nlq.rules import NeedsChoice
 from nlq.steps import ModelBudget, StepCallback, StepClock, TokenCallback
 from nlq.vet import vet
@@ -80,9 +80,10 @@ def _first_that_answers(request: Request, steps: Sequence[RouteStep], engine: En
     tried: list[Attempt] = []
     step = steps[0]
     model_budget = ModelBudget(engine.settings.model_timeout_s)  # one per answer: repair rounds share it
+    once = Once()  # the rules' reading, made once for the verified and the rules route
     try:
         for step in steps:
-            context = RouteContext(engine, clock, on_token, tuple(tried), model_budget)
+            context = RouteContext(engine, clock, on_token, tuple(tried), model_budget, once)
             outcome = _propose(step, request, context)
             if isinstance(outcome, Declined):
                 if not outcome.quiet:
@@ -102,7 +103,7 @@ def _first_that_answers(request: Request, steps: Sequence[RouteStep], engine: En
                 break
         return _unanswered(request, engine, clock, tried)
     except Exception as error:  # a bug: keep the traceback in the log, give the user a calm message
-        log.exception("unexpected failure answering %r", request.question)
+        log.exception("unexpected failure on the %s route", step.route.value)  # no question text: NLQ_LOG_QUESTIONS
         failing = Candidate(step.route, f"nlq failed while trying the {step.route.value} route.")
         return _build(request, engine, clock, tried, failing, failure=error)
 

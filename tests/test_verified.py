@@ -327,3 +327,21 @@ def test_only_an_admin_sees_mark_verified_under_an_answer_and_it_saves(app_test:
     at.chat_input[0].set_value("Sales by country").run()
     shown = " ".join(str(element.value) for element in (*at.markdown, *at.caption))
     assert "Verified by boss@example.com on" in shown
+
+
+def test_the_rules_read_a_question_once_per_answer(demo: Callable[[], App], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The verified route matches on the rules tier's reading and the rules route answers with it: one reading
+    (it was made twice, a few milliseconds on every question once any answer was verified)."""
+    app = demo()
+    store, engine = app.store.get(), app.engine
+    store.verified.save(NewVerified("Number of orders", question_key("Number of orders"), None,
+                                    "SELECT COUNT(*) FROM orders", engine.identity, engine.fingerprint(), ADMIN.id))
+    import nlq.routes.rules
+    import nlq.verified
+
+    readings = []
+    real = nlq.routes.rules.understand
+    for module in (nlq.routes.rules, nlq.verified):
+        monkeypatch.setattr(module, "understand", lambda *a, **k: readings.append(a[0]) or real(*a, **k))
+    answer = ask("revenue by country", engine)
+    assert answer.ok and answer.route is Route.RULES and readings == ["revenue by country"]

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from nlq.answer import Turn, VerifiedMark
 from nlq.charts import ChartSpec
 from nlq.errors import NlqError
 from nlq.route import Mode, Route
 from nlq.steps import ModelBudget, StepClock, TokenCallback
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -105,6 +107,25 @@ class Settled:
 Attempt = Declined | Failed
 
 
+class Once:
+    """Work that more than one route of one answer needs, done once: the rules tier's reading, which the
+    verified route matches on and the rules route answers with. Errors are kept too, and raised again."""
+
+    def __init__(self) -> None:
+        self._done: dict[str, object | NlqError] = {}
+
+    def get(self, key: str, make: Callable[[], T]) -> T:
+        if key not in self._done:
+            try:
+                self._done[key] = make()
+            except NlqError as error:
+                self._done[key] = error
+        found = self._done[key]
+        if isinstance(found, NlqError):
+            raise found
+        return found  # type: ignore[return-value]  # what make() returned for this key
+
+
 @dataclass(frozen=True)
 class RouteContext:
     """What a route may use: the engine, the step clock, the token callback, the attempts before it, and the
@@ -116,6 +137,7 @@ class RouteContext:
     on_token: TokenCallback | None = None
     tried: tuple[Attempt, ...] = ()
     model_budget: ModelBudget | None = None
+    once: Once = field(default_factory=Once)  # shared by every route of one answer
 
 
 Propose = Callable[[Request, RouteContext], Candidate | Declined]

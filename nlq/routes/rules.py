@@ -7,7 +7,7 @@ import logging
 from nlq.errors import HandedOver, NlqError
 from nlq.route import Mode, Route
 from nlq.routes.candidate import Candidate, Declined, Failed, Request, RouteContext
-from nlq.rules import NeedsChoice, understand
+from nlq.rules import NeedsChoice, RulesQuery, understand
 
 log = logging.getLogger("nlq")
 
@@ -17,11 +17,9 @@ def by_rules(request: Request, context: RouteContext) -> Candidate | Declined:
     answer: an error saying what was not understood)."""
     if request.mode is Mode.AUTO and not context.engine.settings.rules:
         return Declined(Route.RULES, "The rules tier is switched off (NLQ_RULES=false).")
-    model = context.engine.semantic_model()
-    chosen = (*request.choices, *(model.prefer if model else ()))
     with context.clock("rules"):
         try:
-            found = understand(request.question, context.engine.catalog(), chosen)
+            found = rules_reading(request, context)
         except HandedOver as handed_over:
             return Declined(Route.RULES, handed_over.message, handed_over.hint)
         except NeedsChoice as fork:  # ask back rather than guess, or pass a question the rules half understood
@@ -30,6 +28,16 @@ def by_rules(request: Request, context: RouteContext) -> Candidate | Declined:
     context.engine.keep_lexicon()  # words this question taught the lexicon, for the next process
     return Candidate(Route.RULES, f"Understood every word as: {found.understood}. Answered without a model.",
                      sql=found.sql, understood=found.understood)
+
+
+def rules_reading(request: Request, context: RouteContext) -> RulesQuery:
+    """The rules tier's reading of the question, made once per answer (the verified route may have made it):
+    ``HandedOver`` or ``NeedsChoice`` when there is none."""
+    def read() -> RulesQuery:
+        model = context.engine.semantic_model()
+        chosen = (*request.choices, *(model.prefer if model else ()))
+        return understand(request.question, context.engine.catalog(), chosen)
+    return context.once.get("rules", read)
 
 
 def asks_back(error: NlqError) -> bool:

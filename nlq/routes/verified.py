@@ -16,7 +16,8 @@ import logging
 from nlq.errors import ErrorKind, NlqError
 from nlq.route import Mode, Route
 from nlq.routes.candidate import Candidate, Declined, Failed, Request, RouteContext, Settled
-from nlq.verified import question_key, understanding_of
+from nlq.routes.rules import rules_reading
+from nlq.verified import question_key, understanding_key
 from nlq.vet import vet
 
 log = logging.getLogger("nlq")
@@ -35,7 +36,7 @@ def from_verified(request: Request, context: RouteContext) -> Candidate | Declin
     with context.clock("verified"):
         key = question_key(request.question)
         found = source.find(engine.identity, key)
-        if found is None and (reading := understanding_of(request.question, engine, request.choices)):
+        if found is None and (reading := _understanding(request, context)):
             found = source.find(engine.identity, key, reading)
         if found is None:
             return Declined(Route.VERIFIED, "No verified answer means the same.", quiet=True)
@@ -49,6 +50,17 @@ def from_verified(request: Request, context: RouteContext) -> Candidate | Declin
     mark = found.mark
     return Candidate(Route.VERIFIED, f"{mark.badge}: an admin checked this SQL for “{found.question}”. Vetted and "
                                      "run again on today's data, without a model.", sql=found.sql, verified=mark)
+
+
+def _understanding(request: Request, context: RouteContext) -> str | None:
+    """The question's understanding key, or None when the rules tier is off or does not read it one way only;
+    the reading is kept for the rules route, which answers with it when nothing verified matches."""
+    if not context.engine.settings.rules:
+        return None
+    try:
+        return understanding_key(rules_reading(request, context).sql)
+    except NlqError:  # handed over, or asked which reading (NeedsChoice)
+        return None
 
 
 def verified_ran(_request: Request, context: RouteContext, settled: Settled) -> None:
